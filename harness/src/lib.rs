@@ -1,0 +1,1 @@
+//! harness (work in progress).

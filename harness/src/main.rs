@@ -1,0 +1,3 @@
+//! harness binary (work in progress).
+
+fn main() {}

@@ -1,0 +1,1 @@
+//! mock-tax-platform (work in progress).

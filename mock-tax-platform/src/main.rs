@@ -1,0 +1,3 @@
+//! mock-tax-platform binary (work in progress).
+
+fn main() {}

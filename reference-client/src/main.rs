@@ -1,0 +1,3 @@
+//! reference-client binary (work in progress).
+
+fn main() {}
