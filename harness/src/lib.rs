@@ -1,1 +1,9 @@
-//! harness (work in progress).
+//! `invoice-chaos`: runs scenario scripts against a billing client and the mock tax
+//! platform, checks that every issued invoice is confirmed intact or flagged, and
+//! writes reports for people and CI.
+//!
+//! # Layout
+//!
+//! - [`outcome`]: the plain data one run collects, passed from runner to checker to reports.
+
+pub mod outcome;

@@ -1,0 +1,141 @@
+//! What one scenario run collected, handed from the runner to the checker and the reports.
+//!
+//! The runner fills a [`RunRecord`]; [`crate::check`] judges it; the report writers
+//! render both. Keeping this one plain data type between them lets each part be
+//! tested on its own with hand-built records.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tax_api::{Invoice, JournalEntry, Ledger, TruthSnapshot};
+
+/// Everything a run produced that the verdict depends on.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// The scenario's `name`.
+    pub scenario: String,
+    /// The scenario's `description`.
+    pub description: String,
+    /// The script the scenario came from, as the user named it; `None` for generated scenarios.
+    pub script_path: Option<String>,
+    /// The master seed the run used (after any `--seed` override).
+    pub seed: u64,
+    /// Which client system was driven and how.
+    pub client: ClientInfo,
+    /// Wall-clock start of the run.
+    pub started_at: DateTime<Utc>,
+    /// Wall-clock end of the run.
+    pub finished_at: DateTime<Utc>,
+    /// Every invoice the workload issued to the client (accepted with 202 or not).
+    pub issued: Vec<IssuedInvoice>,
+    /// The client's ledger at the end; `None` when it could not be read.
+    pub ledger: Option<Ledger>,
+    /// The platform's ground truth at the end; `None` when it could not be read.
+    pub truth: Option<TruthSnapshot>,
+    /// The platform's journal, in order.
+    pub journal: Vec<JournalEntry>,
+    /// The fault plan as it was applied, in the control plane's JSON shape.
+    pub plan: serde_json::Value,
+    /// How often each scheduled fault rule fired.
+    pub fault_stats: Vec<RuleStats>,
+    /// The pass bounds from the script's `[expect]`.
+    pub expect: Expect,
+    /// Things that went wrong with the run itself, which make the verdict inconclusive.
+    pub problems: Vec<RunProblem>,
+    /// Steps and platform events in time order, for the report's timeline.
+    pub timeline: Vec<TimelineEvent>,
+}
+
+/// The client system under test.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClientInfo {
+    /// `reference`, `command`, `url` or `ledger`.
+    pub adapter: String,
+    /// `naive` or `robust` for the reference client; `None` otherwise.
+    pub mode: Option<String>,
+    /// Program and arguments (command), URL (url) or file (ledger).
+    pub target: Option<String>,
+}
+
+/// One invoice handed to the client.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IssuedInvoice {
+    /// The invoice as sent to the client's `POST /invoices`.
+    pub invoice: Invoice,
+    /// Whether the client answered 202 (took ownership). An invoice the client refused
+    /// is still reported, but the client never owned it.
+    pub accepted: bool,
+    /// Milliseconds since the run started when it was issued.
+    pub at_ms: u64,
+}
+
+/// Fires of one fault rule.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RuleStats {
+    /// The rule's name (given or generated).
+    pub rule: String,
+    /// Its fault kind, e.g. `partial_write`.
+    pub kind: String,
+    /// How many requests it fired on.
+    pub fired: u64,
+    /// How many requests it was considered for (matched its targeting).
+    pub matched: u64,
+}
+
+/// Pass bounds; the defaults are zero tolerance.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Expect {
+    /// Most `LOST` invoices tolerated.
+    pub lost: u64,
+    /// Most `UNRESOLVED` (still pending) invoices tolerated.
+    pub unresolved: u64,
+    /// Most flagged-but-intact invoices tolerated, as a fraction of issued.
+    pub max_false_flag_ratio: f64,
+    /// A scheduled fault that never fired makes the run inconclusive.
+    pub faults_must_fire: bool,
+}
+
+impl Default for Expect {
+    fn default() -> Self {
+        Expect { lost: 0, unresolved: 0, max_false_flag_ratio: 0.05, faults_must_fire: true }
+    }
+}
+
+/// Why a run could not reach a verdict on the client.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RunProblem {
+    /// The client never answered `GET /healthz` with 200 before its deadline.
+    ClientNeverHealthy {
+        /// What was seen instead.
+        detail: String,
+    },
+    /// `GET /_chaos/truth` failed.
+    TruthUnreadable {
+        /// What was seen instead.
+        detail: String,
+    },
+    /// `GET /ledger` (or the ledger file) failed.
+    LedgerUnreadable {
+        /// What was seen instead.
+        detail: String,
+    },
+    /// Any other step that failed in a way that voids the run.
+    StepFailed {
+        /// Index of the step in the script, from 0.
+        step: usize,
+        /// What happened.
+        detail: String,
+    },
+}
+
+/// One point on the run's timeline.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TimelineEvent {
+    /// Milliseconds since the run started.
+    pub at_ms: u64,
+    /// `step`, `fault`, `maintenance_start`, `maintenance_end`, `restart`, `settle`, …
+    pub kind: String,
+    /// A short description for people.
+    pub detail: String,
+}
