@@ -21,7 +21,7 @@ pub fn get_invoice(
     exchange: &mut Exchange,
 ) -> Result<Response, ApiError> {
     let seller = auth::authenticate(state, req.headers())?;
-    exchange.entry.seller_tax_id.clone_from(&seller);
+    exchange.entry().seller_tax_id.clone_from(&seller);
     exchange.count_attempt(seller.as_deref().unwrap_or(""), number);
     let now = state.clock.elapsed();
     state
@@ -43,7 +43,7 @@ pub fn get_submission(
     exchange: &mut Exchange,
 ) -> Result<Response, ApiError> {
     let seller = auth::authenticate(state, req.headers())?;
-    exchange.entry.seller_tax_id.clone_from(&seller);
+    exchange.entry().seller_tax_id.clone_from(&seller);
     let now = state.clock.elapsed();
     let status = state
         .submissions
@@ -52,6 +52,6 @@ pub fn get_submission(
             ApiError::not_found(format!("no submission {id} for this seller"))
                 .with_detail("submission_id", id)
         })?;
-    exchange.entry.number = Some(status.number.clone());
+    exchange.entry().number = Some(status.number.clone());
     Ok(respond::json(StatusCode::OK, &status))
 }

@@ -57,7 +57,7 @@ pub async fn upload(
 ) -> Result<Response, ApiError> {
     // 1. Authenticate.
     let seller = auth::authenticate(state, req.headers())?;
-    exchange.entry.seller_tax_id.clone_from(&seller);
+    exchange.entry().seller_tax_id.clone_from(&seller);
 
     // 2. Maintenance gate: nothing closes the platform yet.
 
@@ -67,22 +67,21 @@ pub async fn upload(
     let invoice: Invoice = body::parse_json(&bytes)?;
     drop(bytes);
     exchange.count_attempt(&invoice.seller_tax_id, &invoice.number);
-    exchange.entry.request_serial = Some(invoice.request_serial.clone());
+    exchange.entry().request_serial = Some(invoice.request_serial.clone());
     auth::check_seller(seller.as_deref(), &invoice.seller_tax_id)?;
     tax_api::validate(&invoice)?;
-    if exchange.entry.seller_tax_id.is_none() {
-        exchange.entry.seller_tax_id = Some(invoice.seller_tax_id.clone());
+    if exchange.entry().seller_tax_id.is_none() {
+        exchange.entry().seller_tax_id = Some(invoice.seller_tax_id.clone());
     }
 
     // 4. Decide.
     let decision = Decision::default();
-    exchange.entry.rule.clone_from(&decision.rule);
-    exchange.entry.fault.clone_from(&decision.fault);
+    exchange.entry().rule.clone_from(&decision.rule);
+    exchange.entry().fault.clone_from(&decision.fault);
 
     // 5. Store.
     let delay = state.config.processing_delay;
-    let now = state.clock.elapsed();
-    let received_at = state.clock.wall_at(now);
+    let (now, received_at) = state.clock.now();
     let done_at = now + delay.unwrap_or(Duration::ZERO);
     let number = invoice.number.clone();
     let seller_tax_id = invoice.seller_tax_id.clone();
@@ -97,14 +96,13 @@ pub async fn upload(
     };
     let write = Write {
         keep: decision.keep,
-        sent_hash: tax_api::content_hash(&invoice),
         received_at,
         persisted_at: state.clock.wall_at(done_at),
         visible_from: done_at,
         copies: 1,
     };
     let outcome = state.store.upload(invoice, write);
-    exchange.entry.effect = match &outcome {
+    exchange.entry().effect = match &outcome {
         UploadOutcome::Stored { .. } => effect,
         UploadOutcome::Existing {
             same_content: true, ..
