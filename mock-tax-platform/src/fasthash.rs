@@ -52,7 +52,13 @@ impl Hasher for FxHasher {
     }
 
     fn finish(&self) -> u64 {
-        self.hash
+        // Multiplication only carries low bits upwards, so ids that differ in their
+        // last bytes would share low bits (the bucket index). Mix high into low.
+        let mut h = self.hash;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h
     }
 }
 
@@ -66,6 +72,14 @@ mod tests {
 
     fn hash(value: &str) -> u64 {
         BuildHasherDefault::<FxHasher>::default().hash_one(value)
+    }
+
+    #[test]
+    fn ids_differing_only_at_the_end_spread_over_low_bits() {
+        let buckets: std::collections::HashSet<u64> = (0..1000)
+            .map(|i| hash(&format!("B0000000000{i:05}")) & 1023)
+            .collect();
+        assert!(buckets.len() > 500, "{} distinct buckets", buckets.len());
     }
 
     #[test]
