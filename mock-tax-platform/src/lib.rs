@@ -23,20 +23,6 @@
 //! - `submissions`: asynchronous uploads (`processing_delay`) and their states.
 //! - `state`: the shared state every request sees, including the run clock
 //!   (`clock`) and the shutdown signal.
-//!
-//! # Where faults plug in
-//!
-//! - `routes/upload.rs`: the upload runs in phases (authenticate → maintenance gate
-//!   → parse and validate → decide → store → respond); a fault decision fills
-//!   `Decision` (what `store::Keep`s: intact, a damaged copy, nothing) and the
-//!   respond phase can answer an error after storing.
-//! - `conn::ConnHandle` in each request's extensions: `reset()` makes the peer see
-//!   a TCP RST; the handler then awaits `std::future::pending()`.
-//! - `state::AppState::shutting_down()`: a request left hanging on purpose awaits
-//!   it, so graceful shutdown never waits forever.
-//! - `store::Store::update` / `update_all`: change records after the fact
-//!   (visibility lag, migrations); `submissions::Submissions::update` (stuck processing).
-//! - `exchange::Exchange::entry()`: the journal entry's `rule`, `fault`, `effect`, `note`.
 
 mod auth;
 mod body;
