@@ -72,39 +72,3 @@ impl Drop for Exchange {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::Config;
-
-    #[tokio::test]
-    async fn a_request_cut_off_before_answering_is_journaled_without_a_status() {
-        let (_stop, stopped) = tokio::sync::watch::channel(false);
-        let state = AppState::new(Config::default(), stopped);
-        let mut exchange = Exchange::begin(&state, Route::Upload, &Method::POST, "/v1/invoices");
-        exchange.count_attempt("S", "N1");
-        drop(exchange);
-        let entries = state.journal.since(0);
-        assert_eq!(entries.len(), 1);
-        assert_eq!(entries[0].status, None);
-        assert_eq!(entries[0].attempt, Some(0));
-        assert_eq!(entries[0].number.as_deref(), Some("N1"));
-    }
-
-    #[tokio::test]
-    async fn attempts_count_per_number() {
-        let (_stop, stopped) = tokio::sync::watch::channel(false);
-        let state = AppState::new(Config::default(), stopped);
-        let attempts: Vec<u32> = ["N1", "N1", "N2", "N1"]
-            .iter()
-            .map(|n| {
-                let mut exchange = Exchange::begin(&state, Route::Upload, &Method::POST, "/");
-                let attempt = exchange.count_attempt("S", n);
-                exchange.finish(201, None);
-                attempt
-            })
-            .collect();
-        assert_eq!(attempts, vec![0, 1, 0, 2]);
-    }
-}
