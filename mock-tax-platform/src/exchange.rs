@@ -1,0 +1,74 @@
+//! One request–response exchange as the journal sees it. Handlers fill in what
+//! they learn (seller, number, attempt, store effect, fault); the entry is appended
+//! when the response is produced — or, if the request's future is dropped first (a
+//! reset connection, a request cut off by shutdown), with no status.
+
+use std::sync::Arc;
+
+use http::Method;
+use tax_api::{ErrorCode, Route};
+
+use crate::journal::Entry;
+use crate::state::AppState;
+
+/// Journal entry under construction for one request.
+#[derive(Debug)]
+pub struct Exchange {
+    state: Arc<AppState>,
+    /// The entry; `None` once appended.
+    entry: Option<Entry>,
+}
+
+impl Exchange {
+    /// Starts the entry for a request arriving now.
+    pub fn begin(state: &Arc<AppState>, route: Route, method: &Method, path: &str) -> Self {
+        let (elapsed, at) = state.clock.now();
+        Exchange {
+            state: Arc::clone(state),
+            entry: Some(Entry::new(
+                elapsed,
+                at,
+                route,
+                method.clone(),
+                path.to_owned(),
+            )),
+        }
+    }
+
+    /// The entry, for handlers to fill in. (`finish` consumes the exchange, so the
+    /// entry is always there; the fallback only keeps this free of panics.)
+    pub fn entry(&mut self) -> &mut Entry {
+        let state = &self.state;
+        self.entry.get_or_insert_with(|| {
+            let (elapsed, at) = state.clock.now();
+            Entry::new(elapsed, at, Route::Unknown, Method::GET, String::new())
+        })
+    }
+
+    /// Notes the invoice number and counts this request's attempt index for it.
+    pub fn count_attempt(&mut self, seller: &str, number: &str) -> u32 {
+        let route = self.entry().route;
+        let attempt = self.state.journal.next_attempt(route, seller, number);
+        let entry = self.entry();
+        entry.number = Some(number.to_owned());
+        entry.attempt = Some(attempt);
+        attempt
+    }
+
+    /// Appends the entry with the status (and error code) that was sent.
+    pub fn finish(mut self, status: u16, error_code: Option<ErrorCode>) {
+        if let Some(mut entry) = self.entry.take() {
+            entry.status = Some(status);
+            entry.error_code = error_code;
+            self.state.journal.append(entry);
+        }
+    }
+}
+
+impl Drop for Exchange {
+    fn drop(&mut self) {
+        if let Some(entry) = self.entry.take() {
+            self.state.journal.append(entry);
+        }
+    }
+}
