@@ -1,5 +1,8 @@
 //! Contract tests: the published content-hash vectors and the wire shapes.
 
+// Test helpers outside #[test] functions may panic: the panic is the failure report.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use tax_api::{canonical_encoding, content_hash, validate, ApiError, ErrorCode, Invoice};
 
 #[derive(serde::Deserialize)]
@@ -29,7 +32,12 @@ fn published_vectors_match_the_canonical_encoding_and_hash() {
     for v in &file.vectors {
         let encoded = String::from_utf8(canonical_encoding(&v.invoice)).unwrap();
         assert_eq!(encoded, v.canonical, "canonical encoding of {}", v.name);
-        assert_eq!(content_hash(&v.invoice), v.content_hash, "content_hash of {}", v.name);
+        assert_eq!(
+            content_hash(&v.invoice),
+            v.content_hash,
+            "content_hash of {}",
+            v.name
+        );
     }
 }
 
