@@ -1,1 +1,7 @@
 //! mock-tax-platform (work in progress).
+
+pub mod engine;
+pub mod faults;
+pub mod migration;
+pub mod plan;
+pub mod seeded;
