@@ -2,6 +2,7 @@
 
 pub mod engine;
 pub mod faults;
+pub mod maintenance;
 pub mod migration;
 pub mod plan;
 pub mod seeded;
