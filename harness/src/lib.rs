@@ -5,5 +5,8 @@
 //! # Layout
 //!
 //! - [`outcome`]: the plain data one run collects, passed from runner to checker to reports.
+//! - [`check`]: the oracle: classifies every invoice, checks `[expect]`, reaches the verdict.
+//! - [`report`]: writes `report.json`, `junit.xml`, `summary.md`, `report.html`, `journal.jsonl`.
 
+pub mod check;
 pub mod outcome;
