@@ -10,3 +10,4 @@
 
 pub mod check;
 pub mod outcome;
+pub mod report;
