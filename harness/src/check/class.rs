@@ -109,6 +109,26 @@ impl Class {
     }
 }
 
+impl Class {
+    /// The promise a violation class breaks, phrased as the invariant that holds when it is absent.
+    pub fn invariant(self) -> &'static str {
+        match self {
+            Class::Lost => "every invoice the client confirmed is held by the platform",
+            Class::SilentPartial => {
+                "every invoice the client confirmed is stored with all its lines and fields"
+            }
+            Class::SilentCorruption => "every invoice the client confirmed is stored exactly as issued",
+            Class::Duplicate => "every invoice the client confirmed is stored once",
+            Class::Unresolved => "no invoice is still pending when the run ends",
+            Class::Forgotten => {
+                "every invoice the client accepted, or the platform holds, is in the client's ledger"
+            }
+            Class::Unexpected => "the platform holds no record of this seller that was never issued",
+            other => other.meaning(),
+        }
+    }
+}
+
 /// What the platform really holds for one invoice, reduced to the table's columns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -140,7 +140,7 @@ pub struct Invariant {
 fn count_invariant(class: Class, observed: u64, allowed: u64) -> Invariant {
     Invariant {
         name: class.as_str().to_string(),
-        description: format!("no invoice where {}", class.meaning()),
+        description: class.invariant().to_string(),
         observed: Measure::Count(observed),
         allowed: Measure::Count(allowed),
         holds: observed <= allowed,
