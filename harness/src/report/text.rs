@@ -19,8 +19,22 @@ fn shell_word(word: &str) -> String {
     }
 }
 
-/// The command that replays this run: `invoice-chaos run <script> --seed N`.
+/// The command that replays this run: `invoice-chaos run <script> --seed N`, or for a
+/// ledger check `invoice-chaos check --ledger FILE --platform-url URL [--issued FILE]`.
 pub fn replay_command(run: &RunRecord) -> String {
+    if run.client.adapter == "ledger" && run.script_path.is_none() {
+        let mut cmd = format!(
+            "invoice-chaos check --ledger {}",
+            shell_word(run.client.target.as_deref().unwrap_or(""))
+        );
+        if let Some(url) = run.plan.get("platform_url").and_then(|u| u.as_str()) {
+            cmd.push_str(&format!(" --platform-url {}", shell_word(url)));
+        }
+        if let Some(issued) = run.plan.get("issued").and_then(|u| u.as_str()) {
+            cmd.push_str(&format!(" --issued {}", shell_word(issued)));
+        }
+        return cmd;
+    }
     let script = run
         .script_path
         .clone()

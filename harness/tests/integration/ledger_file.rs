@@ -159,3 +159,64 @@ fn files_are_read_from_disk_and_a_missing_one_is_an_io_error() {
         Err(LedgerFileError::Io { .. })
     ));
 }
+
+fn ledger_check<'a>(
+    ledger: &'a Path,
+    truth: Result<tax_api::TruthSnapshot, String>,
+) -> harness::check::ledger_file::LedgerCheck<'a> {
+    let at = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 1, 2, 3, 4, 5).unwrap();
+    harness::check::ledger_file::LedgerCheck {
+        ledger_path: ledger,
+        issued_path: None,
+        platform_url: "http://127.0.0.1:9000",
+        truth,
+        journal: Vec::new(),
+        started_at: at,
+        finished_at: at,
+    }
+}
+
+#[test]
+fn a_ledger_check_judges_the_exported_ledger_against_the_truth() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.csv");
+    std::fs::write(&path, "number,status\n1,confirmed\n2,confirmed\n").unwrap();
+    let mut truth_run = crate::support::run();
+    crate::support::store(&mut truth_run, "1", tax_api::Integrity::Intact, None);
+
+    let run =
+        harness::check::ledger_file::ledger_run(ledger_check(&path, Ok(truth_run.truth.unwrap())))
+            .unwrap();
+    let result = harness::check::check(&run);
+
+    assert_eq!(result.counts.ok, 1);
+    assert_eq!(result.counts.lost, 1);
+    assert_eq!(result.verdict, harness::check::Verdict::Fail);
+    let replay = harness::report::replay_command(&run);
+    assert!(
+        replay.starts_with("invoice-chaos check --ledger "),
+        "{replay}"
+    );
+    assert!(
+        replay.ends_with("--platform-url http://127.0.0.1:9000"),
+        "{replay}"
+    );
+}
+
+#[test]
+fn a_ledger_check_without_truth_is_inconclusive() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.jsonl");
+    std::fs::write(&path, "{\"number\":\"1\",\"status\":\"confirmed\"}\n").unwrap();
+
+    let run = harness::check::ledger_file::ledger_run(ledger_check(
+        &path,
+        Err("connection refused".into()),
+    ))
+    .unwrap();
+
+    assert_eq!(
+        harness::check::check(&run).verdict,
+        harness::check::Verdict::Inconclusive
+    );
+}
