@@ -14,7 +14,6 @@ use std::time::Duration;
 use tax_api::Ledger;
 
 pub use contract::{ContractClient, Submitted};
-pub use ledger::read_ledger_file;
 
 use crate::outcome::ClientInfo;
 use crate::script::{AdapterSpec, ClientSpec};
@@ -129,9 +128,7 @@ impl ClientSystem {
                 command::CommandAdapter::start(argv, *mode, extra, env).await?,
             ),
             AdapterSpec::Url { url } => ClientSystem::Url(url::UrlAdapter::start(url, env).await?),
-            AdapterSpec::Ledger { path, format } => {
-                ClientSystem::Ledger(ledger::LedgerAdapter::new(path, *format))
-            }
+            AdapterSpec::Ledger { path } => ClientSystem::Ledger(ledger::LedgerAdapter::new(path)),
         })
     }
 

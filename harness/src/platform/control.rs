@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tax_api::{JournalEntry, TruthSnapshot};
@@ -82,10 +82,15 @@ impl ControlPlane {
     }
 
     /// `POST /_chaos/reset`: forget every record, rule and journal entry.
-    pub async fn reset(&self, body: &Value) -> Result<(), PlatformError> {
-        self.call(Method::POST, "/_chaos/reset", Some(body))
+    pub async fn reset(&self) -> Result<(), PlatformError> {
+        self.call(Method::POST, "/_chaos/reset", None)
             .await
             .map(drop)
+    }
+
+    /// `GET /_chaos/version`: name, version and the platform's seed.
+    pub async fn version(&self) -> Result<Value, PlatformError> {
+        self.json("/_chaos/version").await
     }
 
     /// `POST /_chaos/faults`: add one rule.
@@ -156,17 +161,5 @@ impl ControlPlane {
                 })
             })
             .collect()
-    }
-
-    /// Whether the platform answers at all (`GET /_chaos/version`).
-    pub async fn reachable(&self) -> bool {
-        matches!(
-            self.http
-                .get(format!("{}/_chaos/version", self.base))
-                .send()
-                .await
-                .map(|r| r.status()),
-            Ok(StatusCode::OK)
-        )
     }
 }

@@ -3,13 +3,14 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
 use tokio::task::JoinSet;
 
 use crate::client::ClientSystem;
 use crate::outcome::{RunProblem, TimelineEvent};
 use crate::platform::PlatformHandle;
-use crate::script::{MaintenanceStep, Step};
+use mock_tax_platform::plan::MaintenanceWindow;
+
+use crate::script::Step;
 use crate::workload::{issue, Generator, IssueLog, IssuePlan};
 
 use super::settle::settle;
@@ -127,24 +128,15 @@ impl<'a> StepRunner<'a> {
                 ));
             }
             Step::Fault(rule) => {
-                let mut rule = serde_json::to_value(&rule.0).map_err(|e| e.to_string())?;
-                let kind = rule
-                    .get("kind")
-                    .and_then(Value::as_str)
-                    .unwrap_or("fault")
-                    .to_string();
-                let name = match rule.get("name").and_then(Value::as_str) {
-                    Some(n) => n.to_string(),
-                    None => {
-                        let n = format!("step{index}-{kind}");
-                        if let Value::Object(m) = &mut rule {
-                            m.insert("name".into(), Value::String(n.clone()));
-                        }
-                        n
-                    }
-                };
-                control.add_fault(&rule).await.map_err(|e| e.to_string())?;
-                self.event("fault", format!("fault rule {name} ({kind}) added: {rule}"));
+                let mut rule = rule.clone();
+                let kind = rule.fault.name().to_string();
+                let name = rule
+                    .name
+                    .get_or_insert_with(|| format!("{kind}#{}", index + 1))
+                    .clone();
+                let body = serde_json::to_value(&rule).map_err(|e| e.to_string())?;
+                control.add_fault(&body).await.map_err(|e| e.to_string())?;
+                self.event("fault", format!("fault rule {name} added: {body}"));
                 self.faults.push(name);
             }
             Step::ClearFaults(_) => {
@@ -207,18 +199,19 @@ impl<'a> StepRunner<'a> {
         Ok(())
     }
 
-    async fn maintenance(&mut self, m: &MaintenanceStep) -> Result<(), String> {
+    async fn maintenance(&mut self, m: &MaintenanceWindow) -> Result<(), String> {
         let body = serde_json::to_value(m).map_err(|e| e.to_string())?;
         let control = &self.platform.control;
         control
             .maintenance(&body)
             .await
             .map_err(|e| e.to_string())?;
+        let lasts = humantime::format_duration(m.duration);
         self.event(
             "maintenance_start",
-            format!("maintenance window for {}", m.duration),
+            format!("maintenance window for {lasts}: {body}"),
         );
-        tokio::time::sleep(m.duration.get()).await;
+        tokio::time::sleep(m.after.unwrap_or_default() + m.duration).await;
         self.event("maintenance_end", "maintenance window over".into());
         Ok(())
     }

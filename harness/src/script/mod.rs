@@ -18,11 +18,8 @@ use serde::{Deserialize, Serialize};
 
 pub use discover::discover;
 pub use error::{line_column, ScriptError};
-pub use step::{
-    FaultStep, IssueStep, MaintenanceStep, Migration, MigrationEffect, MigrationSince, SettleStep,
-    Step,
-};
-pub use values::{Fraction, HumanDuration, On};
+pub use step::{IssueStep, SettleStep, Step};
+pub use values::{HumanDuration, On};
 
 use crate::outcome::Expect;
 
@@ -72,16 +69,6 @@ impl ClientMode {
     }
 }
 
-/// Format of an exported ledger file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LedgerFormat {
-    /// One JSON ledger entry per line.
-    Jsonl,
-    /// A header `number,status,reason,platform_ref`, then one entry per row.
-    Csv,
-}
-
 /// `[client]`, checked: which client system, and how to reach or start it.
 #[derive(Debug, Clone)]
 pub struct ClientSpec {
@@ -115,12 +102,11 @@ pub enum AdapterSpec {
         /// Base URL, e.g. `http://127.0.0.1:8080`.
         url: String,
     },
-    /// An exported ledger file, checked against the platform without driving anything.
+    /// An exported ledger file (JSON lines, a `GET /ledger` document, or CSV),
+    /// checked against the platform without driving anything.
     Ledger {
         /// The file.
         path: PathBuf,
-        /// Its format.
-        format: LedgerFormat,
     },
 }
 
