@@ -6,4 +6,5 @@
 mod check;
 mod ledger_file;
 mod report;
+mod scripts;
 mod support;
