@@ -117,9 +117,7 @@ pub async fn start_on(
             .map_err(io_error("read the control address"))?,
         None => addr,
     };
-    if !addr.ip().is_loopback() && config.control_token.is_none() {
-        return Err(StartError::ControlTokenRequired { addr });
-    }
+    check_control_token(addr, &config)?;
     if config.tokens.is_empty() {
         tracing::warn!(%addr, "no seller tokens configured: every request is accepted, for any seller");
     }
@@ -136,6 +134,14 @@ pub async fn start_on(
         stop,
         task: Some(task),
     })
+}
+
+/// A control plane reachable beyond loopback must not be open to anyone.
+fn check_control_token(addr: SocketAddr, config: &Config) -> Result<(), StartError> {
+    if !addr.ip().is_loopback() && config.control_token.is_none() {
+        return Err(StartError::ControlTokenRequired { addr });
+    }
+    Ok(())
 }
 
 /// Serves on `listener` (API and control plane) until `shutdown` resolves, then
@@ -233,5 +239,24 @@ async fn accept_loop(
             },
             () = conn::stopping(&mut stop_signal) => break,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_non_loopback_api_needs_a_control_token() {
+        let public: SocketAddr = "0.0.0.0:8080".parse().unwrap();
+        let err = check_control_token(public, &Config::default()).unwrap_err();
+        assert!(err.to_string().contains("--control-token"), "{err}");
+        let with_token = Config {
+            control_token: Some("ops".to_owned()),
+            ..Config::default()
+        };
+        assert!(check_control_token(public, &with_token).is_ok());
+        let loopback: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        assert!(check_control_token(loopback, &Config::default()).is_ok());
     }
 }
