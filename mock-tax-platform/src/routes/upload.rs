@@ -1,0 +1,311 @@
+//! `POST /v1/invoices`: the upload, in explicit phases so fault effects slot in
+//! where they happen on a real platform:
+//!
+//! 1. authenticate — 401 before anything else;
+//! 2. maintenance gate — where an open window answers 503 `MAINTENANCE`;
+//! 3. parse and validate — 413, 400, 422; counts the attempt for the number;
+//! 4. decide — what the platform will do with this attempt ([`Decision`]);
+//! 5. store — check-and-insert in one store call ([`crate::store::Store::upload`]);
+//! 6. respond — 201 (sync) or 202 (async), or 409 `DUPLICATE`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::StatusCode;
+use hyper::body::Incoming;
+use hyper::Request;
+use tax_api::{
+    ApiError, ErrorCode, Integrity, Invoice, Route, StoreEffect, SubmissionAccepted,
+    SubmissionState, UploadAccepted,
+};
+
+use crate::auth;
+use crate::body;
+use crate::chaos::request as chaos;
+use crate::clock::stamp;
+use crate::conn::ConnHandle;
+use crate::exchange::Exchange;
+use crate::faults::Effect;
+use crate::respond::{self, Response};
+use crate::state::AppState;
+use crate::store::{Keep, UploadOutcome, Write};
+use crate::submissions::{Outcome, Submission};
+
+/// What the platform does with one validated upload attempt. Today always
+/// "store it intact and answer truthfully"; fault rules will choose otherwise.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    /// What the store keeps.
+    pub keep: Keep,
+    /// Name of the fault rule that chose this, for the journal.
+    pub rule: Option<String>,
+    /// Kind of that fault, for the journal.
+    pub fault: Option<String>,
+}
+
+impl Default for Decision {
+    fn default() -> Self {
+        Decision {
+            keep: Keep::Intact,
+            rule: None,
+            fault: None,
+        }
+    }
+}
+
+/// Serves `POST /v1/invoices`.
+pub async fn upload(
+    state: &Arc<AppState>,
+    req: Request<Incoming>,
+    exchange: &mut Exchange,
+) -> Result<Response, ApiError> {
+    // 1. Authenticate.
+    let seller = auth::authenticate(state, req.headers())?;
+    exchange.entry.seller_tax_id.clone_from(&seller);
+
+    // 2. Maintenance gate.
+    chaos::gate(state, Route::Upload)?;
+
+    // 3. Parse and validate.
+    let (parts, incoming) = req.into_parts();
+    let conn = parts.extensions.get::<ConnHandle>().cloned();
+    let bytes = body::read_limited(&parts.headers, incoming, state.config.body_limit).await?;
+    let invoice: Invoice = body::parse_json(&bytes)?;
+    drop(bytes);
+    let attempt = exchange.count_attempt(&invoice.seller_tax_id, &invoice.number);
+    exchange.entry.request_serial = Some(invoice.request_serial.clone());
+    auth::check_seller(seller.as_deref(), &invoice.seller_tax_id)?;
+    tax_api::validate(&invoice)?;
+    if exchange.entry.seller_tax_id.is_none() {
+        exchange.entry.seller_tax_id = Some(invoice.seller_tax_id.clone());
+    }
+
+    // 4. Decide, then wait out any delay with no lock held.
+    let existing = state
+        .store
+        .update(&invoice.seller_tax_id, &invoice.number, |r| {
+            r.stored.is_some()
+        })
+        .unwrap_or(false);
+    let mut facts = chaos::facts(
+        state,
+        Route::Upload,
+        Some(&invoice.seller_tax_id),
+        Some(&invoice.number),
+        &invoice.number,
+        attempt,
+    );
+    facts.existing = existing;
+    let hit = chaos::decide(state, exchange, &facts);
+    chaos::pause(state, hit.delay).await;
+    let mut decision = Decision {
+        rule: hit.rule.clone(),
+        fault: exchange.entry.fault.clone(),
+        ..Decision::default()
+    };
+    exchange.entry.rule.clone_from(&decision.rule);
+    exchange.entry.fault.clone_from(&decision.fault);
+    let cause = hit.rule.clone().unwrap_or_default();
+    let mut plan = AfterStore::default();
+    match hit.effect {
+        None | Some(Effect::Delay(_)) => {}
+        Some(
+            Effect::Respond { .. }
+            | Effect::Reset { commit: false }
+            | Effect::Hang { commit: false },
+        ) => {
+            if let Some(effect) = &hit.effect {
+                if let Some(response) =
+                    chaos::answer_without_store(state, conn.as_ref(), exchange, effect).await
+                {
+                    return Ok(response);
+                }
+            }
+        }
+        Some(Effect::StripOriginalRef) => {
+            // The platform holds the number: answer "duplicate" without pointing at it.
+            return Err(ApiError::duplicate(&invoice.number, None));
+        }
+        Some(Effect::AckWithoutStore) => decision.keep = Keep::Nothing,
+        Some(Effect::StoreDamaged(damage)) => {
+            let mut copy = invoice.clone();
+            if damage.apply(&mut copy) {
+                decision.keep = Keep::Damaged {
+                    copy: Box::new(copy),
+                    integrity: damage.integrity(),
+                    cause: cause.clone(),
+                };
+            }
+        }
+        Some(Effect::StuckProcessing { store }) => {
+            plan.stuck = true;
+            if !store {
+                decision.keep = Keep::Nothing;
+            }
+        }
+        Some(other) => plan.effect = Some(other),
+    }
+    if let Some(Effect::HideFor(lag)) = &plan.effect {
+        plan.lag = *lag;
+    }
+
+    // 5. Store.
+    let delay = state.config.processing_delay;
+    let now = state.clock.elapsed();
+    let received_at = state.clock.wall_at(now);
+    let done_at = now + delay.unwrap_or(Duration::ZERO);
+    let number = invoice.number.clone();
+    let seller_tax_id = invoice.seller_tax_id.clone();
+    let effect = match &decision.keep {
+        Keep::Intact => StoreEffect::Stored,
+        Keep::Damaged {
+            integrity: Integrity::Partial,
+            ..
+        } => StoreEffect::StoredPartial,
+        Keep::Damaged { .. } => StoreEffect::StoredCorrupted,
+        Keep::Nothing => StoreEffect::Dropped,
+    };
+    let write = Write {
+        keep: decision.keep,
+        sent_hash: tax_api::content_hash(&invoice),
+        received_at,
+        persisted_at: state.clock.wall_at(done_at),
+        visible_from: done_at + plan.lag,
+        copies: if plan.effect == Some(Effect::StoreTwice) {
+            2
+        } else {
+            1
+        },
+    };
+    let outcome = state.store.upload(invoice, write);
+    let kept = matches!(outcome, UploadOutcome::Stored { kept: true, .. });
+    exchange.entry.effect = match &outcome {
+        UploadOutcome::Stored { .. } => effect,
+        UploadOutcome::Existing {
+            same_content: true, ..
+        } => StoreEffect::Idempotent,
+        UploadOutcome::Existing { .. } => StoreEffect::None,
+    };
+    if kept && plan.effect == Some(Effect::StoreTwice) {
+        state.store.update(&seller_tax_id, &number, |r| {
+            r.integrity = Integrity::Duplicated;
+            r.cause = Some(cause.clone());
+        });
+        exchange.entry.effect = StoreEffect::StoredDuplicate;
+    }
+
+    // 5b. Effects that act after the commit.
+    match plan.effect {
+        Some(Effect::ErrorAfterCommit { status }) => {
+            exchange.entry.error_code = Some(ErrorCode::Internal.as_str().to_owned());
+            return Ok(chaos::error_with_status(&ApiError::internal(), status));
+        }
+        Some(effect @ (Effect::Reset { .. } | Effect::Hang { .. })) => {
+            if let Some(response) =
+                chaos::answer_without_store(state, conn.as_ref(), exchange, &effect).await
+            {
+                return Ok(response);
+            }
+        }
+        _ => {}
+    }
+
+    // 6. Respond.
+    match delay {
+        None if !plan.stuck => respond_sync(number, outcome),
+        _ => Ok(respond_async(
+            state,
+            Pending {
+                seller_tax_id,
+                number,
+                now,
+                done_at,
+                stuck: plan.stuck,
+            },
+            outcome,
+        )),
+    }
+}
+
+fn respond_sync(number: String, outcome: UploadOutcome) -> Result<Response, ApiError> {
+    match outcome {
+        UploadOutcome::Stored {
+            platform_ref,
+            received_at,
+            ..
+        }
+        | UploadOutcome::Existing {
+            platform_ref,
+            received_at,
+            same_content: true,
+        } => Ok(respond::json(
+            StatusCode::CREATED,
+            &UploadAccepted {
+                number,
+                platform_ref,
+                status: SubmissionState::Issued,
+                received_at: stamp(received_at),
+            },
+        )),
+        UploadOutcome::Existing { platform_ref, .. } => {
+            Err(ApiError::duplicate(&number, Some(&platform_ref)))
+        }
+    }
+}
+
+/// What a fault leaves for after the store phase.
+#[derive(Debug, Default)]
+struct AfterStore {
+    /// An effect acting after the commit (second copy, error, reset, hang, lag).
+    effect: Option<Effect>,
+    /// Extra time before reads see the record.
+    lag: Duration,
+    /// The submission never leaves `PROCESSING`.
+    stuck: bool,
+}
+
+/// An asynchronous submission about to be recorded.
+struct Pending {
+    seller_tax_id: String,
+    number: String,
+    now: Duration,
+    done_at: Duration,
+    stuck: bool,
+}
+
+fn respond_async(state: &AppState, pending: Pending, outcome: UploadOutcome) -> Response {
+    let Pending {
+        seller_tax_id,
+        number,
+        now,
+        done_at,
+        stuck,
+    } = pending;
+    let outcome = match outcome {
+        UploadOutcome::Stored { platform_ref, .. }
+        | UploadOutcome::Existing {
+            platform_ref,
+            same_content: true,
+            ..
+        } => Outcome::Issued { platform_ref },
+        UploadOutcome::Existing { platform_ref, .. } => Outcome::Failed {
+            state: SubmissionState::Duplicate,
+            error: ApiError::duplicate(&number, Some(&platform_ref)),
+        },
+    };
+    let submission_id = state.submissions.create(Submission {
+        seller_tax_id,
+        number,
+        accepted_at: now,
+        ready_at: done_at,
+        outcome,
+        stuck,
+    });
+    respond::json(
+        StatusCode::ACCEPTED,
+        &SubmissionAccepted {
+            submission_id,
+            status: SubmissionState::Received,
+        },
+    )
+}
