@@ -99,6 +99,8 @@ pub struct ClientEnv {
     pub report_dir: PathBuf,
     /// How long a (re)started client gets to become healthy.
     pub health_timeout: Duration,
+    /// The run's master seed (the reference client seeds its retry jitter with it).
+    pub seed: u64,
 }
 
 /// The client system under test, whichever adapter reaches it.

@@ -80,6 +80,7 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
         state_dir: state.path().to_path_buf(),
         report_dir: report_dir.clone(),
         health_timeout: scenario.client.health_timeout,
+        seed,
     };
     let log = Arc::new(IssueLog::new(started));
     let mut problems = Vec::new();
