@@ -24,7 +24,12 @@ impl ReferenceAdapter {
         let (client, base) = spawn(mode, env)?;
         let contract = Arc::new(ContractClient::new(&base)?);
         contract.wait_healthy(env.health_timeout).await?;
-        Ok(ReferenceAdapter { mode, env: env.clone(), client: Some(client), contract })
+        Ok(ReferenceAdapter {
+            mode,
+            env: env.clone(),
+            client: Some(client),
+            contract,
+        })
     }
 
     /// The HTTP contract; its address follows restarts.
@@ -66,7 +71,10 @@ async fn kill(client: Option<IsolatedClient>) {
 }
 
 fn spawn(mode: ClientMode, env: &ClientEnv) -> Result<(IsolatedClient, String), ClientError> {
-    let fail = |detail: String| ClientError::Spawn { program: "reference client".into(), detail };
+    let fail = |detail: String| ClientError::Spawn {
+        program: "reference client".into(),
+        detail,
+    };
     let listener = std::net::TcpListener::bind("127.0.0.1:0")
         .map_err(|e| fail(format!("cannot bind 127.0.0.1:0: {e}")))?;
     let mut config = ClientConfig::new(
@@ -80,7 +88,8 @@ fn spawn(mode: ClientMode, env: &ClientEnv) -> Result<(IsolatedClient, String), 
         ClientMode::Robust => Mode::Robust,
     };
     config.jitter_seed = env.seed;
-    let client = reference_client::spawn_isolated(config, listener).map_err(|e| fail(e.to_string()))?;
+    let client =
+        reference_client::spawn_isolated(config, listener).map_err(|e| fail(e.to_string()))?;
     let base = format!("http://{}", client.addr());
     tracing::info!(url = %base, mode = mode.as_str(), "reference client started");
     Ok((client, base))
