@@ -102,9 +102,8 @@ impl ControlPlane {
 
     /// `DELETE /_chaos/faults/{name}`: remove one rule.
     pub async fn remove_fault(&self, name: &str) -> Result<(), PlatformError> {
-        self.call(Method::DELETE, &format!("/_chaos/faults/{name}"), None)
-            .await
-            .map(drop)
+        let path = format!("/_chaos/faults/{}", encode_segment(name));
+        self.call(Method::DELETE, &path, None).await.map(drop)
     }
 
     /// `GET /_chaos/plan`.
@@ -161,5 +160,30 @@ impl ControlPlane {
                 })
             })
             .collect()
+    }
+}
+
+/// Percent-encodes one path segment (rule names like `partial_write#1` hold `#`).
+fn encode_segment(segment: &str) -> String {
+    segment
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rule_names_are_percent_encoded_in_paths() {
+        assert_eq!(
+            super::encode_segment("partial_write#1"),
+            "partial_write%231"
+        );
+        assert_eq!(super::encode_segment("a b/c"), "a%20b%2Fc");
     }
 }

@@ -190,3 +190,59 @@ faults_must_fire = false
         "two starts of the client: {log}"
     );
 }
+
+/// (invoice, rule, attempt) of every request a fault fired on, from a run's journal.
+fn fault_decisions(run_dir: &Path) -> std::collections::BTreeSet<(String, String, u64)> {
+    let text = std::fs::read_to_string(run_dir.join("journal.jsonl")).unwrap();
+    text.lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| !e["rule"].is_null() && !e["number"].is_null())
+        .map(|e| {
+            (
+                e["number"].as_str().unwrap().to_string(),
+                e["rule"].as_str().unwrap().to_string(),
+                e["attempt"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_same_script_and_seed_inject_the_same_faults_into_the_same_invoices() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("determinism.toml");
+    std::fs::write(
+        &script,
+        r#"name = "determinism"
+description = "probabilistic faults, concurrent issuing: decisions depend on the seed only"
+seed = 42
+
+[[steps]]
+fault = { kind = "partial_write", drop = "lines", probability = 0.1, on = "upload" }
+[[steps]]
+fault = { kind = "reject", probability = 0.1, on = "upload" }
+[[steps]]
+issue = { count = 200, concurrency = 8 }
+[[steps]]
+settle = { timeout = "60s" }
+"#,
+    )
+    .unwrap();
+    let mut decisions = Vec::new();
+    for run in ["a", "b"] {
+        let reports = dir.path().join(run);
+        let (_, runs) = run_json(&[script.to_str().unwrap()], &reports);
+        assert_eq!(runs[0]["seed"], 42);
+        let run_dir = std::fs::read_dir(&reports)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        decisions.push(fault_decisions(&run_dir));
+    }
+    let rules: std::collections::BTreeSet<&str> =
+        decisions[0].iter().map(|d| d.1.as_str()).collect();
+    assert_eq!(rules.len(), 2, "both rules fired: {rules:?}");
+    assert_eq!(decisions[0], decisions[1]);
+}
