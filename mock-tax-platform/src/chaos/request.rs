@@ -71,8 +71,9 @@ pub fn decide(state: &AppState, exchange: &mut Exchange, facts: &RequestFacts<'_
         return Hit::default();
     }
     let rule = decision.rule_label();
-    exchange.entry.rule.clone_from(&rule);
-    exchange.entry.fault = decision.kind_label();
+    let entry = exchange.entry();
+    entry.rule.clone_from(&rule);
+    entry.fault = decision.kind_label();
     Hit {
         delay: decision.delay,
         effect: decision.effect,
@@ -118,7 +119,7 @@ pub async fn answer_without_store(
             if let Some(secs) = retry_after {
                 err = err.with_detail("retry_after_secs", *secs);
             }
-            exchange.entry.error_code = Some(code.as_str().to_owned());
+            exchange.entry().error_code = Some(*code);
             Some(error_with_status(&err, *status))
         }
         Effect::Reset { .. } => Some(reset(conn, exchange).await),

@@ -89,7 +89,7 @@ pub async fn query(
     exchange: &mut Exchange,
 ) -> Result<Response, ApiError> {
     let seller = auth::authenticate(state, req.headers())?;
-    exchange.entry.seller_tax_id.clone_from(&seller);
+    exchange.entry().seller_tax_id.clone_from(&seller);
     let (parts, incoming) = req.into_parts();
     let conn = parts.extensions.get::<ConnHandle>().cloned();
     let bytes = body::read_limited(&parts.headers, incoming, state.config.body_limit).await?;

@@ -23,7 +23,7 @@ pub async fn get_invoice(
     exchange: &mut Exchange,
 ) -> Result<Response, ApiError> {
     let seller = auth::authenticate(state, req.headers())?;
-    exchange.entry.seller_tax_id.clone_from(&seller);
+    exchange.entry().seller_tax_id.clone_from(&seller);
     let attempt = exchange.count_attempt(seller.as_deref().unwrap_or(""), number);
     let conn = req.extensions().get::<ConnHandle>().cloned();
     let facts = chaos::facts(
@@ -57,7 +57,7 @@ pub async fn get_submission(
     exchange: &mut Exchange,
 ) -> Result<Response, ApiError> {
     let seller = auth::authenticate(state, req.headers())?;
-    exchange.entry.seller_tax_id.clone_from(&seller);
+    exchange.entry().seller_tax_id.clone_from(&seller);
     let attempt = state
         .journal
         .next_attempt(Route::Get, seller.as_deref().unwrap_or(""), id);
@@ -74,6 +74,6 @@ pub async fn get_submission(
             ApiError::not_found(format!("no submission {id} for this seller"))
                 .with_detail("submission_id", id)
         })?;
-    exchange.entry.number = Some(status.number.clone());
+    exchange.entry().number = Some(status.number.clone());
     Ok(respond::json(StatusCode::OK, &status))
 }
