@@ -121,6 +121,7 @@ struct Armed {
 pub struct Engine {
     seed: u64,
     rules: Vec<Armed>,
+    needs_existing: bool,
 }
 
 impl Engine {
@@ -154,8 +155,15 @@ impl Engine {
                     fired: AtomicU64::new(0),
                 }
             })
-            .collect();
-        Ok(Engine { seed, rules })
+            .collect::<Vec<Armed>>();
+        let needs_existing = rules
+            .iter()
+            .any(|a| a.rule.fault.as_fault().needs_existing());
+        Ok(Engine {
+            seed,
+            rules,
+            needs_existing,
+        })
     }
 
     /// An engine for `rules` that keeps the counters of rules whose names it shares
@@ -174,6 +182,11 @@ impl Engine {
             }
         }
         Ok(next)
+    }
+
+    /// Whether some rule needs [`RequestFacts::existing`] filled in (a store lookup).
+    pub fn needs_existing(&self) -> bool {
+        self.needs_existing
     }
 
     /// The run's seed.

@@ -40,9 +40,9 @@ fn plan_time_starts_when_the_plan_is_installed() {
         secs(100),
     )
     .unwrap();
-    assert_eq!(c.plan_time(secs(101)), secs(1));
-    assert!(c.gate(Route::Upload, secs(101)).is_none());
-    assert!(c.gate(Route::Upload, secs(102)).is_some());
+    assert_eq!(c.enter(Route::Upload, secs(101)).plan_time, secs(1));
+    assert!(c.enter(Route::Upload, secs(101)).gate.is_none());
+    assert!(c.enter(Route::Upload, secs(102)).gate.is_some());
 }
 
 #[test]
@@ -57,7 +57,7 @@ fn adding_a_rule_keeps_the_others_counting() {
         elapsed: Duration::ZERO,
         existing: false,
     };
-    c.engine().decide(&facts);
+    c.enter(Route::Upload, Duration::ZERO).engine.decide(&facts);
     let name = c
         .add_rule(FaultRule::new(crate::faults::FaultKind::Duplicate(
             crate::faults::Duplicate {},

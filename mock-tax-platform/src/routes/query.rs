@@ -121,15 +121,18 @@ pub async fn query(
     let attempt = state
         .journal
         .next_attempt(Route::Query, &request.seller_tax_id, &key);
+    let entered = chaos::enter(state, Route::Query)?;
     let facts = chaos::facts(
-        state,
+        &entered,
         Route::Query,
         Some(&request.seller_tax_id),
         None,
         &key,
         attempt,
     );
-    if let Some(response) = chaos::before_read(state, exchange, conn.as_ref(), &facts).await? {
+    if let Some(response) =
+        chaos::before_read(state, exchange, conn.as_ref(), &entered, &facts).await
+    {
         return Ok(response);
     }
     let fingerprint = fingerprint(&request);

@@ -26,15 +26,18 @@ pub async fn get_invoice(
     exchange.entry().seller_tax_id.clone_from(&seller);
     let attempt = exchange.count_attempt(seller.as_deref().unwrap_or(""), number);
     let conn = req.extensions().get::<ConnHandle>().cloned();
+    let entered = chaos::enter(state, Route::Get)?;
     let facts = chaos::facts(
-        state,
+        &entered,
         Route::Get,
         seller.as_deref(),
         Some(number),
         number,
         attempt,
     );
-    if let Some(response) = chaos::before_read(state, exchange, conn.as_ref(), &facts).await? {
+    if let Some(response) =
+        chaos::before_read(state, exchange, conn.as_ref(), &entered, &facts).await
+    {
         return Ok(response);
     }
     let now = state.clock.elapsed();
@@ -62,8 +65,11 @@ pub async fn get_submission(
         .journal
         .next_attempt(Route::Get, seller.as_deref().unwrap_or(""), id);
     let conn = req.extensions().get::<ConnHandle>().cloned();
-    let facts = chaos::facts(state, Route::Get, seller.as_deref(), None, id, attempt);
-    if let Some(response) = chaos::before_read(state, exchange, conn.as_ref(), &facts).await? {
+    let entered = chaos::enter(state, Route::Get)?;
+    let facts = chaos::facts(&entered, Route::Get, seller.as_deref(), None, id, attempt);
+    if let Some(response) =
+        chaos::before_read(state, exchange, conn.as_ref(), &entered, &facts).await
+    {
         return Ok(response);
     }
     let now = state.clock.elapsed();

@@ -64,7 +64,7 @@ pub async fn upload(
     exchange.entry().seller_tax_id.clone_from(&seller);
 
     // 2. Maintenance gate.
-    chaos::gate(state, Route::Upload)?;
+    let entered = chaos::enter(state, Route::Upload)?;
 
     // 3. Parse and validate.
     let (parts, incoming) = req.into_parts();
@@ -81,14 +81,15 @@ pub async fn upload(
     }
 
     // 4. Decide, then wait out any delay with no lock held.
-    let existing = state
-        .store
-        .update(&invoice.seller_tax_id, &invoice.number, |r| {
-            r.stored.is_some()
-        })
-        .unwrap_or(false);
+    let existing = entered.engine.needs_existing()
+        && state
+            .store
+            .update(&invoice.seller_tax_id, &invoice.number, |r| {
+                r.stored.is_some()
+            })
+            .unwrap_or(false);
     let mut facts = chaos::facts(
-        state,
+        &entered,
         Route::Upload,
         Some(&invoice.seller_tax_id),
         Some(&invoice.number),
@@ -96,7 +97,7 @@ pub async fn upload(
         attempt,
     );
     facts.existing = existing;
-    let hit = chaos::decide(state, exchange, &facts);
+    let hit = chaos::decide(&entered, exchange, &facts);
     chaos::pause(state, hit.delay).await;
     let fault = exchange.entry().fault.clone();
     let mut decision = Decision {

@@ -28,15 +28,18 @@ pub async fn verify(
     let bytes = body::read_limited(&parts.headers, incoming, state.config.body_limit).await?;
     let request: VerifyRequest = body::parse_json(&bytes)?;
     let attempt = exchange.count_attempt(seller.as_deref().unwrap_or(""), &request.number);
+    let entered = chaos::enter(state, Route::Verify)?;
     let facts = chaos::facts(
-        state,
+        &entered,
         Route::Verify,
         seller.as_deref(),
         Some(&request.number),
         &request.number,
         attempt,
     );
-    if let Some(response) = chaos::before_read(state, exchange, conn.as_ref(), &facts).await? {
+    if let Some(response) =
+        chaos::before_read(state, exchange, conn.as_ref(), &entered, &facts).await
+    {
         return Ok(response);
     }
     let now = state.clock.elapsed();
