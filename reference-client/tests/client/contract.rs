@@ -158,3 +158,48 @@ async fn robust_mode_keeps_the_request_serial_across_retries_and_naive_mode_does
         platform.shutdown().await;
     }
 }
+
+fn documented() -> std::collections::BTreeSet<(String, String)> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/openapi/client-contract.yaml"
+    );
+    let doc: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert_eq!(doc["openapi"].as_str().map(|v| &v[..3]), Some("3.1"));
+    let mut routes = std::collections::BTreeSet::new();
+    for (path, item) in doc["paths"].as_mapping().unwrap() {
+        for method in item.as_mapping().unwrap().keys() {
+            let (method, path) = (method.as_str().unwrap(), path.as_str().unwrap());
+            routes.insert((method.to_uppercase(), path.to_owned()));
+        }
+    }
+    routes
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_exactly_the_routes_the_client_serves() {
+    let served: std::collections::BTreeSet<(String, String)> = reference_client::ROUTES
+        .iter()
+        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+        .collect();
+    assert_eq!(documented(), served);
+    let platform = platform(None).await;
+    let dir = tempfile::tempdir().unwrap();
+    let client = start_client(config(&platform, dir.path(), Mode::Robust)).await;
+    let http = reqwest::Client::new();
+    for (method, path) in served {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let resp = http
+            .request(method.clone(), format!("http://{}{path}", client.addr()))
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        assert!(
+            status != 404 && status != 405,
+            "{method} {path} answered {status}"
+        );
+    }
+    client.shutdown().await;
+}
