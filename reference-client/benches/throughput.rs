@@ -59,6 +59,15 @@ fn invoice(i: usize) -> Invoice {
     }
 }
 
+/// CPU seconds this process has used (user + system), from `/proc/self/stat` on Linux.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let after_name = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
 async fn stats(http: &reqwest::Client, addr: std::net::SocketAddr) -> Value {
     http.get(format!("http://{addr}/stats"))
         .send()
@@ -106,6 +115,7 @@ async fn bench() {
         .build()
         .unwrap();
 
+    let cpu_before = cpu_seconds();
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for p in 0..producers {
@@ -135,15 +145,26 @@ async fn bench() {
     };
     let settled = started.elapsed();
     let secs = settled.as_secs_f64();
+    let cpu = cpu_seconds()
+        .zip(cpu_before)
+        .map(|(after, before)| after - before);
     println!(
         "reference-client robust, {total} invoices, {producers} producers, fsync={fsync}: \
          accepted in {:.2}s ({:.0}/s), all settled in {secs:.2}s -> {:.0} invoices/s end to end; \
-         confirmed {}, flagged {}",
+         confirmed {}, flagged {}; CPU {} (client, platform and load generator together)",
         accepted.as_secs_f64(),
         total as f64 / accepted.as_secs_f64(),
         total as f64 / secs,
         last["confirmed"],
         last["flagged"],
+        match cpu {
+            Some(cpu) => format!(
+                "{cpu:.2}s = {:.0} us per invoice, {:.0} invoices/s per fully available core",
+                cpu * 1e6 / total as f64,
+                total as f64 / cpu
+            ),
+            None => "not measured".into(),
+        },
     );
     client.shutdown().await;
     platform.shutdown().await;
