@@ -445,3 +445,63 @@ fn an_invoice_issued_twice_is_judged_once() {
 
     assert_eq!(check(&run).counts.judged, 1);
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn status(k: u8) -> Option<LedgerStatus> {
+        match k {
+            0 => Some(LedgerStatus::Confirmed),
+            1 => Some(LedgerStatus::Flagged),
+            2 => Some(LedgerStatus::Pending),
+            _ => None,
+        }
+    }
+
+    fn integrity(k: u8) -> Option<Integrity> {
+        match k {
+            0 => Some(Integrity::Intact),
+            1 => Some(Integrity::Partial),
+            2 => Some(Integrity::Corrupted),
+            3 => Some(Integrity::LostInMigration),
+            4 => Some(Integrity::Duplicated),
+            _ => None,
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn every_issued_invoice_lands_in_exactly_one_class_and_every_violation_is_listed(
+            cells in proptest::collection::vec((0u8..4, 0u8..6, any::<bool>()), 0..40)
+        ) {
+            let mut run = support::run();
+            run.expect.max_false_flag_ratio = 1.0;
+            for (i, (client, platform, accepted)) in cells.iter().enumerate() {
+                let n = format!("n{i}");
+                issue(&mut run, &n, *accepted);
+                if let Some(s) = status(*client) {
+                    list(&mut run, &n, s, None);
+                }
+                if let Some(fate) = integrity(*platform) {
+                    store(&mut run, &n, fate, None);
+                }
+            }
+
+            let result = check(&run);
+
+            let classified: u64 = Class::ALL
+                .iter()
+                .filter(|c| **c != Class::Unexpected)
+                .map(|c| result.counts.get(*c))
+                .sum();
+            prop_assert_eq!(classified, cells.len() as u64);
+            prop_assert_eq!(result.counts.judged, cells.len() as u64);
+            prop_assert_eq!(result.counts.unexpected, 0);
+            prop_assert_eq!(result.violations.len() as u64, result.counts.violations());
+            let verdict = if result.counts.violations() > 0 { Verdict::Fail } else { Verdict::Pass };
+            prop_assert_eq!(result.verdict, verdict);
+        }
+    }
+}
