@@ -1,10 +1,9 @@
 //! Causal chains: for each violation, the journal entries about its invoice in time
 //! order — the requests, the rule that fired on each, the responses and store effects.
 
-use std::collections::HashMap;
-
 use tax_api::{Integrity, JournalEntry, StoreEffect};
 
+use super::fxhash::{map_with_capacity, FxHashMap};
 use super::Violation;
 
 /// Fills `chain` on every violation with one pass over the journal.
@@ -12,7 +11,7 @@ pub(super) fn attach(violations: &mut [Violation], journal: &[JournalEntry]) {
     if violations.is_empty() {
         return;
     }
-    let mut by_number: HashMap<&str, Vec<usize>> = HashMap::with_capacity(violations.len());
+    let mut by_number: FxHashMap<&str, Vec<usize>> = map_with_capacity(violations.len());
     for (i, v) in violations.iter().enumerate() {
         by_number.entry(v.number.as_str()).or_default().push(i);
     }

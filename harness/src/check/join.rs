@@ -7,6 +7,7 @@ use tax_api::{Invoice, Ledger, LedgerEntry, TruthRecord, TruthSnapshot};
 
 use super::class::{classify, Class, ClientState, PlatformState};
 use super::content::{same_content, SaleKey};
+use super::index::NumberIndex;
 use super::{ClientView, Counts, PlatformView, Violation};
 use crate::outcome::IssuedInvoice;
 
@@ -18,6 +19,10 @@ pub(super) struct Joined {
 
 /// One invoice to judge: an issued one, or a ledger entry in ledger-only mode.
 struct Subject<'a> {
+    /// Position in `issued` (or in the ledger, in ledger-only mode).
+    id: usize,
+    /// Hash key of `number` in the index.
+    key: u64,
     seller: Option<&'a str>,
     number: &'a str,
     invoice: Option<&'a Invoice>,
@@ -25,48 +30,15 @@ struct Subject<'a> {
     at_ms: Option<u64>,
 }
 
-/// Truth records by number; records sharing a number (different sellers) are chained.
-struct TruthIndex<'a> {
-    records: &'a [TruthRecord],
-    by_number: HashMap<&'a str, usize>,
-    next: Vec<Option<usize>>,
-}
-
-impl<'a> TruthIndex<'a> {
-    fn new(records: &'a [TruthRecord]) -> Self {
-        let mut by_number: HashMap<&str, usize> = HashMap::with_capacity(records.len());
-        let mut next = vec![None; records.len()];
-        for (i, r) in records.iter().enumerate() {
-            if let Some(head) = by_number.insert(r.number.as_str(), i) {
-                next[i] = Some(head);
-            }
-        }
-        TruthIndex {
-            records,
-            by_number,
-            next,
-        }
-    }
-
-    /// The earliest record with this number (and this seller, when given).
-    fn find(&self, seller: Option<&str>, number: &str) -> Option<usize> {
-        let mut at = self.by_number.get(number).copied();
-        let mut found = None;
-        while let Some(i) = at {
-            if seller.map_or(true, |s| self.records[i].seller_tax_id == s) {
-                found = Some(i);
-            }
-            at = self.next[i];
-        }
-        found
-    }
-}
-
 struct Judge<'a> {
+    issued: &'a [IssuedInvoice],
+    ledger_only: bool,
+    /// Subjects that share a number's key with an earlier, different one (rare).
+    seen_pairs: HashSet<(&'a str, &'a str)>,
     ledger: &'a Ledger,
-    ledger_index: HashMap<&'a str, usize>,
+    records: &'a [TruthRecord],
+    index: NumberIndex<'a>,
     consumed: Vec<bool>,
-    truth: TruthIndex<'a>,
     matched: Vec<bool>,
     sellers: HashSet<&'a str>,
     last_seller: Option<&'a str>,
@@ -75,16 +47,20 @@ struct Judge<'a> {
 }
 
 impl<'a> Judge<'a> {
-    fn new(ledger: &'a Ledger, truth: &'a TruthSnapshot) -> Self {
-        let mut ledger_index = HashMap::with_capacity(ledger.entries.len());
-        for (i, e) in ledger.entries.iter().enumerate() {
-            ledger_index.entry(e.number.as_str()).or_insert(i);
-        }
+    fn new(
+        issued: &'a [IssuedInvoice],
+        ledger: &'a Ledger,
+        truth: &'a TruthSnapshot,
+        ledger_only: bool,
+    ) -> Self {
         Judge {
+            issued,
+            ledger_only,
+            seen_pairs: HashSet::new(),
             ledger,
-            ledger_index,
+            records: &truth.records,
+            index: NumberIndex::new(&truth.records, &ledger.entries),
             consumed: vec![false; ledger.entries.len()],
-            truth: TruthIndex::new(&truth.records),
             matched: vec![false; truth.records.len()],
             sellers: HashSet::new(),
             last_seller: None,
@@ -93,16 +69,39 @@ impl<'a> Judge<'a> {
         }
     }
 
-    fn ledger_entry(&mut self, number: &str) -> Option<&'a LedgerEntry> {
-        let ledger = self.ledger;
-        let i = *self.ledger_index.get(number)?;
+    /// (seller, number) of subject `id`; the seller is empty in ledger-only mode.
+    fn subject_key(&self, id: usize) -> Option<(&'a str, &'a str)> {
+        if self.ledger_only {
+            let ledger = self.ledger;
+            ledger.entries.get(id).map(|e| ("", e.number.as_str()))
+        } else {
+            let issued = self.issued;
+            issued
+                .get(id)
+                .map(|i| (i.invoice.seller_tax_id.as_str(), i.invoice.number.as_str()))
+        }
+    }
+
+    /// The ledger entry at `i`, marking it as accounted for.
+    fn take_ledger(&mut self, i: Option<usize>) -> Option<&'a LedgerEntry> {
+        let all = self.ledger;
+        let i = i?;
         self.consumed[i] = true;
-        ledger.entries.get(i)
+        all.entries.get(i)
     }
 
     fn judge(&mut self, s: Subject<'a>) {
-        let records = self.truth.records;
-        let found = self.truth.find(s.seller, s.number);
+        let looked = self.index.claim(s.id, s.key, s.seller, s.number);
+        if let Some(first) = looked.seen_before {
+            let who = s.seller.unwrap_or("");
+            if self.subject_key(first) == Some((who, s.number))
+                || !self.seen_pairs.insert((who, s.number))
+            {
+                return;
+            }
+        }
+        let records = self.records;
+        let found = looked.truth;
         if let Some(i) = found {
             self.matched[i] = true;
         }
@@ -114,7 +113,7 @@ impl<'a> Judge<'a> {
                 self.last_seller = Some(sel);
             }
         }
-        let entry = self.ledger_entry(s.number);
+        let entry = self.take_ledger(looked.ledger);
         let (state, note) = platform_state(s.invoice, record);
         let client = ClientState::from(entry.map(|e| e.status));
         let class = classify(client, state, s.accepted != Some(false));
@@ -145,7 +144,7 @@ impl<'a> Judge<'a> {
     /// Platform records of a judged seller that no subject claimed.
     fn unexpected_records(&mut self, issued: &'a [IssuedInvoice]) {
         let mut sales: Option<HashMap<SaleKey<'a>, &'a str>> = None;
-        let records = self.truth.records;
+        let records = self.records;
         for (i, r) in records.iter().enumerate() {
             if self.matched[i] || !self.sellers.contains(r.seller_tax_id.as_str()) {
                 continue;
@@ -161,7 +160,7 @@ impl<'a> Judge<'a> {
                     ));
                 }
             }
-            let entry = self.ledger_entry(&r.number);
+            let entry = self.take_ledger(self.index.ledger_entry(&r.number));
             let client = ClientState::from(entry.map(|e| e.status));
             self.counts.add(Class::Unexpected);
             self.violations.push(Violation {
@@ -179,7 +178,7 @@ impl<'a> Judge<'a> {
     /// Ledger entries for numbers nobody issued and the platform never saw.
     fn unexpected_ledger_entries(&mut self) {
         for (i, e) in self.ledger.entries.iter().enumerate() {
-            if self.consumed[i] || self.ledger_index.get(e.number.as_str()) != Some(&i) {
+            if self.consumed[i] || self.index.ledger_entry(&e.number) != Some(i) {
                 continue;
             }
             self.counts.add(Class::Unexpected);
@@ -215,13 +214,13 @@ pub(super) fn join(
     truth: &TruthSnapshot,
     ledger_only: bool,
 ) -> Joined {
-    let mut judge = Judge::new(ledger, truth);
+    let mut judge = Judge::new(issued, ledger, truth, ledger_only);
     if ledger_only {
-        for (i, e) in ledger.entries.iter().enumerate() {
-            if judge.ledger_index.get(e.number.as_str()) != Some(&i) {
-                continue;
-            }
+        let keys = NumberIndex::keys(ledger.entries.iter().map(|e| e.number.as_str()));
+        for ((id, e), key) in ledger.entries.iter().enumerate().zip(keys) {
             judge.judge(Subject {
+                id,
+                key,
                 seller: None,
                 number: &e.number,
                 invoice: None,
@@ -230,13 +229,12 @@ pub(super) fn join(
             });
         }
     } else {
-        let mut seen: HashSet<(&str, &str)> = HashSet::with_capacity(issued.len());
-        for i in issued {
+        let keys = NumberIndex::keys(issued.iter().map(|i| i.invoice.number.as_str()));
+        for ((id, i), key) in issued.iter().enumerate().zip(keys) {
             let inv = &i.invoice;
-            if !seen.insert((inv.seller_tax_id.as_str(), inv.number.as_str())) {
-                continue;
-            }
             judge.judge(Subject {
+                id,
+                key,
                 seller: Some(&inv.seller_tax_id),
                 number: &inv.number,
                 invoice: Some(inv),

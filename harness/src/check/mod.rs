@@ -8,6 +8,8 @@
 mod chain;
 mod class;
 mod content;
+mod fxhash;
+mod index;
 mod join;
 pub mod ledger_file;
 mod verdict;
