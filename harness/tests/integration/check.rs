@@ -505,3 +505,26 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn the_same_number_issued_by_two_sellers_is_judged_for_each_seller() {
+    let mut run = support::run();
+    issue(&mut run, N, true);
+    issue(&mut run, N, true);
+    run.issued[1].invoice.seller_tax_id = "OTHER-SELLER".into();
+    list(&mut run, N, LedgerStatus::Confirmed, None);
+    store(&mut run, N, Integrity::Intact, None);
+
+    let result = check(&run);
+
+    assert_eq!(result.counts.judged, 2);
+    assert_eq!(result.counts.ok, 1);
+    assert_eq!(
+        result.counts.lost, 1,
+        "the other seller's copy is not on the platform"
+    );
+    assert_eq!(
+        result.violations[0].seller_tax_id.as_deref(),
+        Some("OTHER-SELLER")
+    );
+}
