@@ -8,6 +8,7 @@
 mod chain;
 mod class;
 mod content;
+mod evidence;
 mod fxhash;
 mod index;
 mod join;
