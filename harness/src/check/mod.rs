@@ -213,7 +213,10 @@ pub fn check(run: &RunRecord) -> CheckResult {
     } else {
         Vec::new()
     };
-    let inconclusive = verdict::inconclusive(run);
+    let mut inconclusive = verdict::inconclusive(run);
+    if is_judged && counts.judged == 0 {
+        inconclusive.push(Inconclusive::NothingJudged);
+    }
     let verdict = verdict::decide(is_judged, &invariants, &inconclusive);
     CheckResult {
         verdict,

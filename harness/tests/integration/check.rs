@@ -266,8 +266,16 @@ fn ledger_only_mode_judges_the_ledgers_own_entries() {
 }
 
 #[test]
+fn a_run_that_judged_no_invoice_is_inconclusive() {
+    let result = check(&support::run());
+
+    assert_eq!(result.verdict, Verdict::Inconclusive);
+    assert_eq!(result.inconclusive, vec![Inconclusive::NothingJudged]);
+}
+
+#[test]
 fn a_scheduled_fault_that_never_fired_makes_the_run_inconclusive() {
-    let mut run = support::run();
+    let mut run = healthy_run();
     fired(&mut run, "r1", "partial_write", 0);
 
     let result = check(&run);
@@ -279,9 +287,18 @@ fn a_scheduled_fault_that_never_fired_makes_the_run_inconclusive() {
     ));
 }
 
+/// A run with one invoice confirmed and stored intact: nothing to object to.
+fn healthy_run() -> harness::outcome::RunRecord {
+    let mut run = support::run();
+    issue(&mut run, N, true);
+    list(&mut run, N, LedgerStatus::Confirmed, None);
+    store(&mut run, N, Integrity::Intact, None);
+    run
+}
+
 #[test]
 fn an_unfired_fault_is_fine_when_faults_need_not_fire() {
-    let mut run = support::run();
+    let mut run = healthy_run();
     run.expect.faults_must_fire = false;
     fired(&mut run, "r1", "partial_write", 0);
 
@@ -290,7 +307,7 @@ fn an_unfired_fault_is_fine_when_faults_need_not_fire() {
 
 #[test]
 fn a_client_that_never_became_healthy_makes_the_run_inconclusive() {
-    let mut run = support::run();
+    let mut run = healthy_run();
     run.problems.push(RunProblem::ClientNeverHealthy {
         detail: "connection refused".into(),
     });
@@ -337,7 +354,7 @@ fn unreadable_ledger_makes_the_run_inconclusive() {
 
 #[test]
 fn a_failed_step_makes_the_run_inconclusive() {
-    let mut run = support::run();
+    let mut run = healthy_run();
     run.problems.push(RunProblem::StepFailed {
         step: 3,
         detail: "maintenance could not start".into(),
@@ -500,7 +517,13 @@ mod properties {
             prop_assert_eq!(result.counts.judged, cells.len() as u64);
             prop_assert_eq!(result.counts.unexpected, 0);
             prop_assert_eq!(result.violations.len() as u64, result.counts.violations());
-            let verdict = if result.counts.violations() > 0 { Verdict::Fail } else { Verdict::Pass };
+            let verdict = if result.counts.violations() > 0 {
+                Verdict::Fail
+            } else if cells.is_empty() {
+                Verdict::Inconclusive
+            } else {
+                Verdict::Pass
+            };
             prop_assert_eq!(result.verdict, verdict);
         }
     }
