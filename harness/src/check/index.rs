@@ -22,7 +22,7 @@ fn to_u32(i: usize) -> u32 {
 }
 
 /// Hash of an invoice number, with a final mix so every bit depends on every byte.
-fn key(number: &str) -> u64 {
+pub(super) fn key(number: &str) -> u64 {
     let mut h = FxHasher::default();
     h.write(number.as_bytes());
     let mut k = h.finish() ^ number.len() as u64;
@@ -51,6 +51,14 @@ impl Default for Slot {
             seen: NONE,
         }
     }
+}
+
+/// What one subject's key led to in the table, before comparing numbers.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Probe {
+    truth: u32,
+    ledger: u32,
+    seen_before: u32,
 }
 
 /// Where one number's truth record and ledger entry are, once looked up.
@@ -125,23 +133,35 @@ impl<'a> NumberIndex<'a> {
         found
     }
 
-    /// The keys of many numbers at once, for [`NumberIndex::claim`].
-    pub(super) fn keys<'n>(numbers: impl Iterator<Item = &'n str>) -> Vec<u64> {
-        numbers.map(key).collect()
+    /// Claims every subject's key in subject order (subject `id` is its position in
+    /// `numbers`), recording the first subject under each key. Probing in one pass of
+    /// its own lets the table's cache misses overlap; [`NumberIndex::resolve`] then
+    /// follows each probe to the records.
+    pub(super) fn claim_all<'n>(&mut self, numbers: impl Iterator<Item = &'n str>) -> Vec<Probe> {
+        let keys: Vec<u64> = numbers.map(key).collect();
+        keys.iter()
+            .enumerate()
+            .map(|(id, &k)| {
+                let slot = self.slots.entry(k).or_default();
+                let seen_before = index(slot.seen);
+                if seen_before.is_none() {
+                    slot.seen = to_u32(id);
+                }
+                Probe {
+                    truth: slot.truth,
+                    ledger: slot.ledger,
+                    seen_before: seen_before.map_or(NONE, to_u32),
+                }
+            })
+            .collect()
     }
 
-    /// Looks subject `id` (whose number has key `k`) up and records that it was judged.
-    pub(super) fn claim(&mut self, id: usize, k: u64, seller: Option<&str>, number: &str) -> Found {
-        let slot = self.slots.entry(k).or_default();
-        let seen_before = index(slot.seen);
-        if seen_before.is_none() {
-            slot.seen = to_u32(id);
-        }
-        let (truth, ledger) = (slot.truth, slot.ledger);
+    /// The records behind one subject's probe, compared by number (and seller).
+    pub(super) fn resolve(&self, probe: &Probe, seller: Option<&str>, number: &str) -> Found {
         Found {
-            seen_before,
-            truth: self.earliest_truth(truth, seller, number),
-            ledger: self.earliest_entry(ledger, number),
+            seen_before: index(probe.seen_before),
+            truth: self.earliest_truth(probe.truth, seller, number),
+            ledger: self.earliest_entry(probe.ledger, number),
         }
     }
 

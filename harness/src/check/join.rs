@@ -8,7 +8,7 @@ use tax_api::{Invoice, Ledger, LedgerEntry, TruthRecord, TruthSnapshot};
 use super::class::{classify, Class, ClientState, PlatformState};
 use super::content::SaleKey;
 use super::evidence::{client_view, describe, platform_state, platform_view};
-use super::index::NumberIndex;
+use super::index::{NumberIndex, Probe};
 use super::{Counts, Violation};
 use crate::outcome::IssuedInvoice;
 
@@ -20,10 +20,8 @@ pub(super) struct Joined {
 
 /// One invoice to judge: an issued one, or a ledger entry in ledger-only mode.
 struct Subject<'a> {
-    /// Position in `issued` (or in the ledger, in ledger-only mode).
-    id: usize,
-    /// Hash key of `number` in the index.
-    key: u64,
+    /// What `number`'s key led to in the index.
+    probe: Probe,
     seller: Option<&'a str>,
     number: &'a str,
     invoice: Option<&'a Invoice>,
@@ -92,7 +90,7 @@ impl<'a> Judge<'a> {
     }
 
     fn judge(&mut self, s: Subject<'a>) {
-        let looked = self.index.claim(s.id, s.key, s.seller, s.number);
+        let looked = self.index.resolve(&s.probe, s.seller, s.number);
         if let Some(first) = looked.seen_before {
             let who = s.seller.unwrap_or("");
             if self.subject_key(first) == Some((who, s.number))
@@ -217,11 +215,12 @@ pub(super) fn join(
 ) -> Joined {
     let mut judge = Judge::new(issued, ledger, truth, ledger_only);
     if ledger_only {
-        let keys = NumberIndex::keys(ledger.entries.iter().map(|e| e.number.as_str()));
-        for ((id, e), key) in ledger.entries.iter().enumerate().zip(keys) {
+        let probes = judge
+            .index
+            .claim_all(ledger.entries.iter().map(|e| e.number.as_str()));
+        for (e, probe) in ledger.entries.iter().zip(probes) {
             judge.judge(Subject {
-                id,
-                key,
+                probe,
                 seller: None,
                 number: &e.number,
                 invoice: None,
@@ -230,12 +229,13 @@ pub(super) fn join(
             });
         }
     } else {
-        let keys = NumberIndex::keys(issued.iter().map(|i| i.invoice.number.as_str()));
-        for ((id, i), key) in issued.iter().enumerate().zip(keys) {
+        let probes = judge
+            .index
+            .claim_all(issued.iter().map(|i| i.invoice.number.as_str()));
+        for (i, probe) in issued.iter().zip(probes) {
             let inv = &i.invoice;
             judge.judge(Subject {
-                id,
-                key,
+                probe,
                 seller: Some(&inv.seller_tax_id),
                 number: &inv.number,
                 invoice: Some(inv),
