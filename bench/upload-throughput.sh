@@ -18,6 +18,9 @@ DURATION=${DURATION:-5s}
 ROUNDS=${ROUNDS:-3}
 PLATFORM_ADDR=${PLATFORM_ADDR:-127.0.0.1:18181}
 BARE_ADDR=${BARE_ADDR:-127.0.0.1:18182}
+# Extra platform flags, e.g. PLATFORM_ARGS="--plan bench/twenty-rules.toml" to measure
+# the fault engine's cost with twenty rules loaded that never fire on this traffic.
+PLATFORM_ARGS=${PLATFORM_ARGS:-}
 
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install -y wrk" >&2; exit 1; }
 
@@ -29,7 +32,7 @@ cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
 RUST_LOG=warn "$target/release/mock-tax-platform" --listen "$PLATFORM_ADDR" \
-  --token 91110000MA01ABCD1X=bench-token >/dev/null &
+  --token 91110000MA01ABCD1X=bench-token $PLATFORM_ARGS >/dev/null &
 pids+=($!)
 "$target/release/examples/bare_hyper" "$BARE_ADDR" >/dev/null &
 pids+=($!)

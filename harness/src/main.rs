@@ -1,3 +1,154 @@
-//! harness binary (work in progress).
+//! `invoice-chaos`: parses the command line and hands over to the library.
 
-fn main() {}
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use harness::app::{self, CheckArgs, RunArgs};
+use harness::exit::Exit;
+use harness::script::{ClientMode, Overrides};
+
+/// Chaos and fault-injection runs for billing systems that report invoices to a tax platform.
+#[derive(Parser)]
+#[command(name = "invoice-chaos", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run scenario scripts (a file, several, or every *.toml in a directory).
+    Run {
+        /// Scenario scripts or directories of them.
+        #[arg(required = true, value_name = "SCRIPT|DIR")]
+        scripts: Vec<String>,
+        /// Delivery mode of the client, overriding the script.
+        #[arg(long, value_enum)]
+        client_mode: Option<Mode>,
+        /// Master seed, overriding the script.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Where run directories are written.
+        #[arg(long, value_name = "DIR", default_value = "reports")]
+        reports: PathBuf,
+        /// Use a running platform at this URL instead of the embedded one.
+        #[arg(long, value_name = "URL")]
+        platform_url: Option<String>,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+        /// Print each run's result as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Parse and check scripts without running anything.
+    Validate {
+        /// Scenario scripts or directories of them.
+        #[arg(required = true, value_name = "SCRIPT|DIR")]
+        scripts: Vec<String>,
+    },
+    /// Check an exported ledger against a running platform's truth (no driving).
+    Check {
+        /// The exported ledger: JSON lines, a `GET /ledger` document, or CSV.
+        #[arg(long, value_name = "FILE")]
+        ledger: PathBuf,
+        /// JSON lines of the invoices the billing system issued, when known.
+        #[arg(long, value_name = "FILE")]
+        issued: Option<PathBuf>,
+        /// The platform holding the truth.
+        #[arg(long, value_name = "URL")]
+        platform_url: String,
+        /// Bearer token of the platform's control plane, if it asks for one.
+        #[arg(long, value_name = "TOKEN", env = "TAX_CONTROL_TOKEN")]
+        control_token: Option<String>,
+        /// Where the report directory is written.
+        #[arg(long, value_name = "DIR", default_value = "reports")]
+        reports: PathBuf,
+        /// Print the report as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List each script's name and description.
+    List {
+        /// Directory of scripts.
+        #[arg(default_value = "scenarios")]
+        dir: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Mode {
+    Naive,
+    Robust,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+                _ => Exit::BadInput.code(),
+            });
+        }
+    };
+    harness::logging::init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(Exit::HarnessError.code());
+        }
+    };
+    let exit = match cli.command {
+        Command::Validate { scripts } => app::validate(&scripts),
+        Command::List { dir } => app::list(&dir),
+        Command::Run {
+            scripts,
+            client_mode,
+            seed,
+            reports,
+            platform_url,
+            quiet,
+            json,
+        } => {
+            let overrides = Overrides {
+                mode: client_mode.map(|m| match m {
+                    Mode::Naive => ClientMode::Naive,
+                    Mode::Robust => ClientMode::Robust,
+                }),
+                seed,
+                platform_url,
+            };
+            let args = RunArgs {
+                scripts,
+                overrides,
+                reports_dir: reports,
+                quiet,
+                json,
+            };
+            runtime.block_on(app::run(args))
+        }
+        Command::Check {
+            ledger,
+            issued,
+            platform_url,
+            control_token,
+            reports,
+            json,
+        } => {
+            let args = CheckArgs {
+                ledger,
+                issued,
+                platform_url,
+                control_token,
+                reports_dir: reports,
+                json,
+            };
+            runtime.block_on(app::check_ledger(args))
+        }
+    };
+    ExitCode::from(exit.code())
+}

@@ -55,6 +55,15 @@ impl Exchange {
         attempt
     }
 
+    /// Appends the entry now, without a status: the connection is being reset or
+    /// held without an answer, and the journal must show the request meanwhile.
+    pub fn record_unanswered(&mut self) {
+        if let Some(mut entry) = self.entry.take() {
+            entry.status = None;
+            self.state.journal.append(entry);
+        }
+    }
+
     /// Appends the entry with the status (and error code) that was sent.
     pub fn finish(mut self, status: u16, error_code: Option<ErrorCode>) {
         if let Some(mut entry) = self.entry.take() {

@@ -24,6 +24,9 @@ pub enum StartError {
         /// Why it failed.
         source: std::io::Error,
     },
+    /// The plan given in the configuration is invalid.
+    #[error("invalid fault plan: {0}")]
+    Plan(#[from] crate::plan::PlanError),
     /// The API listens beyond loopback but the control plane has no token.
     #[error(
         "the API listens on {addr}, which is not a loopback address, so the control plane \
@@ -122,7 +125,7 @@ pub async fn start_on(
     let settings = ConnSettings {
         header_read_timeout: config.header_read_timeout,
     };
-    let state = AppState::new(config, stopped.clone());
+    let state = AppState::new(config, stopped.clone())?;
     tracing::info!(%addr, %control_addr, seed = state.config.seed, "mock tax platform listening");
     let task = tokio::spawn(serve(state, api, control, settings, stopped));
     Ok(Platform {

@@ -1,0 +1,255 @@
+//! The join behind the table: issued invoices × the client's ledger × the platform's
+//! truth, with hash maps so a run of a million invoices is judged in one pass.
+
+use std::collections::{HashMap, HashSet};
+
+use tax_api::{Invoice, Ledger, LedgerEntry, TruthRecord, TruthSnapshot};
+
+use super::class::{classify, Class, ClientState, PlatformState};
+use super::content::SaleKey;
+use super::evidence::{client_view, describe, platform_state, platform_view};
+use super::index::{NumberIndex, Probe};
+use super::{Counts, Violation};
+use crate::outcome::IssuedInvoice;
+
+/// Counts and violations (chains not yet attached).
+pub(super) struct Joined {
+    pub counts: Counts,
+    pub violations: Vec<Violation>,
+}
+
+/// One invoice to judge: an issued one, or a ledger entry in ledger-only mode.
+struct Subject<'a> {
+    /// What `number`'s key led to in the index.
+    probe: Probe,
+    seller: Option<&'a str>,
+    number: &'a str,
+    invoice: Option<&'a Invoice>,
+    accepted: Option<bool>,
+    at_ms: Option<u64>,
+}
+
+struct Judge<'a> {
+    issued: &'a [IssuedInvoice],
+    ledger_only: bool,
+    /// Subjects that share a number's key with an earlier, different one (rare).
+    seen_pairs: HashSet<(&'a str, &'a str)>,
+    ledger: &'a Ledger,
+    records: &'a [TruthRecord],
+    index: NumberIndex<'a>,
+    consumed: Vec<bool>,
+    matched: Vec<bool>,
+    sellers: HashSet<&'a str>,
+    last_seller: Option<&'a str>,
+    counts: Counts,
+    violations: Vec<Violation>,
+}
+
+impl<'a> Judge<'a> {
+    fn new(
+        issued: &'a [IssuedInvoice],
+        ledger: &'a Ledger,
+        truth: &'a TruthSnapshot,
+        ledger_only: bool,
+    ) -> Self {
+        Judge {
+            issued,
+            ledger_only,
+            seen_pairs: HashSet::new(),
+            ledger,
+            records: &truth.records,
+            index: NumberIndex::new(&truth.records, &ledger.entries),
+            consumed: vec![false; ledger.entries.len()],
+            matched: vec![false; truth.records.len()],
+            sellers: HashSet::new(),
+            last_seller: None,
+            counts: Counts::default(),
+            violations: Vec::new(),
+        }
+    }
+
+    /// (seller, number) of subject `id`; the seller is empty in ledger-only mode.
+    fn subject_key(&self, id: usize) -> Option<(&'a str, &'a str)> {
+        if self.ledger_only {
+            let ledger = self.ledger;
+            ledger.entries.get(id).map(|e| ("", e.number.as_str()))
+        } else {
+            let issued = self.issued;
+            issued
+                .get(id)
+                .map(|i| (i.invoice.seller_tax_id.as_str(), i.invoice.number.as_str()))
+        }
+    }
+
+    /// The ledger entry at `i`, marking it as accounted for.
+    fn take_ledger(&mut self, i: Option<usize>) -> Option<&'a LedgerEntry> {
+        let all = self.ledger;
+        let i = i?;
+        self.consumed[i] = true;
+        all.entries.get(i)
+    }
+
+    fn judge(&mut self, s: Subject<'a>) {
+        let looked = self.index.resolve(&s.probe, s.seller, s.number);
+        if let Some(first) = looked.seen_before {
+            let who = s.seller.unwrap_or("");
+            if self.subject_key(first) == Some((who, s.number))
+                || !self.seen_pairs.insert((who, s.number))
+            {
+                return;
+            }
+        }
+        let records = self.records;
+        let found = looked.truth;
+        if let Some(i) = found {
+            self.matched[i] = true;
+        }
+        let record = found.map(|i| &records[i]);
+        let seller = s.seller.or(record.map(|r| r.seller_tax_id.as_str()));
+        if let Some(sel) = seller {
+            if self.last_seller != Some(sel) {
+                self.sellers.insert(sel);
+                self.last_seller = Some(sel);
+            }
+        }
+        let entry = self.take_ledger(looked.ledger);
+        let (state, note) = platform_state(s.invoice, record);
+        let client = ClientState::from(entry.map(|e| e.status));
+        let class = classify(client, state, s.accepted != Some(false));
+        self.counts.judged += 1;
+        self.counts.add(class);
+        if class.is_violation() {
+            let mut detail = describe(class, state, record, s.accepted);
+            if let Some(note) = note {
+                detail.push_str("; ");
+                detail.push_str(note);
+            }
+            if s.accepted == Some(false) && entry.is_some() {
+                detail
+                    .push_str("; the client refused this invoice (no 202) yet its ledger lists it");
+            }
+            self.violations.push(Violation {
+                class,
+                number: s.number.to_string(),
+                seller_tax_id: seller.map(str::to_string),
+                detail,
+                client: client_view(client, entry, s.accepted, s.at_ms),
+                platform: platform_view(state, record),
+                chain: Vec::new(),
+            });
+        }
+    }
+
+    /// Platform records of a judged seller that no subject claimed.
+    fn unexpected_records(&mut self, issued: &'a [IssuedInvoice]) {
+        let mut sales: Option<HashMap<SaleKey<'a>, &'a str>> = None;
+        let records = self.records;
+        for (i, r) in records.iter().enumerate() {
+            if self.matched[i] || !self.sellers.contains(r.seller_tax_id.as_str()) {
+                continue;
+            }
+            let mut platform = platform_view(PlatformState::from_integrity(r.integrity), Some(r));
+            let mut detail = format!("the platform holds {}, which was never issued", r.number);
+            if let Some(stored) = &r.stored {
+                let sales = sales.get_or_insert_with(|| sale_index(issued));
+                if let Some(original) = sales.get(&SaleKey(stored)) {
+                    platform.same_sale_as = Some((*original).to_string());
+                    detail.push_str(&format!(
+                        "; it records the same sale as issued invoice {original} (re-issued under a new number)"
+                    ));
+                }
+            }
+            let entry = self.take_ledger(self.index.ledger_entry(&r.number));
+            let client = ClientState::from(entry.map(|e| e.status));
+            self.counts.add(Class::Unexpected);
+            self.violations.push(Violation {
+                class: Class::Unexpected,
+                number: r.number.clone(),
+                seller_tax_id: Some(r.seller_tax_id.clone()),
+                detail,
+                client: client_view(client, entry, None, None),
+                platform,
+                chain: Vec::new(),
+            });
+        }
+    }
+
+    /// Ledger entries for numbers nobody issued and the platform never saw.
+    fn unexpected_ledger_entries(&mut self) {
+        for (i, e) in self.ledger.entries.iter().enumerate() {
+            if self.consumed[i] || self.index.ledger_entry(&e.number) != Some(i) {
+                continue;
+            }
+            self.counts.add(Class::Unexpected);
+            self.violations.push(Violation {
+                class: Class::Unexpected,
+                number: e.number.clone(),
+                seller_tax_id: None,
+                detail: format!(
+                    "the client's ledger lists {}, which was never issued and the platform never stored",
+                    e.number
+                ),
+                client: client_view(ClientState::from(Some(e.status)), Some(e), None, None),
+                platform: platform_view(PlatformState::Missing, None),
+                chain: Vec::new(),
+            });
+        }
+    }
+}
+
+fn sale_index(issued: &[IssuedInvoice]) -> HashMap<SaleKey<'_>, &str> {
+    let mut map = HashMap::with_capacity(issued.len());
+    for i in issued {
+        map.entry(SaleKey(&i.invoice))
+            .or_insert(i.invoice.number.as_str());
+    }
+    map
+}
+
+/// Joins and classifies; `ledger_only` judges the ledger's entries instead of `issued`.
+pub(super) fn join(
+    issued: &[IssuedInvoice],
+    ledger: &Ledger,
+    truth: &TruthSnapshot,
+    ledger_only: bool,
+) -> Joined {
+    let mut judge = Judge::new(issued, ledger, truth, ledger_only);
+    if ledger_only {
+        let probes = judge
+            .index
+            .claim_all(ledger.entries.iter().map(|e| e.number.as_str()));
+        for (e, probe) in ledger.entries.iter().zip(probes) {
+            judge.judge(Subject {
+                probe,
+                seller: None,
+                number: &e.number,
+                invoice: None,
+                accepted: None,
+                at_ms: None,
+            });
+        }
+    } else {
+        let probes = judge
+            .index
+            .claim_all(issued.iter().map(|i| i.invoice.number.as_str()));
+        for (i, probe) in issued.iter().zip(probes) {
+            let inv = &i.invoice;
+            judge.judge(Subject {
+                probe,
+                seller: Some(&inv.seller_tax_id),
+                number: &inv.number,
+                invoice: Some(inv),
+                accepted: Some(i.accepted),
+                at_ms: Some(i.at_ms),
+            });
+        }
+    }
+    judge.unexpected_records(issued);
+    if !ledger_only {
+        judge.unexpected_ledger_entries();
+    }
+    Joined {
+        counts: judge.counts,
+        violations: judge.violations,
+    }
+}

@@ -1,0 +1,102 @@
+//! After the steps: read what the client believes and what the platform holds.
+
+use serde_json::Value;
+use tax_api::{JournalEntry, Ledger, TruthSnapshot};
+
+use crate::client::ClientSystem;
+use crate::outcome::{RuleStats, RunProblem};
+use crate::platform::PlatformHandle;
+
+/// Everything read at the end of a run.
+pub struct Collected {
+    pub ledger: Option<Ledger>,
+    pub truth: Option<TruthSnapshot>,
+    pub journal: Vec<JournalEntry>,
+    pub fault_stats: Vec<RuleStats>,
+    pub problems: Vec<RunProblem>,
+}
+
+/// Reads the ledger, truth, journal and fault statistics; what cannot be read
+/// becomes a problem (the verdict is then inconclusive), never an abort.
+pub async fn collect(
+    platform: &PlatformHandle,
+    client: Option<&ClientSystem>,
+    removed_stats: Vec<RuleStats>,
+) -> Collected {
+    let mut problems = Vec::new();
+    let ledger = match client {
+        Some(c) => match c.ledger().await {
+            Ok(l) => Some(l),
+            Err(e) => {
+                problems.push(RunProblem::LedgerUnreadable {
+                    detail: e.to_string(),
+                });
+                None
+            }
+        },
+        None => None,
+    };
+    let control = &platform.control;
+    let truth = match control.truth().await {
+        Ok(t) => Some(t),
+        Err(e) => {
+            problems.push(RunProblem::TruthUnreadable {
+                detail: e.to_string(),
+            });
+            None
+        }
+    };
+    let journal = control.journal().await.unwrap_or_else(|e| {
+        tracing::warn!("{e}");
+        Vec::new()
+    });
+    let fault_stats = match control.stats().await {
+        Ok(v) => {
+            let live = rule_stats(&v);
+            let mut all: Vec<RuleStats> = removed_stats
+                .into_iter()
+                .filter(|r| !live.iter().any(|l| l.rule == r.rule))
+                .collect();
+            all.extend(live);
+            all
+        }
+        Err(e) => {
+            tracing::warn!("{e}");
+            Vec::new()
+        }
+    };
+    Collected {
+        ledger,
+        truth,
+        journal,
+        fault_stats,
+        problems,
+    }
+}
+
+/// Reads `GET /_chaos/stats` (`{"rules": [{name, kind, matched, fired}], …}`).
+pub fn rule_stats(v: &Value) -> Vec<RuleStats> {
+    #[derive(serde::Deserialize)]
+    struct Wire {
+        name: String,
+        kind: String,
+        matched: u64,
+        fired: u64,
+    }
+    let rules = v.get("rules").cloned().unwrap_or(Value::Null);
+    match serde_json::from_value::<Vec<Wire>>(rules) {
+        Ok(rules) => rules
+            .into_iter()
+            .map(|w| RuleStats {
+                rule: w.name,
+                kind: w.kind,
+                fired: w.fired,
+                matched: w.matched,
+            })
+            .collect(),
+        Err(e) => {
+            tracing::warn!("GET /_chaos/stats: unexpected shape: {e}");
+            Vec::new()
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! The harness crate's one integration-test binary.
+
+// Helpers outside #[test] functions panic on purpose: the panic is the failure report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod check;
+mod ledger_file;
+mod remote;
+mod report;
+mod run;
+mod scripts;
+mod support;
