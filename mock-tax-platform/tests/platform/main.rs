@@ -6,6 +6,7 @@
 
 mod common;
 mod control;
+mod faults;
 mod limits;
 mod openapi;
 mod query;
