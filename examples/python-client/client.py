@@ -36,8 +36,8 @@ class ConfigError(Exception):
     """A required environment variable is missing or malformed."""
 
 
-def _env(name, default=None, cast=str):
-    value = os.environ.get(name)
+def _env(name, default=None, cast=str, env=None):
+    value = (os.environ if env is None else env).get(name)
     if value is None or value == "":
         if default is None:
             raise ConfigError(f"expected the environment variable {name} to be set, found it unset")
@@ -48,25 +48,50 @@ def _env(name, default=None, cast=str):
         raise ConfigError(f"expected {name} to be a {cast.__name__}, found {value!r}") from None
 
 
+class App:
+    """The client's parts, wired: outbox, platform, delivery workers, reconciler, HTTP server."""
+
+    def __init__(self, env=None):
+        def get(name, default=None, cast=str):
+            return _env(name, default, cast, env)
+
+        self.settings = Settings(deadline_secs=get("CLIENT_DELIVERY_DEADLINE_SECS", 20.0, float))
+        self.outbox = Outbox(get("CLIENT_STATE_DIR"))
+        self.platform = Platform(get("TAX_PLATFORM_URL"), get("TAX_PLATFORM_TOKEN"), get("TAX_SELLER_ID"),
+                                 timeout=get("CLIENT_HTTP_TIMEOUT_SECS", 2.0, float))
+        self.workers = Workers(self.outbox, None, workers=get("CLIENT_WORKERS", 4, int),
+                               queue_size=get("CLIENT_QUEUE_SIZE", 64, int))
+        self.reconciler = Reconciler(self.outbox, self.platform, self.settings, self.workers.wake)
+        self.delivery = Delivery(self.outbox, self.platform, self.settings,
+                                 on_maintenance=self.reconciler.maintenance_seen)
+        self.workers.step = self.delivery.step
+        self.server = Server((get("CLIENT_BIND", "127.0.0.1"), get("PORT", cast=int)), self.outbox,
+                             self.reconciler, self.workers.wake, self.settings.deadline_secs)
+
+    @property
+    def url(self):
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self):
+        """Start delivery and reconciliation; the caller serves HTTP."""
+        self.workers.start()
+        self.reconciler.start()
+        return self
+
+    def stop(self):
+        """Stop the threads and close the state file (the HTTP server is the caller's)."""
+        self.workers.stop()
+        self.reconciler.stop()
+        self.server.server_close()
+        self.outbox.close()
+
+
 def serve():
-    settings = Settings(deadline_secs=_env("CLIENT_DELIVERY_DEADLINE_SECS", 20.0, float))
-    outbox = Outbox(_env("CLIENT_STATE_DIR"))
-    platform = Platform(_env("TAX_PLATFORM_URL"), _env("TAX_PLATFORM_TOKEN"), _env("TAX_SELLER_ID"),
-                        timeout=_env("CLIENT_HTTP_TIMEOUT_SECS", 2.0, float))
-    workers = Workers(outbox, None, workers=_env("CLIENT_WORKERS", 4, int),
-                      queue_size=_env("CLIENT_QUEUE_SIZE", 64, int))
-    reconciler = Reconciler(outbox, platform, settings, workers.wake)
-    delivery = Delivery(outbox, platform, settings, on_maintenance=reconciler.maintenance_seen)
-    workers.step = delivery.step
-    server = Server((_env("CLIENT_BIND", "127.0.0.1"), _env("PORT", cast=int)), outbox, reconciler,
-                    workers.wake, settings.deadline_secs)
-    counts = outbox.counts()
-    workers.start()
-    reconciler.start()
+    app = App().start()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    host, port = server.server_address[:2]
-    log.info("listening on http://%s:%d (state %s: %s)", host, port, outbox.path, counts or "empty")
-    server.serve_forever()
+    log.info("listening on %s (state %s: %s)", app.url, app.outbox.path, app.outbox.counts() or "empty")
+    app.server.serve_forever()
 
 
 def export_ledger(path, fmt):

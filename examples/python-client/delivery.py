@@ -31,7 +31,7 @@ log = logging.getLogger("python-client")
 class Settings:
     """Bounds of delivery; every one can be set from the environment (client.py)."""
 
-    def __init__(self, deadline_secs=20.0, max_attempts=12, max_reads=6, max_reuploads=2,
+    def __init__(self, deadline_secs=20.0, max_attempts=12, max_reads=4, max_reuploads=3,
                  backoff_base=0.1, backoff_cap=4.0):
         self.deadline_secs = deadline_secs
         self.max_attempts = max_attempts
@@ -203,7 +203,7 @@ class Delivery:
         if reply.status == 404:
             reads = row["reads"] + 1
             if reads < self.settings.max_reads:
-                return self._wait(row, min(2.0, 0.15 * 2 ** reads), f"read-back 404 #{reads}", reads=reads)
+                return self._wait(row, min(1.0, 0.15 * 2 ** reads), f"read-back 404 #{reads}", reads=reads)
             if row["reuploads"] < self.settings.max_reuploads:
                 self.outbox.update(row["number"], note=f"acknowledged but not found after {reads} reads; upload again",
                                    stage=UPLOAD, uncertain=0, reads=0, reuploads=row["reuploads"] + 1)
@@ -230,7 +230,7 @@ class Delivery:
         if reply.status == 404:
             reads = row["reads"] + 1
             if reads < self.settings.max_reads:
-                return self._wait(row, min(2.0, 0.15 * 2 ** reads), f"original after 409 not visible #{reads}",
+                return self._wait(row, min(1.0, 0.15 * 2 ** reads), f"original after 409 not visible #{reads}",
                                   reads=reads)
             self._flag(row, f"CONFLICT: 409 DUPLICATE but the original is not found after {reads} reads")
             return False

@@ -34,6 +34,8 @@ class Reconciler:
         self.max_wait_secs = max_wait_secs
         self._run_lock = threading.Lock()
         self._maintenance = threading.Event()
+        self._stop = threading.Event()
+        self._thread = None
         if outbox.get_meta("maintenance_seen") == "1":
             self._maintenance.set()
 
@@ -45,19 +47,29 @@ class Reconciler:
             log.info("maintenance seen: will reconcile by period when it ends")
 
     def start(self):
-        threading.Thread(target=self._after_maintenance_loop, name="reconcile-after-maintenance", daemon=True).start()
+        self._thread = threading.Thread(target=self._after_maintenance_loop, name="reconcile-after-maintenance",
+                                        daemon=True)
+        self._thread.start()
+
+    def stop(self):
+        self._stop.set()
+        self._maintenance.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
 
     def _after_maintenance_loop(self):
-        while True:
+        while not self._stop.is_set():
             self._maintenance.wait()
+            if self._stop.is_set():
+                return
             if not self._platform_is_normal():
-                time.sleep(0.5)
+                self._stop.wait(0.5)
                 continue
             try:
                 summary = self.run()
             except ReconcileError as e:
                 log.warning("reconciliation after maintenance failed, will retry: %s", e)
-                time.sleep(1.0)
+                self._stop.wait(1.0)
                 continue
             self.outbox.set_meta("maintenance_seen", "0")
             self._maintenance.clear()

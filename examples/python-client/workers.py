@@ -25,18 +25,29 @@ class Workers:
         self._in_flight = set()
         self._lock = threading.Lock()
         self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._threads = []
 
     def wake(self):
         """Something became due (a new invoice, a reconciliation): look now."""
         self._wake.set()
 
+    def stop(self):
+        """Let the threads finish their current step and end (tests use this)."""
+        self._stop.set()
+        self._wake.set()
+        for t in self._threads:
+            t.join(timeout=10)
+
     def start(self):
-        for i in range(self.n_workers):
-            threading.Thread(target=self._work, name=f"worker-{i}", daemon=True).start()
-        threading.Thread(target=self._schedule, name="scheduler", daemon=True).start()
+        self._threads = [threading.Thread(target=self._work, name=f"worker-{i}", daemon=True)
+                         for i in range(self.n_workers)]
+        self._threads.append(threading.Thread(target=self._schedule, name="scheduler", daemon=True))
+        for t in self._threads:
+            t.start()
 
     def _schedule(self):
-        while True:
+        while not self._stop.is_set():
             try:
                 self._feed()
             except Exception:  # noqa: BLE001 - a scheduler that dies loses every invoice
@@ -48,6 +59,8 @@ class Workers:
 
     def _feed(self):
         room = self.queue.maxsize - self.queue.qsize()
+        if self._stop.is_set():
+            return
         if room <= 0:
             return
         with self._lock:
@@ -58,8 +71,11 @@ class Workers:
             self.queue.put(number)
 
     def _work(self):
-        while True:
-            number = self.queue.get()
+        while not self._stop.is_set():
+            try:
+                number = self.queue.get(timeout=0.2)
+            except queue.Empty:
+                continue
             try:
                 self.step(number)
             except Exception as e:  # noqa: BLE001 - keep the worker; retry the invoice later
