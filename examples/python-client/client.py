@@ -12,7 +12,8 @@ Export the ledger of a state directory for `invoice-chaos check --ledger FILE`:
     CLIENT_STATE_DIR=/tmp/state python3 examples/python-client/client.py --export-ledger ledger.jsonl
 
 Optional tuning: CLIENT_DELIVERY_DEADLINE_SECS (20), CLIENT_HTTP_TIMEOUT_SECS (2),
-CLIENT_WORKERS (4), CLIENT_QUEUE_SIZE (64), CLIENT_BIND (127.0.0.1), CLIENT_LOG (INFO).
+CLIENT_WORKERS (4), CLIENT_QUEUE_SIZE (64), CLIENT_BIND (127.0.0.1), CLIENT_LOG (INFO),
+CLIENT_MODE (robust; `naive` trusts every acknowledgement, for contrast).
 """
 
 import argparse
@@ -21,9 +22,11 @@ import logging
 import os
 import signal
 import sys
+import time
 
 from delivery import Delivery, Settings
 from http_api import Server, ledger_csv
+from naive import NaiveDelivery
 from outbox import Outbox
 from platform_api import Platform
 from reconcile import Reconciler
@@ -62,8 +65,15 @@ class App:
         self.workers = Workers(self.outbox, None, workers=get("CLIENT_WORKERS", 4, int),
                                queue_size=get("CLIENT_QUEUE_SIZE", 64, int))
         self.reconciler = Reconciler(self.outbox, self.platform, self.settings, self.workers.wake)
-        self.delivery = Delivery(self.outbox, self.platform, self.settings,
-                                 on_maintenance=self.reconciler.maintenance_seen)
+        self.mode = get("CLIENT_MODE", "robust")
+        if self.mode not in ("robust", "naive"):
+            raise ConfigError(f"expected CLIENT_MODE robust or naive, found {self.mode!r}")
+        if self.mode == "naive":
+            self.delivery = NaiveDelivery(self.outbox, self.platform, self.settings, time.time)
+            self.reconciler.enabled = False
+        else:
+            self.delivery = Delivery(self.outbox, self.platform, self.settings,
+                                     on_maintenance=self.reconciler.maintenance_seen)
         self.workers.step = self.delivery.step
         self.server = Server((get("CLIENT_BIND", "127.0.0.1"), get("PORT", cast=int)), self.outbox,
                              self.reconciler, self.workers.wake, self.settings.deadline_secs)
@@ -90,7 +100,8 @@ class App:
 def serve():
     app = App().start()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    log.info("listening on %s (state %s: %s)", app.url, app.outbox.path, app.outbox.counts() or "empty")
+    log.info("listening on %s, %s mode (state %s: %s)", app.url, app.mode, app.outbox.path,
+             app.outbox.counts() or "empty")
     app.server.serve_forever()
 
 

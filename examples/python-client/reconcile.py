@@ -36,6 +36,7 @@ class Reconciler:
         self._maintenance = threading.Event()
         self._stop = threading.Event()
         self._thread = None
+        self.enabled = True  # the naive mode never reconciles
         if outbox.get_meta("maintenance_seen") == "1":
             self._maintenance.set()
 
@@ -47,6 +48,8 @@ class Reconciler:
             log.info("maintenance seen: will reconcile by period when it ends")
 
     def start(self):
+        if not self.enabled:
+            return
         self._thread = threading.Thread(target=self._after_maintenance_loop, name="reconcile-after-maintenance",
                                         daemon=True)
         self._thread.start()
@@ -84,6 +87,8 @@ class Reconciler:
 
     def run(self):
         """One full pass; returns the contract's `{checked, flagged, reuploaded}`."""
+        if not self.enabled:
+            return {"checked": 0, "flagged": 0, "reuploaded": 0}
         with self._run_lock:
             rows = self.outbox.rows()
             period = _period(rows)

@@ -32,7 +32,9 @@ def call(method, url, body=None):
         return resp.status, json.loads(resp.read())
 
 
-class ClientAgainstAPlatform(unittest.TestCase):
+class _ClientTest(unittest.TestCase):
+    """Starts a scripted platform and the client on a fresh state directory; no tests of its own."""
+
     def setUp(self):
         self.platform = FakePlatform(hang_secs=0.6).start()
         self.addCleanup(self.platform.stop)
@@ -41,8 +43,10 @@ class ClientAgainstAPlatform(unittest.TestCase):
         self.app = None
         self.start_client()
 
+    mode = "robust"
+
     def start_client(self):
-        env = {"TAX_PLATFORM_URL": self.platform.url, "TAX_PLATFORM_TOKEN": "t0ken", "TAX_SELLER_ID": SELLER,
+        env = {"CLIENT_MODE": self.mode, "TAX_PLATFORM_URL": self.platform.url, "TAX_PLATFORM_TOKEN": "t0ken", "TAX_SELLER_ID": SELLER,
                "PORT": "0", "CLIENT_STATE_DIR": self.state.name, "CLIENT_HTTP_TIMEOUT_SECS": "0.3",
                "CLIENT_DELIVERY_DEADLINE_SECS": "15", "CLIENT_WORKERS": "3"}
         self.app = App(env).start()
@@ -68,6 +72,9 @@ class ClientAgainstAPlatform(unittest.TestCase):
                 return entries
             time.sleep(0.05)
 
+
+
+class ClientAgainstAPlatform(_ClientTest):
     def test_a_clean_upload_is_confirmed_with_its_platform_ref(self):
         self.issue(1)
         entry = self.settled_ledger()["N0001"]
@@ -144,6 +151,24 @@ class ClientAgainstAPlatform(unittest.TestCase):
         self.start_client()
         ledger = self.settled_ledger()
         self.assertEqual({ledger[n]["status"] for n in ("N0012", "N0013")}, {"confirmed"})
+
+
+class NaiveClientAgainstAPlatform(_ClientTest):
+    """The naive mode trusts acknowledgements: what the robust mode exists to avoid."""
+
+    mode = "naive"
+
+    def test_naive_mode_confirms_an_acknowledged_upload_the_platform_dropped(self):
+        self.platform.faults["N0020"] = ["drop"]
+        self.issue(20)
+        self.assertEqual(self.settled_ledger()["N0020"]["status"], "confirmed")
+        self.assertNotIn("N0020", self.platform.records)
+
+    def test_naive_mode_confirms_a_partial_record(self):
+        self.platform.faults["N0021"] = ["partial"]
+        self.issue(21)
+        self.assertEqual(self.settled_ledger()["N0021"]["status"], "confirmed")
+        self.assertEqual(self.platform.records["N0021"]["line_count"], 0)
 
 
 if __name__ == "__main__":
