@@ -1,1 +1,46 @@
-//! mock-tax-platform (work in progress).
+//! A mock government e-invoice platform: the `/v1` API a billing system uploads
+//! invoices to, a record store that keeps exactly what was stored, a journal of
+//! every request, and a control plane (`/_chaos/…`) that tells the truth about both.
+//!
+//! Embed it with [`start`] (binds `127.0.0.1:0`) or [`start_on`]; serve it from a
+//! binary with [`run`].
+//!
+//! # Layout
+//!
+//! - `config`: [`Config`] and the token-file reader.
+//! - `server`: listeners, accept loops, [`Platform`] handle, graceful shutdown.
+//! - `conn`: one connection: header-read timeout, graceful close, and the
+//!   per-connection handle whose `reset()` makes the peer see a TCP RST.
+//! - `router`: the route table ([`ROUTES`]), 404/405, dispatch and journaling.
+//! - `exchange`: the journal entry of one request, appended even if the request is cut off.
+//! - `routes`: one file per group of routes; `routes/upload.rs` holds the upload's phases.
+//! - `auth`: per-seller bearer tokens and the control-plane token.
+//! - `body`: bounded body reading (413) and JSON parsing with field or position errors (400).
+//! - `respond`: JSON responses and the error envelope (with `Retry-After`).
+//! - `store`: records keyed by (seller, number), write sequence, ground truth.
+//! - `journal`: append-only request log and attempt counter per (route, seller, number).
+//! - `submissions`: asynchronous uploads (`processing_delay`) and their states.
+//! - `state`: the shared state every request sees, including the run clock
+//!   (`clock`) and the shutdown signal.
+
+mod auth;
+mod body;
+mod clock;
+mod config;
+mod conn;
+mod exchange;
+mod journal;
+mod respond;
+mod router;
+mod routes;
+mod server;
+mod state;
+mod store;
+mod submissions;
+
+pub use config::{
+    parse_token_pair, read_tokens_file, Config, TokenError, DEFAULT_BODY_LIMIT,
+    DEFAULT_HEADER_READ_TIMEOUT,
+};
+pub use router::{RouteSpec, ROUTES};
+pub use server::{run, run_with_control, start, start_on, Platform, StartError};

@@ -1,3 +1,88 @@
-//! mock-tax-platform binary (work in progress).
+//! `mock-tax-platform`: serve the mock e-invoice platform until Ctrl-C.
 
-fn main() {}
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+use mock_tax_platform::{parse_token_pair, read_tokens_file, Config};
+use tokio::net::TcpListener;
+
+/// A mock government e-invoice platform with a ground-truth control plane.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Address the API (and, by default, the control plane) listens on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Serve the control plane (`/_chaos/…`) on this address instead.
+    #[arg(long)]
+    control_listen: Option<SocketAddr>,
+    /// Bearer token the control plane requires (mandatory when --listen is not loopback).
+    #[arg(long, env = "CHAOS_CONTROL_TOKEN")]
+    control_token: Option<String>,
+    /// Master seed of the run.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// A seller's token, `SELLER_TAX_ID=TOKEN`; repeatable. With none, every request is accepted.
+    #[arg(long = "token", value_name = "SELLER_TAX_ID=TOKEN")]
+    tokens: Vec<String>,
+    /// A file of `SELLER_TAX_ID=TOKEN` lines (`#` comments allowed).
+    #[arg(long = "tokens", value_name = "FILE")]
+    tokens_file: Option<PathBuf>,
+    /// Answer uploads 202 and process them after this delay (e.g. `2s`); default synchronous 201.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    processing_delay: Option<Duration>,
+    /// Largest request body in bytes.
+    #[arg(long, default_value_t = mock_tax_platform::DEFAULT_BODY_LIMIT)]
+    body_limit: usize,
+    /// Time a client has to send a request's headers (e.g. `10s`).
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "10s")]
+    header_read_timeout: Duration,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let cli = Cli::parse();
+    let mut tokens = match &cli.tokens_file {
+        Some(path) => read_tokens_file(path)?,
+        None => Default::default(),
+    };
+    for pair in &cli.tokens {
+        let (seller, token) = parse_token_pair("--token", pair)?;
+        tokens.insert(seller, token);
+    }
+    let config = Config {
+        seed: cli.seed,
+        tokens,
+        processing_delay: cli.processing_delay,
+        body_limit: cli.body_limit,
+        header_read_timeout: cli.header_read_timeout,
+        control_token: cli.control_token,
+    };
+    let api = TcpListener::bind(cli.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", cli.listen))?;
+    let control = match cli.control_listen {
+        Some(addr) => Some(
+            TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr} for the control plane"))?,
+        ),
+        None => None,
+    };
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for Ctrl-C; stopping now");
+        }
+    };
+    mock_tax_platform::run_with_control(api, control, config, ctrl_c).await?;
+    Ok(())
+}

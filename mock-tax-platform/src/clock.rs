@@ -1,0 +1,56 @@
+//! The platform's clock: time since the run started (or was last reset), on
+//! `tokio::time::Instant` so tests can pause and advance it, mapped onto wall time
+//! for the RFC 3339 stamps the API prints.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use tokio::time::Instant;
+
+/// Run clock. Elapsed time drives fault windows and async processing; wall time is
+/// derived from it so stamps and elapsed times never disagree.
+#[derive(Debug)]
+pub struct Clock {
+    epoch: Mutex<(Instant, DateTime<Utc>)>,
+}
+
+impl Clock {
+    /// A clock whose run starts now.
+    pub fn new() -> Self {
+        Clock {
+            epoch: Mutex::new((Instant::now(), Utc::now())),
+        }
+    }
+
+    fn epoch(&self) -> (Instant, DateTime<Utc>) {
+        *self.epoch.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Starts the run again (on `/_chaos/reset`).
+    pub fn restart(&self) {
+        *self.epoch.lock().unwrap_or_else(|e| e.into_inner()) = (Instant::now(), Utc::now());
+    }
+
+    /// Time since the run started.
+    pub fn elapsed(&self) -> Duration {
+        self.epoch().0.elapsed()
+    }
+
+    /// Wall time of a moment given as time since the run started.
+    pub fn wall_at(&self, elapsed: Duration) -> DateTime<Utc> {
+        let start = self.epoch().1;
+        start + chrono::Duration::from_std(elapsed).unwrap_or(chrono::Duration::zero())
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Clock::new()
+    }
+}
+
+/// RFC 3339 in UTC with milliseconds, the one stamp format the platform prints.
+pub fn stamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}

@@ -1,0 +1,196 @@
+//! Serving one TCP connection, with a per-connection handle that can cut it off
+//! with a TCP reset, a header-read timeout, and graceful shutdown.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::Request;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpStream;
+use tokio::sync::{watch, Notify};
+
+use crate::respond::Response;
+
+/// Control over the connection a request arrived on; every request carries one in
+/// its extensions. Faults that make the peer see "connection reset by peer" use it.
+#[derive(Debug, Clone)]
+pub struct ConnHandle {
+    inner: Arc<ConnInner>,
+}
+
+#[derive(Debug)]
+struct ConnInner {
+    #[allow(dead_code)] // Seam for the fault engine; nothing in the plain platform needs it yet.
+    peer: SocketAddr,
+    /// A second descriptor of the socket, so linger can be set and the socket
+    /// closed from outside the serving future.
+    socket: Mutex<Option<std::net::TcpStream>>,
+    abort: Notify,
+}
+
+impl ConnHandle {
+    fn new(stream: &TcpStream, peer: SocketAddr) -> std::io::Result<Self> {
+        let clone: std::net::TcpStream = socket2::SockRef::from(stream).try_clone()?.into();
+        Ok(ConnHandle {
+            inner: Arc::new(ConnInner {
+                peer,
+                socket: Mutex::new(Some(clone)),
+                abort: Notify::new(),
+            }),
+        })
+    }
+
+    /// The client's address.
+    #[allow(dead_code)] // Seam for the fault engine; nothing in the plain platform needs it yet.
+    pub fn peer(&self) -> SocketAddr {
+        self.inner.peer
+    }
+
+    #[allow(dead_code)] // Seam for the fault engine; nothing in the plain platform needs it yet.
+    /// Cuts the connection off with a TCP RST: sets SO_LINGER 0, closes this
+    /// handle's descriptor and aborts the serving future (which closes the other).
+    /// Nothing more is sent; the handler calling this should then await
+    /// `std::future::pending()` — its future is dropped with the connection.
+    pub fn reset(&self) {
+        if let Some(socket) = self.take_socket() {
+            if let Err(err) = socket2::SockRef::from(&socket).set_linger(Some(Duration::ZERO)) {
+                tracing::warn!(error = %err, peer = %self.inner.peer, "cannot set SO_LINGER 0");
+            }
+        }
+        self.inner.abort.notify_one();
+    }
+
+    fn take_socket(&self) -> Option<std::net::TcpStream> {
+        self.inner
+            .socket
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+    }
+
+    async fn aborted(&self) {
+        self.inner.abort.notified().await;
+    }
+}
+
+/// Resolves once `rx` says shutdown has started (or its sender is gone).
+pub async fn stopping(rx: &mut watch::Receiver<bool>) {
+    // The guard `wait_for` returns is not `Send`; drop it here.
+    let _ = rx.wait_for(|stop| *stop).await;
+}
+
+/// Per-connection settings.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnSettings {
+    /// Time allowed for a request's headers to arrive.
+    pub header_read_timeout: Duration,
+}
+
+/// Serves HTTP/1.1 on `stream` until the peer closes, the connection is reset
+/// through its [`ConnHandle`], or shutdown starts (then in-flight requests finish
+/// and the connection closes).
+pub async fn serve<F, Fut>(
+    stream: TcpStream,
+    peer: SocketAddr,
+    settings: ConnSettings,
+    mut shutdown: watch::Receiver<bool>,
+    handler: F,
+) where
+    F: Fn(Request<Incoming>) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = Response> + Send + 'static,
+{
+    if let Err(err) = stream.set_nodelay(true) {
+        tracing::debug!(error = %err, "cannot set TCP_NODELAY");
+    }
+    let handle = match ConnHandle::new(&stream, peer) {
+        Ok(handle) => handle,
+        Err(err) => {
+            tracing::warn!(error = %err, %peer, "cannot clone the socket; dropping connection");
+            return;
+        }
+    };
+    let request_handle = handle.clone();
+    let service = service_fn(move |mut req: Request<Incoming>| {
+        req.extensions_mut().insert(request_handle.clone());
+        let handler = handler.clone();
+        async move { Ok::<_, std::convert::Infallible>(handler(req).await) }
+    });
+    let conn = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(settings.header_read_timeout)
+        .serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(conn);
+    let mut draining = *shutdown.borrow();
+    if draining {
+        conn.as_mut().graceful_shutdown();
+    }
+    loop {
+        tokio::select! {
+            result = conn.as_mut() => {
+                if let Err(err) = result {
+                    tracing::debug!(error = %err, %peer, "connection ended with an error");
+                }
+                break;
+            }
+            () = handle.aborted() => {
+                tracing::debug!(%peer, "connection reset on purpose");
+                break;
+            }
+            () = stopping(&mut shutdown), if !draining => {
+                draining = true;
+                conn.as_mut().graceful_shutdown();
+            }
+        }
+    }
+    // Close our second descriptor too (after a reset it is already gone).
+    drop(handle.take_socket());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{ErrorKind, Read, Write};
+
+    #[tokio::test]
+    async fn reset_makes_the_peer_see_connection_reset() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (_stop, shutdown) = watch::channel(false);
+        let server = tokio::spawn(async move {
+            let (stream, peer) = listener.accept().await.unwrap();
+            let settings = ConnSettings {
+                header_read_timeout: Duration::from_secs(5),
+            };
+            serve(
+                stream,
+                peer,
+                settings,
+                shutdown,
+                |req: Request<Incoming>| async move {
+                    req.extensions().get::<ConnHandle>().unwrap().reset();
+                    std::future::pending::<Response>().await
+                },
+            )
+            .await;
+        });
+        let client = tokio::task::spawn_blocking(move || {
+            let mut stream = std::net::TcpStream::connect(addr).unwrap();
+            stream
+                .set_read_timeout(Some(Duration::from_secs(10)))
+                .unwrap();
+            stream
+                .write_all(b"GET /v1/status HTTP/1.1\r\nHost: x\r\n\r\n")
+                .unwrap();
+            let mut buf = [0u8; 64];
+            stream.read(&mut buf).map_err(|e| e.kind())
+        });
+        let read = client.await.unwrap();
+        server.await.unwrap();
+        assert_eq!(read, Err(ErrorKind::ConnectionReset));
+    }
+}

@@ -1,0 +1,60 @@
+//! Building responses: JSON bodies, the error envelope (with `Retry-After` when the
+//! error carries `details.retry_after_secs`), JSON lines.
+
+use bytes::Bytes;
+use http::header::{HeaderValue, CONTENT_TYPE, RETRY_AFTER};
+use http::StatusCode;
+use http_body_util::Full;
+use serde::Serialize;
+use tax_api::ApiError;
+
+/// Every response the platform sends.
+pub type Response = hyper::Response<Full<Bytes>>;
+
+fn with_body(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> Response {
+    let mut response = hyper::Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+/// A JSON response. Serialising our own types cannot fail in practice; if it does,
+/// the client gets a logged 500.
+pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
+    match serde_json::to_vec(value) {
+        Ok(body) => with_body(status, "application/json", body),
+        Err(err) => {
+            tracing::error!(error = %err, "cannot serialise a response body");
+            error(&ApiError::internal())
+        }
+    }
+}
+
+/// The error envelope with the status its code implies, plus `Retry-After`.
+pub fn error(err: &ApiError) -> Response {
+    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = serde_json::to_vec(err).unwrap_or_else(|_| {
+        br#"{"code":"INTERNAL","message":"error envelope","retryable":true,"details":{}}"#.to_vec()
+    });
+    let mut response = with_body(status, "application/json", body);
+    if let Some(secs) = err.retry_after_secs() {
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(secs));
+    }
+    response
+}
+
+/// A JSON-lines response (one serialised value per line).
+pub fn json_lines<T: Serialize>(values: &[T]) -> Response {
+    let mut body = Vec::with_capacity(values.len() * 256);
+    for value in values {
+        if serde_json::to_writer(&mut body, value).is_err() {
+            return error(&ApiError::internal());
+        }
+        body.push(b'\n');
+    }
+    with_body(StatusCode::OK, "application/x-ndjson", body)
+}

@@ -1,0 +1,251 @@
+//! The route table and dispatch: one list of (method, path) pairs that the server
+//! serves and the OpenAPI test compares with `docs/openapi/tax-platform.yaml`.
+
+use std::sync::Arc;
+
+use http::Method;
+use hyper::body::Incoming;
+use hyper::Request;
+use tax_api::{ApiError, ErrorCode, Route};
+
+use crate::exchange::Exchange;
+use crate::respond::{self, Response};
+use crate::routes;
+use crate::state::AppState;
+
+/// Which handler serves a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// `POST /v1/invoices`.
+    Upload,
+    /// `POST /v1/invoices/query`.
+    Query,
+    /// `GET /v1/invoices/{number}`.
+    GetInvoice,
+    /// `GET /v1/submissions/{id}`.
+    GetSubmission,
+    /// `POST /v1/verify`.
+    Verify,
+    /// `GET /v1/status`.
+    Status,
+    /// `GET /_chaos/truth`.
+    Truth,
+    /// `GET /_chaos/journal`.
+    Journal,
+    /// `POST /_chaos/reset`.
+    Reset,
+    /// `GET /_chaos/version`.
+    Version,
+}
+
+/// One served route.
+#[derive(Debug, Clone, Copy)]
+pub struct RouteSpec {
+    /// HTTP method, upper case.
+    pub method: &'static str,
+    /// Path template; `{name}` matches one segment.
+    pub path: &'static str,
+    /// The route as the journal and fault rules name it.
+    pub route: Route,
+    /// The handler.
+    pub endpoint: Endpoint,
+}
+
+const fn spec(
+    method: &'static str,
+    path: &'static str,
+    route: Route,
+    endpoint: Endpoint,
+) -> RouteSpec {
+    RouteSpec {
+        method,
+        path,
+        route,
+        endpoint,
+    }
+}
+
+/// Every route the platform serves. Order matters where templates overlap: the
+/// literal `/v1/invoices/query` comes before `/v1/invoices/{number}`.
+pub const ROUTES: &[RouteSpec] = &[
+    spec("POST", "/v1/invoices", Route::Upload, Endpoint::Upload),
+    spec("POST", "/v1/invoices/query", Route::Query, Endpoint::Query),
+    spec(
+        "GET",
+        "/v1/invoices/{number}",
+        Route::Get,
+        Endpoint::GetInvoice,
+    ),
+    spec(
+        "GET",
+        "/v1/submissions/{id}",
+        Route::Get,
+        Endpoint::GetSubmission,
+    ),
+    spec("POST", "/v1/verify", Route::Verify, Endpoint::Verify),
+    spec("GET", "/v1/status", Route::Status, Endpoint::Status),
+    spec("GET", "/_chaos/truth", Route::Control, Endpoint::Truth),
+    spec("GET", "/_chaos/journal", Route::Control, Endpoint::Journal),
+    spec("POST", "/_chaos/reset", Route::Control, Endpoint::Reset),
+    spec("GET", "/_chaos/version", Route::Control, Endpoint::Version),
+];
+
+/// Which routes a listener serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Serves {
+    /// API and control plane on one listener (the default).
+    Both,
+    /// `/v1/…` only.
+    Api,
+    /// `/_chaos/…` only.
+    Control,
+}
+
+impl Serves {
+    fn includes(self, route: Route) -> bool {
+        match self {
+            Serves::Both => true,
+            Serves::Api => route != Route::Control,
+            Serves::Control => route == Route::Control,
+        }
+    }
+}
+
+/// Matches `path` against a template; returns the `{…}` segment's value, if any.
+fn matches<'p>(template: &str, path: &'p str) -> Option<Option<&'p str>> {
+    let mut param = None;
+    let mut t = template.split('/');
+    let mut p = path.split('/');
+    loop {
+        match (t.next(), p.next()) {
+            (None, None) => return Some(param),
+            (Some(ts), Some(ps)) if ts.starts_with('{') => {
+                if ps.is_empty() {
+                    return None;
+                }
+                param = Some(ps);
+            }
+            (Some(ts), Some(ps)) if ts == ps => {}
+            _ => return None,
+        }
+    }
+}
+
+/// The route for a request, or the 404/405 envelope.
+fn find<'p>(
+    serves: Serves,
+    method: &Method,
+    path: &'p str,
+) -> Result<(&'static RouteSpec, Option<&'p str>), (Route, ApiError)> {
+    let mut allowed: Vec<&'static str> = Vec::new();
+    let mut route = Route::Unknown;
+    for spec in ROUTES.iter().filter(|s| serves.includes(s.route)) {
+        if let Some(param) = matches(spec.path, path) {
+            if spec.method == method.as_str() {
+                return Ok((spec, param));
+            }
+            route = spec.route;
+            allowed.push(spec.method);
+        }
+    }
+    if allowed.is_empty() {
+        return Err((
+            Route::Unknown,
+            ApiError::not_found(format!("no route {method} {path}")).with_detail("path", path),
+        ));
+    }
+    Err((
+        route,
+        ApiError::new(
+            ErrorCode::MethodNotAllowed,
+            format!(
+                "{path} does not accept {method}; it accepts {}",
+                allowed.join(", ")
+            ),
+        )
+        .with_detail("allowed", allowed),
+    ))
+}
+
+/// Serves one request: routes it, runs its handler, journals the exchange.
+pub async fn handle(state: Arc<AppState>, serves: Serves, req: Request<Incoming>) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let (exchange, result) = match find(serves, &method, &path) {
+        Ok((spec, param)) => {
+            let param = param.map(str::to_owned);
+            let mut exchange = Exchange::begin(&state, spec.route, method.as_str(), &path);
+            let result = dispatch(&state, spec.endpoint, param, req, &mut exchange).await;
+            (exchange, result)
+        }
+        Err((route, err)) => (
+            Exchange::begin(&state, route, method.as_str(), &path),
+            Err(err),
+        ),
+    };
+    let response = match result {
+        Ok(response) => {
+            exchange.finish(response.status().as_u16(), None);
+            response
+        }
+        Err(err) => {
+            exchange.finish(err.status(), Some(err.code.as_str()));
+            if err.code == ErrorCode::Internal {
+                tracing::error!(%method, %path, message = %err.message, "internal error");
+            }
+            respond::error(&err)
+        }
+    };
+    tracing::debug!(%method, %path, status = response.status().as_u16(), "answered");
+    response
+}
+
+async fn dispatch(
+    state: &Arc<AppState>,
+    endpoint: Endpoint,
+    param: Option<String>,
+    req: Request<Incoming>,
+    exchange: &mut Exchange,
+) -> Result<Response, ApiError> {
+    let param = param.unwrap_or_default();
+    match endpoint {
+        Endpoint::Upload => routes::upload::upload(state, req, exchange).await,
+        Endpoint::Query => routes::query::query(state, req, exchange).await,
+        Endpoint::GetInvoice => routes::read::get_invoice(state, req, &param, exchange),
+        Endpoint::GetSubmission => routes::read::get_submission(state, req, &param, exchange),
+        Endpoint::Verify => routes::verify::verify(state, req, exchange).await,
+        Endpoint::Status => Ok(routes::status::status(state)),
+        Endpoint::Truth | Endpoint::Journal | Endpoint::Reset | Endpoint::Version => {
+            routes::control::control(state, endpoint, req)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_path_goes_to_query_for_post_and_to_get_for_get() {
+        let (spec, _) = find(Serves::Both, &Method::POST, "/v1/invoices/query").unwrap();
+        assert_eq!(spec.endpoint, Endpoint::Query);
+        let (spec, param) = find(Serves::Both, &Method::GET, "/v1/invoices/query").unwrap();
+        assert_eq!(
+            (spec.endpoint, param),
+            (Endpoint::GetInvoice, Some("query"))
+        );
+    }
+
+    #[test]
+    fn wrong_method_is_405_listing_allowed_methods() {
+        let (_, err) = find(Serves::Both, &Method::DELETE, "/v1/invoices/query").unwrap_err();
+        assert_eq!(err.code, ErrorCode::MethodNotAllowed);
+        assert!(err.message.contains("POST, GET"), "{}", err.message);
+    }
+
+    #[test]
+    fn control_routes_are_unknown_on_an_api_only_listener() {
+        let (route, err) = find(Serves::Api, &Method::GET, "/_chaos/truth").unwrap_err();
+        assert_eq!((route, err.code), (Route::Unknown, ErrorCode::NotFound));
+    }
+}

@@ -1,0 +1,57 @@
+//! `GET /v1/invoices/{number}` and `GET /v1/submissions/{id}`: reads scoped to the
+//! authenticated seller; another seller's record is a plain 404.
+
+use std::sync::Arc;
+
+use http::StatusCode;
+use hyper::body::Incoming;
+use hyper::Request;
+use tax_api::ApiError;
+
+use crate::auth;
+use crate::exchange::Exchange;
+use crate::respond::{self, Response};
+use crate::state::AppState;
+
+/// Serves `GET /v1/invoices/{number}`.
+pub fn get_invoice(
+    state: &Arc<AppState>,
+    req: Request<Incoming>,
+    number: &str,
+    exchange: &mut Exchange,
+) -> Result<Response, ApiError> {
+    let seller = auth::authenticate(state, req.headers())?;
+    exchange.entry.seller_tax_id.clone_from(&seller);
+    exchange.count_attempt(seller.as_deref().unwrap_or(""), number);
+    let now = state.clock.elapsed();
+    state
+        .store
+        .get_visible(seller.as_deref(), number, now)
+        .and_then(|record| record.to_stored_invoice())
+        .map(|stored| respond::json(StatusCode::OK, &stored))
+        .ok_or_else(|| {
+            ApiError::not_found(format!("no invoice {number} for this seller"))
+                .with_detail("number", number)
+        })
+}
+
+/// Serves `GET /v1/submissions/{id}`.
+pub fn get_submission(
+    state: &Arc<AppState>,
+    req: Request<Incoming>,
+    id: &str,
+    exchange: &mut Exchange,
+) -> Result<Response, ApiError> {
+    let seller = auth::authenticate(state, req.headers())?;
+    exchange.entry.seller_tax_id.clone_from(&seller);
+    let now = state.clock.elapsed();
+    let status = state
+        .submissions
+        .status(id, seller.as_deref(), now)
+        .ok_or_else(|| {
+            ApiError::not_found(format!("no submission {id} for this seller"))
+                .with_detail("submission_id", id)
+        })?;
+    exchange.entry.number = Some(status.number.clone());
+    Ok(respond::json(StatusCode::OK, &status))
+}

@@ -1,0 +1,190 @@
+//! `POST /v1/invoices`: the upload, in explicit phases so fault effects slot in
+//! where they happen on a real platform:
+//!
+//! 1. authenticate — 401 before anything else;
+//! 2. maintenance gate — where an open window answers 503 `MAINTENANCE`;
+//! 3. parse and validate — 413, 400, 422; counts the attempt for the number;
+//! 4. decide — what the platform will do with this attempt ([`Decision`]);
+//! 5. store — check-and-insert in one store call ([`crate::store::Store::upload`]);
+//! 6. respond — 201 (sync) or 202 (async), or 409 `DUPLICATE`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::StatusCode;
+use hyper::body::Incoming;
+use hyper::Request;
+use tax_api::{
+    ApiError, Integrity, Invoice, StoreEffect, SubmissionAccepted, SubmissionState, UploadAccepted,
+};
+
+use crate::auth;
+use crate::body;
+use crate::clock::stamp;
+use crate::exchange::Exchange;
+use crate::respond::{self, Response};
+use crate::state::AppState;
+use crate::store::{Keep, UploadOutcome, Write};
+use crate::submissions::{Outcome, Submission};
+
+/// What the platform does with one validated upload attempt. Today always
+/// "store it intact and answer truthfully"; fault rules will choose otherwise.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    /// What the store keeps.
+    pub keep: Keep,
+    /// Name of the fault rule that chose this, for the journal.
+    pub rule: Option<String>,
+    /// Kind of that fault, for the journal.
+    pub fault: Option<String>,
+}
+
+impl Default for Decision {
+    fn default() -> Self {
+        Decision {
+            keep: Keep::Intact,
+            rule: None,
+            fault: None,
+        }
+    }
+}
+
+/// Serves `POST /v1/invoices`.
+pub async fn upload(
+    state: &Arc<AppState>,
+    req: Request<Incoming>,
+    exchange: &mut Exchange,
+) -> Result<Response, ApiError> {
+    // 1. Authenticate.
+    let seller = auth::authenticate(state, req.headers())?;
+    exchange.entry.seller_tax_id.clone_from(&seller);
+
+    // 2. Maintenance gate: nothing closes the platform yet.
+
+    // 3. Parse and validate.
+    let (parts, incoming) = req.into_parts();
+    let bytes = body::read_limited(&parts.headers, incoming, state.config.body_limit).await?;
+    let invoice: Invoice = body::parse_json(&bytes)?;
+    drop(bytes);
+    exchange.count_attempt(&invoice.seller_tax_id, &invoice.number);
+    exchange.entry.request_serial = Some(invoice.request_serial.clone());
+    auth::check_seller(seller.as_deref(), &invoice.seller_tax_id)?;
+    tax_api::validate(&invoice)?;
+    if exchange.entry.seller_tax_id.is_none() {
+        exchange.entry.seller_tax_id = Some(invoice.seller_tax_id.clone());
+    }
+
+    // 4. Decide.
+    let decision = Decision::default();
+    exchange.entry.rule.clone_from(&decision.rule);
+    exchange.entry.fault.clone_from(&decision.fault);
+
+    // 5. Store.
+    let delay = state.config.processing_delay;
+    let now = state.clock.elapsed();
+    let received_at = state.clock.wall_at(now);
+    let done_at = now + delay.unwrap_or(Duration::ZERO);
+    let number = invoice.number.clone();
+    let seller_tax_id = invoice.seller_tax_id.clone();
+    let effect = match &decision.keep {
+        Keep::Intact => StoreEffect::Stored,
+        Keep::Damaged {
+            integrity: Integrity::Partial,
+            ..
+        } => StoreEffect::StoredPartial,
+        Keep::Damaged { .. } => StoreEffect::StoredCorrupted,
+        Keep::Nothing => StoreEffect::Dropped,
+    };
+    let write = Write {
+        keep: decision.keep,
+        sent_hash: tax_api::content_hash(&invoice),
+        received_at,
+        persisted_at: state.clock.wall_at(done_at),
+        visible_from: done_at,
+        copies: 1,
+    };
+    let outcome = state.store.upload(invoice, write);
+    exchange.entry.effect = match &outcome {
+        UploadOutcome::Stored { .. } => effect,
+        UploadOutcome::Existing {
+            same_content: true, ..
+        } => StoreEffect::Idempotent,
+        UploadOutcome::Existing { .. } => StoreEffect::None,
+    };
+
+    // 6. Respond.
+    match delay {
+        None => respond_sync(number, outcome),
+        Some(_) => Ok(respond_async(
+            state,
+            seller_tax_id,
+            number,
+            now,
+            done_at,
+            outcome,
+        )),
+    }
+}
+
+fn respond_sync(number: String, outcome: UploadOutcome) -> Result<Response, ApiError> {
+    match outcome {
+        UploadOutcome::Stored {
+            platform_ref,
+            received_at,
+            ..
+        }
+        | UploadOutcome::Existing {
+            platform_ref,
+            received_at,
+            same_content: true,
+        } => Ok(respond::json(
+            StatusCode::CREATED,
+            &UploadAccepted {
+                number,
+                platform_ref,
+                status: SubmissionState::Issued,
+                received_at: stamp(received_at),
+            },
+        )),
+        UploadOutcome::Existing { platform_ref, .. } => {
+            Err(ApiError::duplicate(&number, Some(&platform_ref)))
+        }
+    }
+}
+
+fn respond_async(
+    state: &AppState,
+    seller_tax_id: String,
+    number: String,
+    now: Duration,
+    done_at: Duration,
+    outcome: UploadOutcome,
+) -> Response {
+    let outcome = match outcome {
+        UploadOutcome::Stored { platform_ref, .. }
+        | UploadOutcome::Existing {
+            platform_ref,
+            same_content: true,
+            ..
+        } => Outcome::Issued { platform_ref },
+        UploadOutcome::Existing { platform_ref, .. } => Outcome::Failed {
+            state: SubmissionState::Duplicate,
+            error: ApiError::duplicate(&number, Some(&platform_ref)),
+        },
+    };
+    let submission_id = state.submissions.create(Submission {
+        seller_tax_id,
+        number,
+        accepted_at: now,
+        ready_at: done_at,
+        outcome,
+        stuck: false,
+    });
+    respond::json(
+        StatusCode::ACCEPTED,
+        &SubmissionAccepted {
+            submission_id,
+            status: SubmissionState::Received,
+        },
+    )
+}

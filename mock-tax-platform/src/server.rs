@@ -1,0 +1,234 @@
+//! Starting and stopping the platform: listeners, accept loops, graceful shutdown.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+use crate::config::Config;
+use crate::conn::{self, ConnSettings};
+use crate::router::{self, Serves};
+use crate::state::AppState;
+
+/// Why the platform could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// Binding or inspecting a listener failed.
+    #[error("cannot {action}: {source}")]
+    Io {
+        /// What was being done.
+        action: String,
+        /// Why it failed.
+        source: std::io::Error,
+    },
+    /// The API listens beyond loopback but the control plane has no token.
+    #[error(
+        "the API listens on {addr}, which is not a loopback address, so the control plane \
+         needs a token: pass --control-token (Config::control_token)"
+    )]
+    ControlTokenRequired {
+        /// The API address.
+        addr: SocketAddr,
+    },
+}
+
+fn io_error(action: &str) -> impl FnOnce(std::io::Error) -> StartError + '_ {
+    move |source| StartError::Io {
+        action: action.to_owned(),
+        source,
+    }
+}
+
+/// A running platform. Dropping it stops the server (in the background);
+/// [`Platform::shutdown`] stops it and waits until in-flight requests finished.
+#[derive(Debug)]
+pub struct Platform {
+    addr: SocketAddr,
+    control_addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Platform {
+    /// Where the API listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Where the control plane listens (the API address unless a separate
+    /// control listener was given).
+    pub fn control_addr(&self) -> SocketAddr {
+        self.control_addr
+    }
+
+    /// `http://ADDR` of the API, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// `http://ADDR` of the control plane, without a trailing slash.
+    pub fn control_url(&self) -> String {
+        format!("http://{}", self.control_addr)
+    }
+
+    /// Stops accepting connections, lets in-flight requests finish, then returns.
+    pub async fn shutdown(mut self) {
+        self.stop.send_replace(true);
+        if let Some(task) = self.task.take() {
+            if let Err(err) = task.await {
+                tracing::error!(error = %err, "the server task failed");
+            }
+        }
+    }
+}
+
+impl Drop for Platform {
+    fn drop(&mut self) {
+        self.stop.send_replace(true);
+    }
+}
+
+/// Starts a platform on `127.0.0.1:0` (a free loopback port), API and control
+/// plane on one listener.
+pub async fn start(config: Config) -> Result<Platform, StartError> {
+    let api = TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(io_error("bind 127.0.0.1:0"))?;
+    start_on(config, api, None).await
+}
+
+/// Starts a platform on the given listeners; with `control` `None` the control
+/// plane shares the API listener.
+pub async fn start_on(
+    config: Config,
+    api: TcpListener,
+    control: Option<TcpListener>,
+) -> Result<Platform, StartError> {
+    let addr = api.local_addr().map_err(io_error("read the API address"))?;
+    let control_addr = match &control {
+        Some(listener) => listener
+            .local_addr()
+            .map_err(io_error("read the control address"))?,
+        None => addr,
+    };
+    if !addr.ip().is_loopback() && config.control_token.is_none() {
+        return Err(StartError::ControlTokenRequired { addr });
+    }
+    if config.tokens.is_empty() {
+        tracing::warn!(%addr, "no seller tokens configured: every request is accepted, for any seller");
+    }
+    let (stop, stopped) = watch::channel(false);
+    let settings = ConnSettings {
+        header_read_timeout: config.header_read_timeout,
+    };
+    let state = AppState::new(config, stopped.clone());
+    tracing::info!(%addr, %control_addr, seed = state.config.seed, "mock tax platform listening");
+    let task = tokio::spawn(serve(state, api, control, settings, stopped));
+    Ok(Platform {
+        addr,
+        control_addr,
+        stop,
+        task: Some(task),
+    })
+}
+
+/// Serves on `listener` (API and control plane) until `shutdown` resolves, then
+/// stops gracefully: in-flight requests finish.
+pub async fn run(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), StartError> {
+    run_with_control(listener, None, config, shutdown).await
+}
+
+/// [`run`] with an optional separate control-plane listener.
+pub async fn run_with_control(
+    api: TcpListener,
+    control: Option<TcpListener>,
+    config: Config,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), StartError> {
+    let platform = start_on(config, api, control).await?;
+    shutdown.await;
+    tracing::info!("shutting down: finishing in-flight requests");
+    platform.shutdown().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn serve(
+    state: Arc<AppState>,
+    api: TcpListener,
+    control: Option<TcpListener>,
+    settings: ConnSettings,
+    stopped: watch::Receiver<bool>,
+) {
+    // Every connection task holds a clone of `alive`; `recv` returns `None` once all are gone.
+    let (alive, mut all_done) = mpsc::channel::<()>(1);
+    let api_serves = if control.is_some() {
+        Serves::Api
+    } else {
+        Serves::Both
+    };
+    let api_loop = accept_loop(
+        Arc::clone(&state),
+        api,
+        api_serves,
+        settings,
+        stopped.clone(),
+        alive.clone(),
+    );
+    match control {
+        Some(control) => {
+            let control_loop = accept_loop(
+                Arc::clone(&state),
+                control,
+                Serves::Control,
+                settings,
+                stopped.clone(),
+                alive.clone(),
+            );
+            tokio::join!(api_loop, control_loop);
+        }
+        None => api_loop.await,
+    }
+    drop(alive);
+    let _ = all_done.recv().await;
+}
+
+async fn accept_loop(
+    state: Arc<AppState>,
+    listener: TcpListener,
+    serves: Serves,
+    settings: ConnSettings,
+    stopped: watch::Receiver<bool>,
+    alive: mpsc::Sender<()>,
+) {
+    let mut stop_signal = stopped.clone();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let state = Arc::clone(&state);
+                    let stopped = stopped.clone();
+                    let alive = alive.clone();
+                    tokio::spawn(async move {
+                        let handler = move |req| router::handle(Arc::clone(&state), serves, req);
+                        conn::serve(stream, peer, settings, stopped, handler).await;
+                        drop(alive);
+                    });
+                }
+                Err(err) => {
+                    // Out of descriptors and the like: back off briefly instead of spinning.
+                    tracing::warn!(error = %err, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                }
+            },
+            () = conn::stopping(&mut stop_signal) => break,
+        }
+    }
+}

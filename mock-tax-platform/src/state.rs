@@ -1,0 +1,76 @@
+//! The state every request shares: settings, store, journal, submissions, clock and
+//! the shutdown signal. One `Arc<AppState>` per platform; no lock in it is held
+//! across an `.await`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::sync::watch;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::journal::Journal;
+use crate::store::Store;
+use crate::submissions::Submissions;
+
+/// Shared platform state; handlers get it as `&Arc<AppState>`.
+#[derive(Debug)]
+pub struct AppState {
+    /// Settings the platform was started with.
+    pub config: Config,
+    /// Seller tax id by bearer token (the reverse of `config.tokens`).
+    pub sellers_by_token: HashMap<String, String>,
+    /// Every record, as actually stored.
+    pub store: Store,
+    /// Every request answered.
+    pub journal: Journal,
+    /// Asynchronous submissions (`processing_delay`).
+    pub submissions: Submissions,
+    /// Run clock.
+    pub clock: Clock,
+    /// Flips to `true` when shutdown starts.
+    #[allow(dead_code)]
+    // Seam for the fault engine; nothing in the plain platform needs it yet.
+    shutdown: watch::Receiver<bool>,
+}
+
+impl AppState {
+    /// State for a platform whose shutdown is announced through `shutdown`.
+    pub fn new(config: Config, shutdown: watch::Receiver<bool>) -> Arc<Self> {
+        let sellers_by_token = config
+            .tokens
+            .iter()
+            .map(|(seller, token)| (token.clone(), seller.clone()))
+            .collect();
+        Arc::new(AppState {
+            config,
+            sellers_by_token,
+            store: Store::default(),
+            journal: Journal::default(),
+            submissions: Submissions::default(),
+            clock: Clock::new(),
+            shutdown,
+        })
+    }
+
+    #[allow(dead_code)] // Seam for the fault engine; nothing in the plain platform needs it yet.
+    /// Resolves once shutdown has started. A request that hangs on purpose (a fault
+    /// that never answers) awaits this, so graceful shutdown never waits forever.
+    pub async fn shutting_down(&self) {
+        crate::conn::stopping(&mut self.shutdown.clone()).await;
+    }
+
+    #[allow(dead_code)] // Seam for the fault engine; nothing in the plain platform needs it yet.
+    /// Whether shutdown has started.
+    pub fn is_shutting_down(&self) -> bool {
+        *self.shutdown.borrow()
+    }
+
+    /// Forgets every record, journal entry and submission and restarts the run clock.
+    pub fn reset(&self) {
+        self.store.clear();
+        self.journal.clear();
+        self.submissions.clear();
+        self.clock.restart();
+    }
+}
