@@ -4,6 +4,28 @@
 //!
 //! # Layout
 //!
+//! - [`app`]: the `run`, `validate` and `list` commands the binary calls.
+//! - [`script`]: scenario scripts — parsing, checking, errors at `file:line:column`.
+//! - [`runner`]: runs one scenario: platform, client, steps, collection.
+//! - [`workload`]: the seeded invoice generator and the rate-limited issuer.
+//! - [`client`]: client adapters (`reference`, `command`, `url`, `ledger`), one file each.
+//! - [`platform`]: the embedded platform or a running one, driven through its control plane.
+//! - [`judge`]: where a finished run meets the checker and the report writers.
 //! - [`outcome`]: the plain data one run collects, passed from runner to checker to reports.
+//! - [`check`]: the oracle: classifies every invoice, checks `[expect]`, reaches the verdict.
+//! - [`report`]: writes `report.json`, `junit.xml`, `summary.md`, `report.html`, `journal.jsonl`.
+//! - [`exit`]: exit codes (0 pass, 1 fail, 2 inconclusive, 254 bad input, 255 harness error).
+//! - [`logging`]: `tracing` output filtered by `RUST_LOG`.
 
+pub mod app;
+pub mod check;
+pub mod client;
+pub mod exit;
+pub mod judge;
+pub mod logging;
 pub mod outcome;
+pub mod platform;
+pub mod report;
+pub mod runner;
+pub mod script;
+pub mod workload;

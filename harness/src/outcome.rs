@@ -97,7 +97,12 @@ pub struct Expect {
 
 impl Default for Expect {
     fn default() -> Self {
-        Expect { lost: 0, unresolved: 0, max_false_flag_ratio: 0.05, faults_must_fire: true }
+        Expect {
+            lost: 0,
+            unresolved: 0,
+            max_false_flag_ratio: 0.05,
+            faults_must_fire: true,
+        }
     }
 }
 

@@ -22,6 +22,14 @@
 //! - `submissions`: asynchronous uploads (`processing_delay`) and their states.
 //! - `state`: the shared state every request sees, including the run clock
 //!   (`clock`) and the shutdown signal.
+//! - [`plan`]: the fault plan (`[[faults]]` rules, `[[maintenance]]` windows) as
+//!   scenario scripts and `/_chaos/plan` write it.
+//! - [`faults`]: one file per fault kind, each a settings struct and its effect.
+//! - [`engine`]: targeting, windows, counting and the seeded probability draw.
+//! - [`seeded`]: the order-independent hash every decision is drawn from.
+//! - [`maintenance`]: which maintenance windows are open and which owe a migration.
+//! - [`migration`]: which records a migration loses, strips or reverts.
+//! - `chaos`: the engine, schedule and checkpoints as the request path uses them.
 
 mod auth;
 mod body;
@@ -37,6 +45,13 @@ mod server;
 mod state;
 mod store;
 mod submissions;
+
+pub mod engine;
+pub mod faults;
+pub mod maintenance;
+pub mod migration;
+pub mod plan;
+pub mod seeded;
 
 pub use config::{
     parse_token_pair, read_tokens_file, Config, TokenError, DEFAULT_BODY_LIMIT,

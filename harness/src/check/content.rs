@@ -1,0 +1,62 @@
+//! Comparing invoices by content, ignoring `number` and `request_serial`.
+//!
+//! `content_hash` covers the number, so it cannot spot the same sale re-issued under
+//! a new number. [`SaleKey`] hashes and compares every other field, without
+//! allocating, so the checker can look a stored record up among issued invoices.
+
+use std::hash::{Hash, Hasher};
+
+use tax_api::Invoice;
+
+/// An invoice's content without its number and request serial: the sale itself.
+#[derive(Debug, Clone, Copy)]
+pub struct SaleKey<'a>(pub &'a Invoice);
+
+impl PartialEq for SaleKey<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        same_sale(self.0, other.0)
+    }
+}
+
+impl Eq for SaleKey<'_> {}
+
+impl Hash for SaleKey<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let i = self.0;
+        i.seller_tax_id.hash(state);
+        i.buyer_tax_id.hash(state);
+        i.buyer_name.hash(state);
+        i.kind.hash(state);
+        i.issued_at.hash(state);
+        i.currency.hash(state);
+        i.lines.len().hash(state);
+        for line in &i.lines {
+            line.description.hash(state);
+            line.quantity.hash(state);
+            line.unit_price.hash(state);
+            line.tax_rate.hash(state);
+            line.amount.hash(state);
+            line.tax.hash(state);
+        }
+        i.totals.amount_excl_tax.hash(state);
+        i.totals.tax.hash(state);
+        i.totals.total_incl_tax.hash(state);
+    }
+}
+
+/// Whether two invoices record the same sale (every field but number and request serial).
+pub fn same_sale(a: &Invoice, b: &Invoice) -> bool {
+    a.seller_tax_id == b.seller_tax_id
+        && a.buyer_tax_id == b.buyer_tax_id
+        && a.buyer_name == b.buyer_name
+        && a.kind == b.kind
+        && a.issued_at == b.issued_at
+        && a.currency == b.currency
+        && a.lines == b.lines
+        && a.totals == b.totals
+}
+
+/// Whether a stored record carries exactly the content that was issued.
+pub fn same_content(issued: &Invoice, stored: &Invoice) -> bool {
+    issued.number == stored.number && same_sale(issued, stored)
+}

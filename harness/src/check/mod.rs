@@ -1,0 +1,212 @@
+//! The oracle (DESIGN §5): joins what the workload issued, what the client's ledger
+//! says and what the platform really holds, classifies every invoice, and reaches a
+//! verdict a QA lead and a CI server can trust.
+//!
+//! [`check`] runs in time linear in the size of the run: hash maps for the joins and
+//! one pass over the journal for the causal chains of the violations.
+
+mod chain;
+mod class;
+mod content;
+mod join;
+pub mod ledger_file;
+mod verdict;
+
+use serde::{Deserialize, Serialize};
+use tax_api::{Integrity, JournalEntry};
+
+use crate::outcome::RunRecord;
+
+pub use class::{classify, Class, ClientState, PlatformState};
+pub use content::{same_sale, SaleKey};
+pub use verdict::{Inconclusive, Invariant, Measure, Verdict};
+
+/// The checker's judgement of one run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckResult {
+    /// pass, fail or inconclusive.
+    pub verdict: Verdict,
+    /// Whether the invoices could be judged at all (truth and ledger were read).
+    pub judged: bool,
+    /// How many invoices fell into each class.
+    pub counts: Counts,
+    /// Each invariant with its bound from `[expect]`, observed value and outcome.
+    pub invariants: Vec<Invariant>,
+    /// Why the run could not reach a verdict, when it could not.
+    pub inconclusive: Vec<Inconclusive>,
+    /// Every violation, in issue order, then unexpected records in platform order.
+    pub violations: Vec<Violation>,
+}
+
+/// How many invoices fell into each class; serialised in this field order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    /// Invoices judged against the table (issued ones, or ledger entries in ledger-only mode).
+    pub judged: u64,
+    /// See [`Class::Ok`].
+    pub ok: u64,
+    /// See [`Class::FalseFlag`].
+    pub false_flag: u64,
+    /// See [`Class::Flagged`].
+    pub flagged: u64,
+    /// See [`Class::Refused`].
+    pub refused: u64,
+    /// See [`Class::Lost`].
+    #[serde(rename = "LOST")]
+    pub lost: u64,
+    /// See [`Class::SilentPartial`].
+    #[serde(rename = "SILENT_PARTIAL")]
+    pub silent_partial: u64,
+    /// See [`Class::SilentCorruption`].
+    #[serde(rename = "SILENT_CORRUPTION")]
+    pub silent_corruption: u64,
+    /// See [`Class::Duplicate`].
+    #[serde(rename = "DUPLICATE")]
+    pub duplicate: u64,
+    /// See [`Class::Unresolved`].
+    #[serde(rename = "UNRESOLVED")]
+    pub unresolved: u64,
+    /// See [`Class::Forgotten`].
+    #[serde(rename = "FORGOTTEN")]
+    pub forgotten: u64,
+    /// See [`Class::Unexpected`].
+    #[serde(rename = "UNEXPECTED")]
+    pub unexpected: u64,
+}
+
+impl Counts {
+    fn slot(&mut self, class: Class) -> &mut u64 {
+        match class {
+            Class::Ok => &mut self.ok,
+            Class::FalseFlag => &mut self.false_flag,
+            Class::Flagged => &mut self.flagged,
+            Class::Refused => &mut self.refused,
+            Class::Lost => &mut self.lost,
+            Class::SilentPartial => &mut self.silent_partial,
+            Class::SilentCorruption => &mut self.silent_corruption,
+            Class::Duplicate => &mut self.duplicate,
+            Class::Unresolved => &mut self.unresolved,
+            Class::Forgotten => &mut self.forgotten,
+            Class::Unexpected => &mut self.unexpected,
+        }
+    }
+
+    /// How many invoices fell into `class`.
+    pub fn get(&self, class: Class) -> u64 {
+        match class {
+            Class::Ok => self.ok,
+            Class::FalseFlag => self.false_flag,
+            Class::Flagged => self.flagged,
+            Class::Refused => self.refused,
+            Class::Lost => self.lost,
+            Class::SilentPartial => self.silent_partial,
+            Class::SilentCorruption => self.silent_corruption,
+            Class::Duplicate => self.duplicate,
+            Class::Unresolved => self.unresolved,
+            Class::Forgotten => self.forgotten,
+            Class::Unexpected => self.unexpected,
+        }
+    }
+
+    /// All violations together.
+    pub fn violations(&self) -> u64 {
+        Class::VIOLATIONS.iter().map(|c| self.get(*c)).sum()
+    }
+
+    pub(crate) fn add(&mut self, class: Class) {
+        *self.slot(class) += 1;
+    }
+}
+
+/// One invoice that broke the property, with the evidence a person needs to see why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Violation {
+    /// Which violation.
+    pub class: Class,
+    /// The invoice number.
+    pub number: String,
+    /// The seller, when known (always, except for ledger entries the platform never saw).
+    pub seller_tax_id: Option<String>,
+    /// One sentence for people saying what went wrong.
+    pub detail: String,
+    /// What the client said.
+    pub client: ClientView,
+    /// What the platform holds.
+    pub platform: PlatformView,
+    /// The causal chain: every journal entry about this invoice, in time order, with
+    /// the rule that fired on it, the response and what it did to the store.
+    pub chain: Vec<JournalEntry>,
+}
+
+/// The client's side of a violation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientView {
+    /// Whether the client answered 202 when the workload issued it; `None` when the
+    /// workload never issued this number.
+    pub accepted: Option<bool>,
+    /// Milliseconds since the start of the run when it was issued.
+    pub issued_at_ms: Option<u64>,
+    /// The ledger's final status (`absent` when not listed).
+    pub status: ClientState,
+    /// The ledger's reason.
+    pub reason: Option<String>,
+    /// The platform reference the client recorded.
+    pub platform_ref: Option<String>,
+}
+
+/// The platform's side of a violation, from its ground truth.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlatformView {
+    /// The table column the invoice fell into.
+    pub state: PlatformState,
+    /// The truth's own integrity verdict; `None` when the platform never stored it.
+    pub integrity: Option<Integrity>,
+    /// The platform's reference of the first stored copy.
+    pub platform_ref: Option<String>,
+    /// Copies held now.
+    pub copies: u32,
+    /// Lines the client sent, when stored.
+    pub sent_line_count: Option<usize>,
+    /// Lines held now, when stored.
+    pub stored_line_count: Option<usize>,
+    /// The fault rule or migration that damaged it, per the truth.
+    pub cause: Option<String>,
+    /// For an unexpected record: the issued invoice recording the same sale.
+    pub same_sale_as: Option<String>,
+}
+
+/// Judges one run: classifies every invoice, checks the `[expect]` bounds, and
+/// decides pass, fail or inconclusive. Never panics, whatever the record holds.
+///
+/// A run of the `ledger` adapter with no issued invoices judges the ledger's own
+/// entries (the client's word on what it owned) instead of an issued list.
+pub fn check(run: &RunRecord) -> CheckResult {
+    let judged = match (&run.truth, &run.ledger) {
+        (Some(truth), Some(ledger)) => {
+            let ledger_only = run.client.adapter == "ledger" && run.issued.is_empty();
+            let mut joined = join::join(&run.issued, ledger, truth, ledger_only);
+            chain::attach(&mut joined.violations, &run.journal);
+            Some(joined)
+        }
+        _ => None,
+    };
+    let (counts, violations, is_judged) = match judged {
+        Some(j) => (j.counts, j.violations, true),
+        None => (Counts::default(), Vec::new(), false),
+    };
+    let invariants = if is_judged {
+        verdict::invariants(&counts, &run.expect)
+    } else {
+        Vec::new()
+    };
+    let inconclusive = verdict::inconclusive(run);
+    let verdict = verdict::decide(is_judged, &invariants, &inconclusive);
+    CheckResult {
+        verdict,
+        judged: is_judged,
+        counts,
+        invariants,
+        inconclusive,
+        violations,
+    }
+}

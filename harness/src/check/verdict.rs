@@ -1,0 +1,241 @@
+//! From counts to a verdict: the invariants with their `[expect]` bounds, the reasons
+//! a run is inconclusive, and the Jepsen-style pass / fail / inconclusive decision.
+
+use serde::{Deserialize, Serialize};
+
+use super::class::Class;
+use super::Counts;
+use crate::outcome::{Expect, RunProblem, RunRecord};
+
+/// The outcome of a run; its exit code follows Jepsen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Every invariant held and the run tested what it meant to.
+    Pass,
+    /// An invariant broke: a violation beyond its `[expect]` bound.
+    Fail,
+    /// The run could not show either (a fault never fired, the client never became
+    /// healthy, truth or ledger unreadable, a step failed).
+    Inconclusive,
+}
+
+impl Verdict {
+    /// 0 pass, 1 fail, 2 inconclusive.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Verdict::Pass => 0,
+            Verdict::Fail => 1,
+            Verdict::Inconclusive => 2,
+        }
+    }
+
+    /// The word used in every report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Inconclusive => "inconclusive",
+        }
+    }
+}
+
+/// Why a run is inconclusive.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Inconclusive {
+    /// A scheduled fault rule never fired while `faults_must_fire` is set: the run did
+    /// not test what the script meant it to.
+    FaultNeverFired {
+        /// The rule's name.
+        rule: String,
+        /// Its fault kind.
+        fault: String,
+        /// How many requests matched its targeting.
+        matched: u64,
+    },
+    /// The client never answered `GET /healthz` with 200.
+    ClientNeverHealthy {
+        /// What was seen instead.
+        detail: String,
+    },
+    /// The platform's ground truth could not be read, so nothing could be judged.
+    TruthUnreadable {
+        /// What was seen instead.
+        detail: String,
+    },
+    /// The client's ledger could not be read, so nothing could be judged.
+    LedgerUnreadable {
+        /// What was seen instead.
+        detail: String,
+    },
+    /// A step failed in a way that voids the run.
+    StepFailed {
+        /// Index of the step in the script, from 0.
+        step: usize,
+        /// What happened.
+        detail: String,
+    },
+}
+
+impl Inconclusive {
+    /// One sentence for people.
+    pub fn describe(&self) -> String {
+        match self {
+            Inconclusive::FaultNeverFired {
+                rule,
+                fault,
+                matched,
+            } => format!(
+                "fault rule {rule} ({fault}) never fired ({matched} requests matched its targeting)"
+            ),
+            Inconclusive::ClientNeverHealthy { detail } => {
+                format!("the client never became healthy: {detail}")
+            }
+            Inconclusive::TruthUnreadable { detail } => {
+                format!("the platform's truth could not be read: {detail}")
+            }
+            Inconclusive::LedgerUnreadable { detail } => {
+                format!("the client's ledger could not be read: {detail}")
+            }
+            Inconclusive::StepFailed { step, detail } => format!("step {step} failed: {detail}"),
+        }
+    }
+}
+
+/// A value an invariant measured or allows: a count, or a ratio of judged invoices.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Measure {
+    /// A number of invoices.
+    Count(u64),
+    /// A fraction of the judged invoices.
+    Ratio(f64),
+}
+
+impl std::fmt::Display for Measure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Measure::Count(n) => write!(f, "{n}"),
+            Measure::Ratio(r) => write!(f, "{:.2}%", r * 100.0),
+        }
+    }
+}
+
+/// One property the run must keep, with its bound and what was observed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Invariant {
+    /// A violation class (`LOST`, …) or `false_flag_ratio`.
+    pub name: String,
+    /// What it promises, for people.
+    pub description: String,
+    /// What the run showed.
+    pub observed: Measure,
+    /// The most `[expect]` tolerates.
+    pub allowed: Measure,
+    /// Whether `observed` stays within `allowed`.
+    pub holds: bool,
+}
+
+fn count_invariant(class: Class, observed: u64, allowed: u64) -> Invariant {
+    Invariant {
+        name: class.as_str().to_string(),
+        description: class.invariant().to_string(),
+        observed: Measure::Count(observed),
+        allowed: Measure::Count(allowed),
+        holds: observed <= allowed,
+    }
+}
+
+/// The invariants in report order: one per violation class, then the false-flag ratio.
+pub(super) fn invariants(counts: &Counts, expect: &Expect) -> Vec<Invariant> {
+    let mut out: Vec<Invariant> = Class::VIOLATIONS
+        .iter()
+        .map(|&class| {
+            let allowed = match class {
+                Class::Lost => expect.lost,
+                Class::Unresolved => expect.unresolved,
+                _ => 0,
+            };
+            count_invariant(class, counts.get(class), allowed)
+        })
+        .collect();
+    let ratio = if counts.judged == 0 {
+        0.0
+    } else {
+        counts.false_flag as f64 / counts.judged as f64
+    };
+    out.push(Invariant {
+        name: "false_flag_ratio".to_string(),
+        description: "flagged-but-intact invoices stay within the tolerated share".to_string(),
+        observed: Measure::Ratio(ratio),
+        allowed: Measure::Ratio(expect.max_false_flag_ratio),
+        holds: ratio <= expect.max_false_flag_ratio,
+    });
+    out
+}
+
+/// Every reason the run cannot vouch for its own result.
+pub(super) fn inconclusive(run: &RunRecord) -> Vec<Inconclusive> {
+    let mut out: Vec<Inconclusive> = run
+        .problems
+        .iter()
+        .map(|p| match p {
+            RunProblem::ClientNeverHealthy { detail } => Inconclusive::ClientNeverHealthy {
+                detail: detail.clone(),
+            },
+            RunProblem::TruthUnreadable { detail } => Inconclusive::TruthUnreadable {
+                detail: detail.clone(),
+            },
+            RunProblem::LedgerUnreadable { detail } => Inconclusive::LedgerUnreadable {
+                detail: detail.clone(),
+            },
+            RunProblem::StepFailed { step, detail } => Inconclusive::StepFailed {
+                step: *step,
+                detail: detail.clone(),
+            },
+        })
+        .collect();
+    if run.truth.is_none()
+        && !out
+            .iter()
+            .any(|r| matches!(r, Inconclusive::TruthUnreadable { .. }))
+    {
+        out.push(Inconclusive::TruthUnreadable {
+            detail: "the run collected no truth snapshot".to_string(),
+        });
+    }
+    if run.ledger.is_none()
+        && !out
+            .iter()
+            .any(|r| matches!(r, Inconclusive::LedgerUnreadable { .. }))
+    {
+        out.push(Inconclusive::LedgerUnreadable {
+            detail: "the run collected no ledger".to_string(),
+        });
+    }
+    if run.expect.faults_must_fire {
+        out.extend(run.fault_stats.iter().filter(|s| s.fired == 0).map(|s| {
+            Inconclusive::FaultNeverFired {
+                rule: s.rule.clone(),
+                fault: s.kind.clone(),
+                matched: s.matched,
+            }
+        }));
+    }
+    out
+}
+
+/// A broken invariant fails the run even when it is also inconclusive: a violation
+/// found is real whatever else went wrong. Otherwise any reason makes it inconclusive.
+pub(super) fn decide(judged: bool, invariants: &[Invariant], reasons: &[Inconclusive]) -> Verdict {
+    if !judged {
+        Verdict::Inconclusive
+    } else if invariants.iter().any(|i| !i.holds) {
+        Verdict::Fail
+    } else if !reasons.is_empty() {
+        Verdict::Inconclusive
+    } else {
+        Verdict::Pass
+    }
+}

@@ -1,0 +1,169 @@
+//! The client contract over HTTP (DESIGN §3): what the harness asks any client system.
+
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use tax_api::{Invoice, Ledger, ReconcileSummary};
+
+use super::ClientError;
+
+/// How a client answered `POST /invoices`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Submitted {
+    /// 202: the client stored it durably and owns its delivery.
+    Accepted,
+    /// Any other definite answer: the client refused it.
+    Refused {
+        /// The HTTP status.
+        status: u16,
+        /// The body, for the log.
+        body: String,
+    },
+}
+
+/// Talks to a client system at a base URL that may change when it is restarted.
+#[derive(Debug)]
+pub struct ContractClient {
+    http: reqwest::Client,
+    base: RwLock<String>,
+}
+
+impl ContractClient {
+    /// A client for the system at `base` (e.g. `http://127.0.0.1:8080`).
+    pub fn new(base: &str) -> Result<Self, ClientError> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .pool_idle_timeout(Duration::from_secs(5))
+            .build()
+            .map_err(|e| ClientError::Http(e.to_string()))?;
+        Ok(ContractClient {
+            http,
+            base: RwLock::new(base.trim_end_matches('/').to_string()),
+        })
+    }
+
+    /// Points at the system's new address after a restart.
+    pub fn set_base(&self, base: &str) {
+        if let Ok(mut b) = self.base.write() {
+            *b = base.trim_end_matches('/').to_string();
+        }
+    }
+
+    /// The current base URL.
+    pub fn base(&self) -> String {
+        self.base.read().map(|b| b.clone()).unwrap_or_default()
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base())
+    }
+
+    /// Polls `GET /healthz` until it answers 200 or `timeout` passes.
+    pub async fn wait_healthy(&self, timeout: Duration) -> Result<(), ClientError> {
+        let deadline = Instant::now() + timeout;
+        let mut pause = Duration::from_millis(10);
+        loop {
+            let last = match self
+                .http
+                .get(self.url("/healthz"))
+                .timeout(Duration::from_secs(2))
+                .send()
+                .await
+            {
+                Ok(r) if r.status() == StatusCode::OK => return Ok(()),
+                Ok(r) => format!("GET /healthz answered {}", r.status()),
+                Err(e) => format!("GET /healthz failed: {e}"),
+            };
+            if Instant::now() + pause > deadline {
+                return Err(ClientError::NeverHealthy {
+                    waited: humantime::format_duration(timeout).to_string(),
+                    last,
+                });
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(200));
+        }
+    }
+
+    /// `POST /invoices` once.
+    pub async fn submit(&self, invoice: &Invoice) -> Result<Submitted, ClientError> {
+        let r = self
+            .http
+            .post(self.url("/invoices"))
+            .json(invoice)
+            .send()
+            .await
+            .map_err(|e| ClientError::Http(e.to_string()))?;
+        let status = r.status();
+        if status == StatusCode::ACCEPTED {
+            return Ok(Submitted::Accepted);
+        }
+        let body = r.text().await.unwrap_or_default();
+        if status.is_server_error() {
+            return Err(ClientError::Status {
+                route: "POST /invoices",
+                status: status.as_u16(),
+                body,
+            });
+        }
+        Ok(Submitted::Refused {
+            status: status.as_u16(),
+            body,
+        })
+    }
+
+    /// `GET /ledger`.
+    pub async fn ledger(&self) -> Result<Ledger, ClientError> {
+        let r = self
+            .http
+            .get(self.url("/ledger"))
+            .send()
+            .await
+            .map_err(|e| ClientError::Http(e.to_string()))?;
+        let status = r.status();
+        if status != StatusCode::OK {
+            let body = r.text().await.unwrap_or_default();
+            return Err(ClientError::Status {
+                route: "GET /ledger",
+                status: status.as_u16(),
+                body,
+            });
+        }
+        r.json().await.map_err(|e| ClientError::Body {
+            route: "GET /ledger",
+            detail: e.to_string(),
+        })
+    }
+
+    /// `POST /reconcile`; `None` when the client does not offer it (404 or 405).
+    pub async fn reconcile(
+        &self,
+        timeout: Duration,
+    ) -> Result<Option<ReconcileSummary>, ClientError> {
+        let r = self
+            .http
+            .post(self.url("/reconcile"))
+            .timeout(timeout)
+            .send()
+            .await
+            .map_err(|e| ClientError::Http(e.to_string()))?;
+        let status = r.status();
+        if status == StatusCode::NOT_FOUND || status == StatusCode::METHOD_NOT_ALLOWED {
+            return Ok(None);
+        }
+        if !status.is_success() {
+            let body = r.text().await.unwrap_or_default();
+            return Err(ClientError::Status {
+                route: "POST /reconcile",
+                status: status.as_u16(),
+                body,
+            });
+        }
+        let summary = r.json().await.map_err(|e| ClientError::Body {
+            route: "POST /reconcile",
+            detail: e.to_string(),
+        })?;
+        Ok(Some(summary))
+    }
+}

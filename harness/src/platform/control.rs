@@ -1,0 +1,172 @@
+//! The platform's control plane over HTTP (`/_chaos/…`). Every fault, maintenance and
+//! checkpoint step goes through here, so a script runs the same against the embedded
+//! platform and a running one.
+
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tax_api::{JournalEntry, TruthSnapshot};
+
+use super::PlatformError;
+
+/// A client for one platform's control plane.
+#[derive(Debug, Clone)]
+pub struct ControlPlane {
+    http: reqwest::Client,
+    base: String,
+    token: Option<String>,
+}
+
+impl ControlPlane {
+    /// The control plane at `base` (the platform's base URL), with an optional bearer token.
+    pub fn new(base: &str, token: Option<String>) -> Result<Self, PlatformError> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| PlatformError::Control {
+                call: "build client".into(),
+                detail: e.to_string(),
+            })?;
+        Ok(ControlPlane {
+            http,
+            base: base.trim_end_matches('/').to_string(),
+            token,
+        })
+    }
+
+    /// The platform's base URL.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<String, PlatformError> {
+        let call = format!("{method} {path}");
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(token) = &self.token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        let resp = req.send().await.map_err(|e| PlatformError::Control {
+            call: call.clone(),
+            detail: e.to_string(),
+        })?;
+        let status = resp.status();
+        let text = resp.text().await.map_err(|e| PlatformError::Control {
+            call: call.clone(),
+            detail: e.to_string(),
+        })?;
+        if !status.is_success() {
+            return Err(PlatformError::Control {
+                call,
+                detail: format!("answered {status}: {}", text.trim()),
+            });
+        }
+        Ok(text)
+    }
+
+    async fn json<T: DeserializeOwned>(&self, path: &str) -> Result<T, PlatformError> {
+        let text = self.call(Method::GET, path, None).await?;
+        serde_json::from_str(&text).map_err(|e| PlatformError::Control {
+            call: format!("GET {path}"),
+            detail: format!("unexpected body: {e}"),
+        })
+    }
+
+    /// `POST /_chaos/reset`: forget every record, rule and journal entry.
+    pub async fn reset(&self, body: &Value) -> Result<(), PlatformError> {
+        self.call(Method::POST, "/_chaos/reset", Some(body))
+            .await
+            .map(drop)
+    }
+
+    /// `POST /_chaos/faults`: add one rule.
+    pub async fn add_fault(&self, rule: &Value) -> Result<(), PlatformError> {
+        self.call(Method::POST, "/_chaos/faults", Some(rule))
+            .await
+            .map(drop)
+    }
+
+    /// `DELETE /_chaos/faults/{name}`: remove one rule.
+    pub async fn remove_fault(&self, name: &str) -> Result<(), PlatformError> {
+        self.call(Method::DELETE, &format!("/_chaos/faults/{name}"), None)
+            .await
+            .map(drop)
+    }
+
+    /// `GET /_chaos/plan`.
+    pub async fn plan(&self) -> Result<Value, PlatformError> {
+        self.json("/_chaos/plan").await
+    }
+
+    /// `PUT /_chaos/plan`: replace the whole plan.
+    pub async fn put_plan(&self, plan: &Value) -> Result<(), PlatformError> {
+        self.call(Method::PUT, "/_chaos/plan", Some(plan))
+            .await
+            .map(drop)
+    }
+
+    /// `POST /_chaos/maintenance`: open (or close) a window now.
+    pub async fn maintenance(&self, body: &Value) -> Result<Value, PlatformError> {
+        let text = self
+            .call(Method::POST, "/_chaos/maintenance", Some(body))
+            .await?;
+        Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// `POST /_chaos/checkpoint`: make everything stored so far durable.
+    pub async fn checkpoint(&self) -> Result<(), PlatformError> {
+        self.call(
+            Method::POST,
+            "/_chaos/checkpoint",
+            Some(&Value::Object(Default::default())),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// `GET /_chaos/stats`: how often each rule matched and fired.
+    pub async fn stats(&self) -> Result<Value, PlatformError> {
+        self.json("/_chaos/stats").await
+    }
+
+    /// `GET /_chaos/truth`.
+    pub async fn truth(&self) -> Result<TruthSnapshot, PlatformError> {
+        self.json("/_chaos/truth").await
+    }
+
+    /// `GET /_chaos/journal` (JSON lines).
+    pub async fn journal(&self) -> Result<Vec<JournalEntry>, PlatformError> {
+        let text = self.call(Method::GET, "/_chaos/journal", None).await?;
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .enumerate()
+            .map(|(i, l)| {
+                serde_json::from_str(l).map_err(|e| PlatformError::Control {
+                    call: "GET /_chaos/journal".into(),
+                    detail: format!("line {}: {e}", i + 1),
+                })
+            })
+            .collect()
+    }
+
+    /// Whether the platform answers at all (`GET /_chaos/version`).
+    pub async fn reachable(&self) -> bool {
+        matches!(
+            self.http
+                .get(format!("{}/_chaos/version", self.base))
+                .send()
+                .await
+                .map(|r| r.status()),
+            Ok(StatusCode::OK)
+        )
+    }
+}

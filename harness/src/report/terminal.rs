@@ -1,0 +1,90 @@
+//! The table printed when a run ends: verdict, counts per class, fires per rule,
+//! why it is inconclusive, where the reports are, and how to replay it.
+
+use std::fmt::Write;
+use std::path::Path;
+
+use super::text::{chain_line, replay_command};
+use crate::check::{CheckResult, Class};
+use crate::outcome::RunRecord;
+
+/// Violations the terminal shows before pointing at the reports.
+const FIRST_VIOLATIONS: usize = 3;
+
+/// Renders the end-of-run summary for a terminal (plain text, no colour codes).
+pub fn terminal_summary(run: &RunRecord, result: &CheckResult, report_dir: &Path) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}: {} (exit {}), seed {}",
+        run.scenario,
+        result.verdict.as_str().to_uppercase(),
+        result.verdict.exit_code(),
+        run.seed
+    );
+    let _ = writeln!(out, "\n  {:<18} {:>10}", "class", "invoices");
+    for class in Class::ALL {
+        let marker = if class.is_violation() && result.counts.get(class) > 0 {
+            "  <-"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "  {:<18} {:>10}{marker}",
+            class.as_str(),
+            result.counts.get(class)
+        );
+    }
+    if let Some(ratio) = result
+        .invariants
+        .iter()
+        .find(|i| i.name == "false_flag_ratio")
+    {
+        let _ = writeln!(
+            out,
+            "  false flags {} of judged (allowed {})",
+            ratio.observed, ratio.allowed
+        );
+    }
+    if !run.fault_stats.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n  {:<24} {:<26} {:>8} {:>8}",
+            "fault rule", "kind", "fired", "matched"
+        );
+        for s in &run.fault_stats {
+            let _ = writeln!(
+                out,
+                "  {:<24} {:<26} {:>8} {:>8}",
+                s.rule, s.kind, s.fired, s.matched
+            );
+        }
+    }
+    if !result.inconclusive.is_empty() {
+        let _ = writeln!(out, "\n  inconclusive:");
+        for reason in &result.inconclusive {
+            let _ = writeln!(out, "  - {}", reason.describe());
+        }
+    }
+    for v in result.violations.iter().take(FIRST_VIOLATIONS) {
+        let _ = writeln!(out, "\n  {} {}: {}", v.class.as_str(), v.number, v.detail);
+        for e in &v.chain {
+            let _ = writeln!(out, "    {}", chain_line(e));
+        }
+    }
+    if result.violations.len() > FIRST_VIOLATIONS {
+        let _ = writeln!(
+            out,
+            "\n  … and {} more violations in the report",
+            result.violations.len() - FIRST_VIOLATIONS
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n  report: {}",
+        report_dir.join("summary.md").display()
+    );
+    let _ = writeln!(out, "  replay: {}", replay_command(run));
+    out
+}

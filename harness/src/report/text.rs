@@ -1,0 +1,158 @@
+//! Plain-text pieces every format shares: the replay command, one line per causal
+//! chain step, and short spellings of the platform's enums.
+
+use tax_api::{Integrity, JournalEntry, StoreEffect};
+
+use crate::check::{ClientState, PlatformState};
+use crate::outcome::RunRecord;
+
+/// Quotes a word for a POSIX shell when it needs it.
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+/// The command that replays this run: `invoice-chaos run <script> --seed N`, or for a
+/// ledger check `invoice-chaos check --ledger FILE --platform-url URL [--issued FILE]`.
+pub fn replay_command(run: &RunRecord) -> String {
+    if run.client.adapter == "ledger" && run.script_path.is_none() {
+        let mut cmd = format!(
+            "invoice-chaos check --ledger {}",
+            shell_word(run.client.target.as_deref().unwrap_or(""))
+        );
+        if let Some(url) = run.plan.get("platform_url").and_then(|u| u.as_str()) {
+            cmd.push_str(&format!(" --platform-url {}", shell_word(url)));
+        }
+        if let Some(issued) = run.plan.get("issued").and_then(|u| u.as_str()) {
+            cmd.push_str(&format!(" --issued {}", shell_word(issued)));
+        }
+        return cmd;
+    }
+    let script = run
+        .script_path
+        .clone()
+        .unwrap_or_else(|| format!("{}.toml", run.scenario));
+    format!(
+        "invoice-chaos run {} --seed {}",
+        shell_word(&script),
+        run.seed
+    )
+}
+
+/// The wire name of a store effect.
+pub(crate) fn effect_str(effect: StoreEffect) -> &'static str {
+    match effect {
+        StoreEffect::None => "none",
+        StoreEffect::Stored => "stored",
+        StoreEffect::Idempotent => "idempotent",
+        StoreEffect::StoredPartial => "stored_partial",
+        StoreEffect::StoredCorrupted => "stored_corrupted",
+        StoreEffect::StoredDuplicate => "stored_duplicate",
+        StoreEffect::Dropped => "dropped",
+        StoreEffect::Migration => "migration",
+    }
+}
+
+/// The wire name of a client state.
+pub(crate) fn client_str(state: ClientState) -> &'static str {
+    match state {
+        ClientState::Confirmed => "confirmed",
+        ClientState::Flagged => "flagged",
+        ClientState::Pending => "pending",
+        ClientState::Absent => "absent",
+    }
+}
+
+/// The wire name of a platform state.
+pub(crate) fn platform_str(state: PlatformState) -> &'static str {
+    match state {
+        PlatformState::Intact => "intact",
+        PlatformState::Partial => "partial",
+        PlatformState::Corrupted => "corrupted",
+        PlatformState::Missing => "missing",
+        PlatformState::Duplicated => "duplicated",
+    }
+}
+
+/// The wire name of a truth integrity.
+pub(crate) fn integrity_str(integrity: Integrity) -> &'static str {
+    match integrity {
+        Integrity::Intact => "intact",
+        Integrity::Partial => "partial",
+        Integrity::Corrupted => "corrupted",
+        Integrity::LostInMigration => "lost_in_migration",
+        Integrity::Duplicated => "duplicated",
+    }
+}
+
+/// What the platform answered, in a few words.
+pub(crate) fn response_str(e: &JournalEntry) -> String {
+    match (e.status, &e.error_code) {
+        (Some(s), Some(code)) => format!("{s} {code}"),
+        (Some(s), None) => s.to_string(),
+        (None, _) => "no answer (reset or hang)".to_string(),
+    }
+}
+
+/// The fault that fired on a request, if one did.
+pub(crate) fn fault_str(e: &JournalEntry) -> Option<String> {
+    match (&e.fault, &e.rule) {
+        (Some(f), Some(r)) => Some(format!("{f} (rule {r})")),
+        (Some(f), None) => Some(f.clone()),
+        (None, Some(r)) => Some(format!("rule {r}")),
+        (None, None) => None,
+    }
+}
+
+/// One causal-chain step on one line, e.g.
+/// `#12 +1500ms POST /v1/invoices attempt 0 fault drop_after_ack (rule r1) -> 201 effect dropped`.
+pub fn chain_line(e: &JournalEntry) -> String {
+    let mut line = format!("#{} +{}ms {} {}", e.seq, e.elapsed_ms, e.method, e.path);
+    if let Some(a) = e.attempt {
+        line.push_str(&format!(" attempt {a}"));
+    }
+    if let Some(f) = fault_str(e) {
+        line.push_str(&format!(" fault {f}"));
+    }
+    line.push_str(&format!(
+        " -> {} effect {}",
+        response_str(e),
+        effect_str(e.effect)
+    ));
+    if let Some(note) = &e.note {
+        line.push_str(&format!(" ({note})"));
+    }
+    line
+}
+
+/// `reference (robust)`, `command ./billing --fast`, …
+pub(crate) fn client_label(run: &RunRecord) -> String {
+    let mut label = run.client.adapter.clone();
+    if let Some(mode) = &run.client.mode {
+        label.push_str(&format!(" ({mode})"));
+    }
+    if let Some(target) = &run.client.target {
+        label.push_str(&format!(" {target}"));
+    }
+    label
+}
+
+/// Run length in milliseconds, never negative.
+pub(crate) fn duration_ms(run: &RunRecord) -> u64 {
+    (run.finished_at - run.started_at)
+        .num_milliseconds()
+        .try_into()
+        .unwrap_or(0)
+}
+
+/// RFC 3339 UTC with milliseconds, the one spelling of times in reports.
+pub(crate) fn time_str(t: &chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}

@@ -1,0 +1,214 @@
+//! Runs one scenario end to end: start the platform and the client, run the steps,
+//! collect the ledger, truth and journal into a [`RunRecord`].
+
+mod collect;
+mod progress;
+mod settle;
+mod steps;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+
+pub use progress::Tally;
+
+use crate::client::{ClientEnv, ClientSystem};
+use crate::outcome::{ClientInfo, RunProblem, RunRecord};
+use crate::platform::{PlatformError, PlatformHandle};
+use crate::script::{AdapterSpec, Scenario, Step};
+use crate::workload::{Generator, IssueLog};
+
+/// Why a run could not be carried out at all (exit code 255).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The platform could not be started or reached.
+    #[error(transparent)]
+    Platform(#[from] PlatformError),
+    /// The run's report or state directory could not be created.
+    #[error("cannot create {path}: {detail}")]
+    Dir {
+        /// The directory.
+        path: String,
+        /// Why.
+        detail: String,
+    },
+}
+
+/// How to run, beyond the script.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Parent of the run's report directory.
+    pub reports_dir: PathBuf,
+    /// Hide the progress bar.
+    pub quiet: bool,
+}
+
+/// What a run produced.
+pub struct RunOutput {
+    /// The data for the checker and the reports.
+    pub record: RunRecord,
+    /// `reports/<scenario>-<UTC time>/`, already created.
+    pub report_dir: PathBuf,
+}
+
+/// Runs one checked scenario.
+pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, RunError> {
+    // An unseeded script gets a short random seed, reported so the run can be replayed.
+    let seed = scenario
+        .seed
+        .unwrap_or_else(|| u64::from(rand::random::<u32>()));
+    let started_at = Utc::now();
+    let started = Instant::now();
+    let report_dir = make_report_dir(&opts.reports_dir, &scenario.name, started_at)?;
+    let state = tempfile::Builder::new()
+        .prefix("invoice-chaos-client-")
+        .tempdir()
+        .map_err(|e| RunError::Dir {
+            path: "client state dir".into(),
+            detail: e.to_string(),
+        })?;
+    let seller = scenario.client.seller_tax_id.clone();
+    tracing::info!(scenario = %scenario.name, seed, "starting the platform");
+    let platform = PlatformHandle::start(&scenario.platform, seed, &seller).await?;
+
+    let env = ClientEnv {
+        platform_url: platform.base_url.clone(),
+        token: platform.token.clone(),
+        seller_tax_id: seller.clone(),
+        state_dir: state.path().to_path_buf(),
+        report_dir: report_dir.clone(),
+        health_timeout: scenario.client.health_timeout,
+    };
+    let log = Arc::new(IssueLog::new(started));
+    let mut problems = Vec::new();
+    let mut timeline = Vec::new();
+    let mut client_info = describe(&scenario.client.adapter);
+    let mut client = match ClientSystem::start(&scenario.client, &env).await {
+        Ok(c) => Some(c),
+        Err(e) => {
+            tracing::error!("{e}");
+            problems.push(RunProblem::ClientNeverHealthy {
+                detail: e.to_string(),
+            });
+            None
+        }
+    };
+
+    if let Some(client) = client.as_mut() {
+        client_info = client.info();
+        let total = scenario
+            .steps
+            .iter()
+            .map(|s| {
+                if let Step::Issue(i) = s {
+                    i.count.get()
+                } else {
+                    0
+                }
+            })
+            .sum();
+        let progress = progress::Progress::start(opts.quiet, total, log.clone(), client.contract());
+        let generator = Arc::new(Generator::new(seed, &seller));
+        let retry_for = scenario.client.health_timeout + Duration::from_secs(30);
+        let mut runner = steps::StepRunner::new(
+            &platform,
+            client,
+            generator,
+            log.clone(),
+            started,
+            retry_for,
+        );
+        runner.run_all(&scenario.steps).await;
+        runner.join_issuing().await;
+        progress.finish();
+        problems.append(&mut runner.problems);
+        timeline.append(&mut runner.timeline);
+    }
+
+    let collected = collect::collect(&platform, client.as_ref()).await;
+    problems.extend(collected.problems);
+    if let Some(c) = client {
+        c.stop().await;
+    }
+    platform.stop().await;
+    drop(state);
+
+    let record = RunRecord {
+        scenario: scenario.name.clone(),
+        description: scenario.description.clone(),
+        script_path: Some(scenario.path.clone()),
+        seed,
+        client: client_info,
+        started_at,
+        finished_at: Utc::now(),
+        issued: log.snapshot(),
+        ledger: collected.ledger,
+        truth: collected.truth,
+        journal: collected.journal,
+        plan: collected.plan,
+        fault_stats: collected.fault_stats,
+        expect: scenario.expect.clone(),
+        problems,
+        timeline,
+    };
+    Ok(RunOutput { record, report_dir })
+}
+
+fn describe(adapter: &AdapterSpec) -> ClientInfo {
+    let (mode, target) = match adapter {
+        AdapterSpec::Reference { mode } => (Some(mode.as_str().to_string()), None),
+        AdapterSpec::Command { argv, mode, .. } => {
+            (mode.map(|m| m.as_str().to_string()), Some(argv.join(" ")))
+        }
+        AdapterSpec::Url { url } => (None, Some(url.clone())),
+        AdapterSpec::Ledger { path, .. } => (None, Some(path.display().to_string())),
+    };
+    ClientInfo {
+        adapter: adapter.name().to_string(),
+        mode,
+        target,
+    }
+}
+
+/// `reports/<scenario>-<UTC time>/`, with a numeric suffix if two runs share a second.
+fn make_report_dir(
+    parent: &Path,
+    scenario: &str,
+    at: chrono::DateTime<Utc>,
+) -> Result<PathBuf, RunError> {
+    let safe: String = scenario
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let stamp = at.format("%Y%m%dT%H%M%SZ");
+    let fail = |p: &Path, e: std::io::Error| RunError::Dir {
+        path: p.display().to_string(),
+        detail: e.to_string(),
+    };
+    std::fs::create_dir_all(parent).map_err(|e| fail(parent, e))?;
+    for n in 0..1000 {
+        let name = if n == 0 {
+            format!("{safe}-{stamp}")
+        } else {
+            format!("{safe}-{stamp}-{n}")
+        };
+        let dir = parent.join(name);
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(fail(&dir, e)),
+        }
+    }
+    Err(RunError::Dir {
+        path: parent.display().to_string(),
+        detail: "too many runs in one second".into(),
+    })
+}

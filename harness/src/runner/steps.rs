@@ -1,0 +1,225 @@
+//! Executes a scenario's steps in order against the platform and the client.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::task::JoinSet;
+
+use crate::client::ClientSystem;
+use crate::outcome::{RunProblem, TimelineEvent};
+use crate::platform::PlatformHandle;
+use crate::script::{MaintenanceStep, Step};
+use crate::workload::{issue, Generator, IssueLog, IssuePlan};
+
+use super::settle::settle;
+
+/// Everything the steps act on, and what they record.
+pub struct StepRunner<'a> {
+    /// The platform.
+    pub platform: &'a PlatformHandle,
+    /// The client system.
+    pub client: &'a mut ClientSystem,
+    /// The workload.
+    pub generator: Arc<Generator>,
+    /// Invoices issued so far.
+    pub log: Arc<IssueLog>,
+    /// When the run started.
+    pub started: Instant,
+    /// How long an invoice is retried while the client is unreachable.
+    pub retry_for: Duration,
+    /// Issue steps still running in the background.
+    pub issuing: JoinSet<()>,
+    /// The run's timeline.
+    pub timeline: Vec<TimelineEvent>,
+    /// Problems that void the verdict.
+    pub problems: Vec<RunProblem>,
+    /// Names of the fault rules this run added, for `clear_faults`.
+    pub faults: Vec<String>,
+    issue_ordinal: usize,
+}
+
+impl<'a> StepRunner<'a> {
+    /// A runner with nothing done yet.
+    pub fn new(
+        platform: &'a PlatformHandle,
+        client: &'a mut ClientSystem,
+        generator: Arc<Generator>,
+        log: Arc<IssueLog>,
+        started: Instant,
+        retry_for: Duration,
+    ) -> Self {
+        StepRunner {
+            platform,
+            client,
+            generator,
+            log,
+            started,
+            retry_for,
+            issuing: JoinSet::new(),
+            timeline: Vec::new(),
+            problems: Vec::new(),
+            faults: Vec::new(),
+            issue_ordinal: 0,
+        }
+    }
+
+    fn event(&mut self, kind: &str, detail: String) {
+        let at_ms = self.started.elapsed().as_millis() as u64;
+        tracing::info!(at_ms, kind, "{detail}");
+        self.timeline.push(TimelineEvent {
+            at_ms,
+            kind: kind.to_string(),
+            detail,
+        });
+    }
+
+    /// Runs every step; stops at the first step that fails (recording why).
+    pub async fn run_all(&mut self, steps: &[Step]) {
+        for (index, step) in steps.iter().enumerate() {
+            if let Err(detail) = self.run_step(index, step).await {
+                tracing::error!(step = index, kind = step.kind(), "step failed: {detail}");
+                self.event(
+                    "step_failed",
+                    format!("step {index} ({}): {detail}", step.kind()),
+                );
+                self.problems.push(RunProblem::StepFailed {
+                    step: index,
+                    detail,
+                });
+                return;
+            }
+        }
+    }
+
+    /// Waits for every background issue step to finish.
+    pub async fn join_issuing(&mut self) {
+        while self.issuing.join_next().await.is_some() {}
+    }
+
+    async fn run_step(&mut self, index: usize, step: &Step) -> Result<(), String> {
+        let control = &self.platform.control;
+        match step {
+            Step::Issue(s) => {
+                let plan = IssuePlan {
+                    ordinal: self.issue_ordinal,
+                    count: s.count.get(),
+                    rate: s.rate.as_ref().map(|r| *r.get_ref()),
+                    concurrency: s.concurrency.get(),
+                    retry_for: self.retry_for,
+                };
+                self.issue_ordinal += 1;
+                let rate = plan
+                    .rate
+                    .map_or("unbounded".to_string(), |r| format!("{r}/s"));
+                self.event(
+                    "issue",
+                    format!(
+                        "issuing {} invoices at {rate}, {} in flight",
+                        plan.count, plan.concurrency
+                    ),
+                );
+                self.issuing.spawn(issue(
+                    plan,
+                    self.generator.clone(),
+                    self.client.contract(),
+                    self.log.clone(),
+                ));
+            }
+            Step::Fault(rule) => {
+                let mut rule = serde_json::to_value(&rule.0).map_err(|e| e.to_string())?;
+                let kind = rule
+                    .get("kind")
+                    .and_then(Value::as_str)
+                    .unwrap_or("fault")
+                    .to_string();
+                let name = match rule.get("name").and_then(Value::as_str) {
+                    Some(n) => n.to_string(),
+                    None => {
+                        let n = format!("step{index}-{kind}");
+                        if let Value::Object(m) = &mut rule {
+                            m.insert("name".into(), Value::String(n.clone()));
+                        }
+                        n
+                    }
+                };
+                control.add_fault(&rule).await.map_err(|e| e.to_string())?;
+                self.event("fault", format!("fault rule {name} ({kind}) added: {rule}"));
+                self.faults.push(name);
+            }
+            Step::ClearFaults(_) => {
+                for name in std::mem::take(&mut self.faults) {
+                    control
+                        .remove_fault(&name)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
+                self.event("clear_faults", "every fault rule removed".into());
+            }
+            Step::Wait(d) => {
+                self.event("wait", format!("waiting {d}"));
+                tokio::time::sleep(d.get()).await;
+            }
+            Step::Maintenance(m) => self.maintenance(m).await?,
+            Step::Checkpoint(_) => {
+                control.checkpoint().await.map_err(|e| e.to_string())?;
+                self.event("checkpoint", "platform checkpoint taken".into());
+            }
+            Step::RestartClient(_) => {
+                self.event(
+                    "restart",
+                    "killing the client (SIGKILL) and starting it again".into(),
+                );
+                if let Err(e) = self.client.restart().await {
+                    self.problems.push(RunProblem::ClientNeverHealthy {
+                        detail: e.to_string(),
+                    });
+                    return Err(format!("the client did not come back: {e}"));
+                }
+                self.event("restarted", "the client is healthy again".into());
+            }
+            Step::Reconcile(_) => {
+                let Some(c) = self.client.contract() else {
+                    return Err("the client cannot reconcile".into());
+                };
+                match c.reconcile(Duration::from_secs(300)).await {
+                    Ok(Some(s)) => self.event(
+                        "reconcile",
+                        format!(
+                            "checked {}, flagged {}, re-uploaded {}",
+                            s.checked, s.flagged, s.reuploaded
+                        ),
+                    ),
+                    Ok(None) => self.event("reconcile", "the client has no /reconcile".into()),
+                    Err(e) => return Err(e.to_string()),
+                }
+            }
+            Step::Settle(s) => {
+                self.event(
+                    "settle",
+                    format!("waiting for the issue steps, then up to {}", s.timeout),
+                );
+                self.join_issuing().await;
+                let detail = settle(self.client, &self.log, s.timeout.get()).await;
+                self.event("settled", detail);
+            }
+        }
+        Ok(())
+    }
+
+    async fn maintenance(&mut self, m: &MaintenanceStep) -> Result<(), String> {
+        let body = serde_json::to_value(m).map_err(|e| e.to_string())?;
+        let control = &self.platform.control;
+        control
+            .maintenance(&body)
+            .await
+            .map_err(|e| e.to_string())?;
+        self.event(
+            "maintenance_start",
+            format!("maintenance window for {}", m.duration),
+        );
+        tokio::time::sleep(m.duration.get()).await;
+        self.event("maintenance_end", "maintenance window over".into());
+        Ok(())
+    }
+}

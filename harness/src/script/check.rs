@@ -1,0 +1,229 @@
+//! Checks that need more than the types: cross-field rules, files that must exist,
+//! steps the chosen adapter cannot perform. Each failure points at the offending span.
+
+use std::path::{Path, PathBuf};
+
+use toml::Spanned;
+
+use super::raw::{AdapterKind, RawClient, RawScenario};
+use super::step::Step;
+use super::{
+    AdapterSpec, ClientMode, ClientSpec, LedgerFormat, PlatformSpec, Scenario, ScriptError,
+    DEFAULT_HEALTH_TIMEOUT, DEFAULT_SELLER_TAX_ID,
+};
+
+pub(super) fn check(path: &str, source: &str, raw: RawScenario) -> Result<Scenario, ScriptError> {
+    let err = |span: std::ops::Range<usize>, msg: String| ScriptError::at(path, source, span, msg);
+
+    if raw.name.get_ref().trim().is_empty() {
+        return Err(err(
+            raw.name.span(),
+            "expected a non-empty scenario name, found \"\"".into(),
+        ));
+    }
+    let steps_span = raw.steps.span();
+    let steps = raw.steps.into_inner();
+    if steps.is_empty() {
+        return Err(err(
+            steps_span,
+            "expected at least one `[[steps]]` entry, found none".into(),
+        ));
+    }
+    let client = client_spec(path, source, raw.client)?;
+    let drives = !matches!(client.adapter, AdapterSpec::Ledger { .. });
+    let restarts = matches!(
+        client.adapter,
+        AdapterSpec::Reference { .. } | AdapterSpec::Command { .. }
+    );
+    for step in &steps {
+        match step.get_ref() {
+            Step::Issue(issue) => {
+                if let Some(rate) = &issue.rate {
+                    let r = *rate.get_ref();
+                    if !(r.is_finite() && r > 0.0) {
+                        return Err(err(
+                            rate.span(),
+                            format!("expected a positive rate in invoices per second, found {r}"),
+                        ));
+                    }
+                }
+            }
+            Step::Fault(rule) => {
+                if !rule.0.contains_key("kind") {
+                    return Err(err(
+                        step.span(),
+                        "expected a `kind` in the fault rule, e.g. kind = \"partial_write\"".into(),
+                    ));
+                }
+            }
+            Step::RestartClient(_) if !restarts => {
+                return Err(err(
+                    step.span(),
+                    format!(
+                        "restart_client needs a client the harness started (reference or command \
+                         adapter), found the {} adapter",
+                        client.adapter.name()
+                    ),
+                ));
+            }
+            Step::Reconcile(_) if !drives => {
+                return Err(err(
+                    step.span(),
+                    "reconcile needs a running client, found the ledger adapter".into(),
+                ));
+            }
+            _ => {}
+        }
+    }
+    let platform = PlatformSpec {
+        url: raw.platform.url.map(Spanned::into_inner),
+        token: raw.platform.token,
+        control_token: raw.platform.control_token,
+        reset: raw.platform.reset.unwrap_or(true),
+    };
+    Ok(Scenario {
+        path: path.to_string(),
+        name: raw.name.into_inner(),
+        description: raw.description,
+        seed: raw.seed,
+        client,
+        platform,
+        steps: steps.into_iter().map(Spanned::into_inner).collect(),
+        expect: raw.expect,
+    })
+}
+
+fn client_spec(
+    path: &str,
+    source: &str,
+    raw: Option<Spanned<RawClient>>,
+) -> Result<ClientSpec, ScriptError> {
+    let err = |span: std::ops::Range<usize>, msg: String| ScriptError::at(path, source, span, msg);
+    let (span, c) = match raw {
+        Some(c) => (c.span(), c.into_inner()),
+        None => (0..0, RawClient::default()),
+    };
+    let kind = c
+        .adapter
+        .as_ref()
+        .map_or(AdapterKind::Reference, |a| *a.get_ref());
+    let name = match kind {
+        AdapterKind::Reference => "reference",
+        AdapterKind::Command => "command",
+        AdapterKind::Url => "url",
+        AdapterKind::Ledger => "ledger",
+    };
+    let unused = |key: &str, span: std::ops::Range<usize>| {
+        err(
+            span,
+            format!("`{key}` does not apply to the {name} adapter; remove it"),
+        )
+    };
+    if kind != AdapterKind::Command {
+        if let Some(cmd) = &c.command {
+            return Err(unused("command", cmd.span()));
+        }
+    }
+    if kind != AdapterKind::Url {
+        if let Some(url) = &c.url {
+            return Err(unused("url", url.span()));
+        }
+    }
+    if kind != AdapterKind::Ledger {
+        if let Some(file) = &c.ledger {
+            return Err(unused("ledger", file.span()));
+        }
+    }
+    let adapter = match kind {
+        AdapterKind::Reference => AdapterSpec::Reference {
+            mode: c.mode.unwrap_or(ClientMode::Robust),
+        },
+        AdapterKind::Command => {
+            let Some(cmd) = c.command else {
+                return Err(err(
+                    span,
+                    "expected `command = [\"program\", \"arg\", …]` for the command adapter, found none"
+                        .into(),
+                ));
+            };
+            let cmd_span = cmd.span();
+            let argv = cmd.into_inner();
+            let Some(program) = argv.first() else {
+                return Err(err(
+                    cmd_span,
+                    "expected a program name, found an empty list".into(),
+                ));
+            };
+            if !program_exists(program) {
+                return Err(err(
+                    cmd_span,
+                    format!("expected an executable program, found no file named \"{program}\""),
+                ));
+            }
+            AdapterSpec::Command {
+                argv,
+                mode: c.mode,
+                env: c.env,
+            }
+        }
+        AdapterKind::Url => {
+            let Some(url) = c.url else {
+                return Err(err(
+                    span,
+                    "expected `url = \"http://…\"` for the url adapter, found none".into(),
+                ));
+            };
+            if !url.get_ref().starts_with("http://") && !url.get_ref().starts_with("https://") {
+                return Err(err(
+                    url.span(),
+                    format!("expected an http:// URL, found \"{}\"", url.get_ref()),
+                ));
+            }
+            AdapterSpec::Url {
+                url: url.into_inner(),
+            }
+        }
+        AdapterKind::Ledger => {
+            let Some(file) = c.ledger else {
+                return Err(err(
+                    span,
+                    "expected `ledger = \"file.jsonl\"` for the ledger adapter, found none".into(),
+                ));
+            };
+            let p = PathBuf::from(file.get_ref());
+            if !p.is_file() {
+                return Err(err(
+                    file.span(),
+                    format!(
+                        "expected a ledger file, found no file named \"{}\"",
+                        p.display()
+                    ),
+                ));
+            }
+            let format = c.format.unwrap_or(
+                if p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
+                    LedgerFormat::Csv
+                } else {
+                    LedgerFormat::Jsonl
+                },
+            );
+            AdapterSpec::Ledger { path: p, format }
+        }
+    };
+    Ok(ClientSpec {
+        adapter,
+        seller_tax_id: c
+            .seller_tax_id
+            .unwrap_or_else(|| DEFAULT_SELLER_TAX_ID.to_string()),
+        health_timeout: c.health_timeout.map_or(DEFAULT_HEALTH_TIMEOUT, |d| d.get()),
+    })
+}
+
+/// A program named with a path must exist there; a bare name must be on `PATH`.
+fn program_exists(program: &str) -> bool {
+    if program.contains('/') {
+        return Path::new(program).is_file();
+    }
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+}

@@ -1,0 +1,200 @@
+//! Scenario scripts (DESIGN §4): parsing, checking, and the [`Scenario`] the runner executes.
+//!
+//! Everything that can be wrong with a script is found here, before anything starts,
+//! and reported as a [`ScriptError`] naming `file:line:column`.
+
+mod check;
+mod discover;
+mod error;
+mod raw;
+mod step;
+mod values;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+pub use discover::discover;
+pub use error::{line_column, ScriptError};
+pub use step::{
+    FaultStep, IssueStep, MaintenanceStep, Migration, MigrationEffect, MigrationSince, SettleStep,
+    Step,
+};
+pub use values::{Fraction, HumanDuration, On};
+
+use crate::outcome::Expect;
+
+/// The seller the client issues for when the script names none.
+pub const DEFAULT_SELLER_TAX_ID: &str = "91110000MA01ABCD1X";
+/// How long a started client gets to answer `GET /healthz` when the script says nothing.
+pub const DEFAULT_HEALTH_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A checked scenario, ready to run.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// The script as the user named it.
+    pub path: String,
+    /// `name`: names the report directory.
+    pub name: String,
+    /// `description`: one line for people.
+    pub description: String,
+    /// `seed`; `None` lets the runner pick one (and report it).
+    pub seed: Option<u64>,
+    /// `[client]`.
+    pub client: ClientSpec,
+    /// `[platform]`.
+    pub platform: PlatformSpec,
+    /// `[[steps]]`, in order.
+    pub steps: Vec<Step>,
+    /// `[expect]`.
+    pub expect: Expect,
+}
+
+/// Delivery behaviour of the reference client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientMode {
+    /// Trusts every 2xx, retries with a fresh request.
+    Naive,
+    /// Idempotent retries, read-back, reconciliation, flags what it cannot prove.
+    Robust,
+}
+
+impl ClientMode {
+    /// The spelling used in scripts and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClientMode::Naive => "naive",
+            ClientMode::Robust => "robust",
+        }
+    }
+}
+
+/// Format of an exported ledger file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LedgerFormat {
+    /// One JSON ledger entry per line.
+    Jsonl,
+    /// A header `number,status,reason,platform_ref`, then one entry per row.
+    Csv,
+}
+
+/// `[client]`, checked: which client system, and how to reach or start it.
+#[derive(Debug, Clone)]
+pub struct ClientSpec {
+    /// The adapter and its settings.
+    pub adapter: AdapterSpec,
+    /// The seller the client issues for.
+    pub seller_tax_id: String,
+    /// How long a started client gets to become healthy.
+    pub health_timeout: Duration,
+}
+
+/// One variant per client adapter.
+#[derive(Debug, Clone)]
+pub enum AdapterSpec {
+    /// The reference client, in-process.
+    Reference {
+        /// Naive or robust.
+        mode: ClientMode,
+    },
+    /// Any program speaking the client contract, started by the harness.
+    Command {
+        /// Program and arguments; `{mode}` in an argument is replaced by the mode.
+        argv: Vec<String>,
+        /// Mode passed as `{mode}` and `CLIENT_MODE`, when given.
+        mode: Option<ClientMode>,
+        /// Extra environment for the program.
+        env: BTreeMap<String, String>,
+    },
+    /// A client already running at this base URL.
+    Url {
+        /// Base URL, e.g. `http://127.0.0.1:8080`.
+        url: String,
+    },
+    /// An exported ledger file, checked against the platform without driving anything.
+    Ledger {
+        /// The file.
+        path: PathBuf,
+        /// Its format.
+        format: LedgerFormat,
+    },
+}
+
+impl AdapterSpec {
+    /// The adapter's name as written in scripts.
+    pub fn name(&self) -> &'static str {
+        match self {
+            AdapterSpec::Reference { .. } => "reference",
+            AdapterSpec::Command { .. } => "command",
+            AdapterSpec::Url { .. } => "url",
+            AdapterSpec::Ledger { .. } => "ledger",
+        }
+    }
+}
+
+/// `[platform]`, checked.
+#[derive(Debug, Clone, Default)]
+pub struct PlatformSpec {
+    /// A running platform's base URL; `None` starts the embedded one.
+    pub url: Option<String>,
+    /// The seller's bearer token on a running platform.
+    pub token: Option<String>,
+    /// Bearer token for a running platform's control plane, if it asks for one.
+    pub control_token: Option<String>,
+    /// Whether to reset a running platform before the run (default true).
+    pub reset: bool,
+}
+
+/// Command-line settings that take precedence over the script.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `--client-mode`.
+    pub mode: Option<ClientMode>,
+    /// `--seed`.
+    pub seed: Option<u64>,
+    /// `--platform-url`.
+    pub platform_url: Option<String>,
+}
+
+impl Scenario {
+    /// Reads, parses and checks one script.
+    pub fn load(path: &str) -> Result<Scenario, ScriptError> {
+        let source = std::fs::read_to_string(path)
+            .map_err(|e| ScriptError::whole_file(path, format!("cannot read the script: {e}")))?;
+        Scenario::parse(path, &source)
+    }
+
+    /// Parses and checks a script's text; `path` is only used in messages.
+    pub fn parse(path: &str, source: &str) -> Result<Scenario, ScriptError> {
+        let raw: raw::RawScenario =
+            toml::from_str(source).map_err(|e| ScriptError::from_toml(path, source, &e))?;
+        check::check(path, source, raw)
+    }
+
+    /// Applies command-line overrides.
+    pub fn apply(&mut self, overrides: &Overrides) {
+        if let Some(seed) = overrides.seed {
+            self.seed = Some(seed);
+        }
+        if let Some(url) = &overrides.platform_url {
+            self.platform.url = Some(url.clone());
+        }
+        if let Some(mode) = overrides.mode {
+            match &mut self.client.adapter {
+                AdapterSpec::Reference { mode: m } => *m = mode,
+                AdapterSpec::Command { mode: m, .. } => *m = Some(mode),
+                AdapterSpec::Url { .. } | AdapterSpec::Ledger { .. } => {
+                    tracing::warn!(
+                        "--client-mode {} ignored: the {} adapter does not choose a mode",
+                        mode.as_str(),
+                        self.client.adapter.name()
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! The script exactly as written, with spans kept where later checks need a place to point at.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::step::Step;
+use super::values::HumanDuration;
+use crate::outcome::Expect;
+
+/// The whole script file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawScenario {
+    pub name: Spanned<String>,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub seed: Option<u64>,
+    #[serde(default)]
+    pub client: Option<Spanned<RawClient>>,
+    #[serde(default)]
+    pub platform: RawPlatform,
+    pub steps: Spanned<Vec<Spanned<Step>>>,
+    #[serde(default)]
+    pub expect: Expect,
+}
+
+/// Which kind of client system the scenario drives.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum AdapterKind {
+    #[default]
+    Reference,
+    Command,
+    Url,
+    Ledger,
+}
+
+/// `[client]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawClient {
+    #[serde(default)]
+    pub adapter: Option<Spanned<AdapterKind>>,
+    #[serde(default)]
+    pub mode: Option<super::ClientMode>,
+    #[serde(default)]
+    pub command: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    #[serde(default)]
+    pub url: Option<Spanned<String>>,
+    #[serde(default)]
+    pub ledger: Option<Spanned<String>>,
+    #[serde(default)]
+    pub format: Option<super::LedgerFormat>,
+    #[serde(default)]
+    pub seller_tax_id: Option<String>,
+    #[serde(default)]
+    pub health_timeout: Option<HumanDuration>,
+}
+
+/// `[platform]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPlatform {
+    #[serde(default)]
+    pub url: Option<Spanned<String>>,
+    #[serde(default)]
+    pub token: Option<String>,
+    #[serde(default)]
+    pub control_token: Option<String>,
+    #[serde(default)]
+    pub reset: Option<bool>,
+}

@@ -1,0 +1,156 @@
+//! Small value types a script uses, each with a message that says what was expected.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::de::{self, Deserializer, Unexpected, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+
+/// A duration written the way people write them: `"500ms"`, `"2s"`, `"1m 30s"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct HumanDuration(pub Duration);
+
+impl HumanDuration {
+    /// The duration itself.
+    pub fn get(self) -> Duration {
+        self.0
+    }
+}
+
+impl fmt::Display for HumanDuration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", humantime::format_duration(self.0))
+    }
+}
+
+impl Serialize for HumanDuration {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for HumanDuration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = HumanDuration;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(r#"a duration string such as "500ms", "2s" or "1m 30s""#)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<HumanDuration, E> {
+                humantime::parse_duration(v)
+                    .map(HumanDuration)
+                    .map_err(|e| {
+                        E::invalid_value(Unexpected::Other(&format!("\"{v}\" ({e})")), &self)
+                    })
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// A step switch that only makes sense as `true`, e.g. `restart_client = true`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct On;
+
+impl Serialize for On {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bool(true)
+    }
+}
+
+impl<'de> Deserialize<'de> for On {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = On;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("`true` (remove the step to skip it)")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<On, E> {
+                if v {
+                    Ok(On)
+                } else {
+                    Err(E::invalid_value(Unexpected::Bool(false), &self))
+                }
+            }
+        }
+        d.deserialize_bool(V)
+    }
+}
+
+/// A fraction in `0.0..=1.0`, such as a migration's share of lost records.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize)]
+pub struct Fraction(pub f64);
+
+impl<'de> Deserialize<'de> for Fraction {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Fraction;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a fraction between 0.0 and 1.0")
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Fraction, E> {
+                if (0.0..=1.0).contains(&v) {
+                    Ok(Fraction(v))
+                } else {
+                    Err(E::invalid_value(Unexpected::Float(v), &self))
+                }
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Fraction, E> {
+                match v {
+                    0 | 1 => Ok(Fraction(v as f64)),
+                    _ => Err(E::invalid_value(Unexpected::Signed(v), &self)),
+                }
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Fraction, E> {
+                match v {
+                    0 | 1 => Ok(Fraction(v as f64)),
+                    _ => Err(E::invalid_value(Unexpected::Unsigned(v), &self)),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Deserialize)]
+    struct T {
+        d: Option<HumanDuration>,
+        on: Option<On>,
+        f: Option<Fraction>,
+    }
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        let t: T = toml::from_str(r#"d = "1m 30s""#).unwrap();
+        assert_eq!(t.d.unwrap().get(), Duration::from_secs(90));
+    }
+
+    #[test]
+    fn bad_duration_says_what_was_expected() {
+        let err = toml::from_str::<T>(r#"d = "soon""#).err().unwrap();
+        assert!(err.message().contains("a duration string such as"), "{err}");
+        assert!(err.message().contains("soon"), "{err}");
+    }
+
+    #[test]
+    fn false_switch_is_refused() {
+        assert!(toml::from_str::<T>("on = false").is_err());
+        assert!(toml::from_str::<T>("on = true").unwrap().on.is_some());
+    }
+
+    #[test]
+    fn fraction_outside_zero_to_one_is_refused() {
+        assert!(toml::from_str::<T>("f = 1.5").is_err());
+        assert_eq!(
+            toml::from_str::<T>("f = 0.25").unwrap().f,
+            Some(Fraction(0.25))
+        );
+    }
+}

@@ -1,0 +1,9 @@
+//! The harness crate's one integration-test binary.
+
+// Helpers outside #[test] functions panic on purpose: the panic is the failure report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod check;
+mod ledger_file;
+mod report;
+mod support;

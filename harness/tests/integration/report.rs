@@ -1,0 +1,229 @@
+//! Report writers: golden files for JSON, JUnit and Markdown, and the properties the
+//! HTML page, the journal and the terminal summary must keep.
+//! `UPDATE_GOLDEN=1 cargo test -p harness --test integration` regenerates the goldens.
+
+use std::path::{Path, PathBuf};
+
+use harness::check::check;
+use harness::outcome::{RunRecord, TimelineEvent};
+use harness::report::{
+    render_html, render_journal, render_json, render_junit, render_markdown, replay_command,
+    terminal_summary, write_all,
+};
+use tax_api::{Integrity, JournalEntry, LedgerStatus, StoreEffect};
+
+use crate::support::{self, fired, issue, list, request, store};
+
+fn golden(name: &str, actual: &str) {
+    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "golden", name]
+        .iter()
+        .collect();
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; run with UPDATE_GOLDEN=1 to create it",
+            path.display()
+        )
+    });
+    assert!(
+        expected == actual,
+        "{} differs from the rendered output; rerun with UPDATE_GOLDEN=1 if the change is intended\n--- rendered ---\n{actual}",
+        path.display()
+    );
+}
+
+fn event(at_ms: u64, kind: &str, detail: &str) -> TimelineEvent {
+    TimelineEvent {
+        at_ms,
+        kind: kind.into(),
+        detail: detail.into(),
+    }
+}
+
+/// A failing run with a lost and a partial invoice, a false flag and a rule that never fired.
+fn failing_run() -> RunRecord {
+    let mut run = support::run();
+    run.scenario = "golden-rehearsal".into();
+    run.description = "maintenance <window> & \"2% loss\" | while issuing".into();
+    for n in ["A-1", "B-2", "C-3", "D-4"] {
+        issue(&mut run, n, true);
+    }
+    list(&mut run, "A-1", LedgerStatus::Confirmed, None);
+    list(&mut run, "B-2", LedgerStatus::Confirmed, None);
+    list(&mut run, "C-3", LedgerStatus::Confirmed, None);
+    list(
+        &mut run,
+        "D-4",
+        LedgerStatus::Flagged,
+        Some("read-back timed out"),
+    );
+    store(&mut run, "A-1", Integrity::Intact, None);
+    store(&mut run, "C-3", Integrity::Partial, Some("r-partial"));
+    store(&mut run, "D-4", Integrity::Intact, None);
+    request(&mut run, Some("A-1"), None, Some(201), StoreEffect::Stored);
+    request(
+        &mut run,
+        Some("B-2"),
+        Some(("r-drop", "drop_after_ack")),
+        Some(201),
+        StoreEffect::Dropped,
+    );
+    request(
+        &mut run,
+        Some("C-3"),
+        Some(("r-partial", "partial_write")),
+        Some(201),
+        StoreEffect::StoredPartial,
+    );
+    request(&mut run, Some("D-4"), None, Some(201), StoreEffect::Stored);
+    fired(&mut run, "r-drop", "drop_after_ack", 1);
+    fired(&mut run, "r-partial", "partial_write", 1);
+    fired(&mut run, "r-never", "duplicate", 0);
+    run.expect.max_false_flag_ratio = 0.5;
+    run.timeline = vec![
+        event(0, "step", "issue 4 invoices"),
+        event(1500, "maintenance_start", "2 s, lose 2%"),
+        event(3500, "maintenance_end", "migration lost 0 records"),
+        event(9000, "settle", "nothing pending"),
+    ];
+    run
+}
+
+#[test]
+fn json_report_matches_its_golden_file() {
+    let run = failing_run();
+    golden("report.json", &render_json(&run, &check(&run)).unwrap());
+}
+
+#[test]
+fn junit_report_matches_its_golden_file() {
+    let run = failing_run();
+    golden("junit.xml", &render_junit(&run, &check(&run)).unwrap());
+}
+
+#[test]
+fn markdown_summary_matches_its_golden_file() {
+    let run = failing_run();
+    golden("summary.md", &render_markdown(&run, &check(&run)));
+}
+
+#[test]
+fn json_report_carries_verdict_counts_chains_and_replay() {
+    let run = failing_run();
+
+    let json: serde_json::Value =
+        serde_json::from_str(&render_json(&run, &check(&run)).unwrap()).unwrap();
+
+    assert_eq!(json["verdict"], "fail");
+    assert_eq!(json["exit_code"], 1);
+    assert_eq!(json["seed"], 7);
+    assert_eq!(json["counts"]["LOST"], 1);
+    assert_eq!(json["counts"]["SILENT_PARTIAL"], 1);
+    assert_eq!(json["counts"]["false_flag"], 1);
+    assert_eq!(json["violations"][0]["chain"][0]["rule"], "r-drop");
+    assert_eq!(json["inconclusive"][0]["kind"], "fault_never_fired");
+    assert_eq!(
+        json["replay"],
+        "invoice-chaos run scenarios/unit.toml --seed 7"
+    );
+    let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
+    assert_eq!(keys[0], "schema");
+    assert_eq!(keys.last().unwrap().as_str(), "replay");
+}
+
+#[test]
+fn html_report_is_self_contained_and_escapes_user_text() {
+    let mut run = failing_run();
+    run.scenario = "<script>alert(1)</script>".into();
+    run.ledger.as_mut().unwrap().entries[1].reason = Some("<img src=x onerror=alert(2)>".into());
+
+    let html = render_html(&run, &check(&run));
+
+    assert!(!html.contains("<script>"));
+    assert!(!html.contains("<img"));
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(html.contains("&lt;img src=x"));
+    assert!(!html.contains(" src=\""), "no external assets");
+    assert!(!html.contains("href="), "no external assets");
+    assert!(!html.contains("<link"));
+    assert!(html.contains("<svg"));
+    assert!(
+        html.contains("class=\"maintenance\""),
+        "maintenance window drawn"
+    );
+    assert!(html.contains("class=\"fault\""), "fault fires drawn");
+    assert!(
+        html.contains("drop_after_ack (rule r-drop)"),
+        "chains shown"
+    );
+}
+
+#[test]
+fn every_writer_renders_the_same_bytes_for_the_same_run() {
+    let run = failing_run();
+    let result = check(&run);
+
+    assert_eq!(render_html(&run, &result), render_html(&run, &result));
+    assert_eq!(
+        render_junit(&run, &result).unwrap(),
+        render_junit(&run, &result).unwrap()
+    );
+}
+
+#[test]
+fn write_all_writes_the_five_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = failing_run();
+    let result = check(&run);
+
+    let paths = write_all(&dir.path().join("run-1"), &run, &result).unwrap();
+
+    for p in [
+        &paths.json,
+        &paths.junit,
+        &paths.summary,
+        &paths.html,
+        &paths.journal,
+    ] {
+        assert!(std::fs::metadata(p).unwrap().len() > 0, "{}", p.display());
+    }
+    let journal = std::fs::read_to_string(&paths.journal).unwrap();
+    let back: Vec<JournalEntry> = journal
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(back, run.journal);
+}
+
+#[test]
+fn journal_of_an_empty_run_is_empty() {
+    assert_eq!(render_journal(&[]).unwrap(), "");
+}
+
+#[test]
+fn terminal_summary_shows_verdict_counts_fires_path_and_replay() {
+    let run = failing_run();
+
+    let text = terminal_summary(&run, &check(&run), Path::new("reports/x"));
+
+    assert!(text.contains("FAIL (exit 1)"));
+    assert!(text.contains("LOST"));
+    assert!(text.contains("r-never"));
+    assert!(text.contains("never fired"));
+    assert!(text.contains("reports/x/summary.md"));
+    assert!(text.contains("invoice-chaos run scenarios/unit.toml --seed 7"));
+}
+
+#[test]
+fn replay_command_quotes_a_script_path_with_spaces() {
+    let mut run = support::run();
+    run.script_path = Some("my scenarios/it's.toml".into());
+
+    assert_eq!(
+        replay_command(&run),
+        r"invoice-chaos run 'my scenarios/it'\''s.toml' --seed 7"
+    );
+}

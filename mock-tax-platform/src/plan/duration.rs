@@ -1,0 +1,59 @@
+//! Durations in plans are human strings (`"2s"`, `"150ms"`, `"1m 30s"`), as in scenario
+//! scripts; these helpers read and write them with `humantime`.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A duration that reads and writes as a humantime string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HumanDuration(pub Duration);
+
+impl Serialize for HumanDuration {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&humantime::format_duration(self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for HumanDuration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        humantime::parse_duration(text.trim())
+            .map(HumanDuration)
+            .map_err(|e| {
+                serde::de::Error::custom(format!(
+                    "expected a duration such as \"2s\" or \"150ms\", found {text:?} ({e})"
+                ))
+            })
+    }
+}
+
+/// `#[serde(with = "…::required")]` for a `Duration` field.
+pub mod required {
+    use super::*;
+
+    /// Writes the duration as a humantime string.
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        HumanDuration(*d).serialize(s)
+    }
+
+    /// Reads a humantime string.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        HumanDuration::deserialize(d).map(|h| h.0)
+    }
+}
+
+/// `#[serde(with = "…::optional", default, skip_serializing_if = "Option::is_none")]`.
+pub mod optional {
+    use super::*;
+
+    /// Writes the duration, when there is one, as a humantime string.
+    pub fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        d.map(HumanDuration).serialize(s)
+    }
+
+    /// Reads an optional humantime string.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        Option::<HumanDuration>::deserialize(d).map(|o| o.map(|h| h.0))
+    }
+}
