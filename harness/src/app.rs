@@ -80,47 +80,20 @@ pub async fn run(args: RunArgs) -> Exit {
                 continue;
             }
         };
-        let r = &out.record;
         if args.json {
-            let line = serde_json::json!({
-                "scenario": r.scenario,
-                "script": r.script_path,
-                "seed": r.seed,
-                "verdict": judged.verdict,
-                "issued": r.issued.len(),
-                "accepted": r.issued.iter().filter(|i| i.accepted).count(),
-                "findings": judged.findings,
-                "report_dir": judged.report_dir,
-            });
-            println!("{line}");
+            match crate::report::render_json(&out.record, &judged.result) {
+                Ok(json) => println!("{}", json.trim_end()),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    exit = exit.worst(Exit::HarnessError);
+                }
+            }
         } else {
-            let mode = r
-                .client
-                .mode
-                .as_deref()
-                .map(|m| format!(" {m}"))
-                .unwrap_or_default();
-            println!(
-                "{} {} (seed {}, {}{} client): {} issued, {} accepted",
-                judged.verdict.to_uppercase(),
-                r.scenario,
-                r.seed,
-                r.client.adapter,
-                mode,
-                r.issued.len(),
-                r.issued.iter().filter(|i| i.accepted).count(),
+            print!(
+                "{}",
+                crate::report::terminal_summary(&out.record, &judged.result, &judged.paths.dir)
             );
-            for f in judged.findings.iter().take(20) {
-                println!("  {f}");
-            }
-            if judged.findings.len() > 20 {
-                println!("  … and {} more", judged.findings.len() - 20);
-            }
-            println!(
-                "  replay: invoice-chaos run {} --seed {}",
-                scenario.path, r.seed
-            );
-            println!("  report: {}/", judged.report_dir.display());
+            println!("  files:  {}/", judged.paths.dir.display());
         }
         exit = exit.worst(judged.exit());
     }

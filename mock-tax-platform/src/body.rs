@@ -73,6 +73,8 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         let named = named_field(&inner);
         let field = match (path.as_str(), named) {
             (".", Some(name)) => name,
+            // Unknown fields are reported at their own path, missing ones at the parent's.
+            (_, Some(name)) if path == name || path.ends_with(&format!(".{name}")) => path,
             (_, Some(name)) => format!("{path}.{name}"),
             (".", None) => "body".to_owned(),
             (_, None) => path,

@@ -26,6 +26,8 @@ pub struct Config {
     pub header_read_timeout: Duration,
     /// Bearer token the control plane (`/_chaos/…`) requires, when set.
     pub control_token: Option<String>,
+    /// Fault rules and maintenance windows installed at start (`--plan FILE`).
+    pub plan: crate::plan::Plan,
 }
 
 impl Default for Config {
@@ -37,6 +39,7 @@ impl Default for Config {
             body_limit: DEFAULT_BODY_LIMIT,
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             control_token: None,
+            plan: crate::plan::Plan::default(),
         }
     }
 }

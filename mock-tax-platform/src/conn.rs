@@ -65,6 +65,29 @@ impl ConnHandle {
         self.inner.abort.notify_one();
     }
 
+    /// Resolves when the client closes its side of the connection (or resets it);
+    /// never, if that cannot be watched. Only peeks: nothing is consumed.
+    pub async fn closed_by_peer(&self) {
+        let clone = self
+            .inner
+            .socket
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .and_then(|s| s.try_clone().ok());
+        let Some(stream) = clone.and_then(|s| tokio::net::TcpStream::from_std(s).ok()) else {
+            return std::future::pending().await;
+        };
+        let mut byte = [0u8; 1];
+        loop {
+            match stream.peek(&mut byte).await {
+                Ok(0) | Err(_) => return,
+                // A pipelined request is waiting; it says nothing about closing.
+                Ok(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+    }
+
     fn take_socket(&self) -> Option<std::net::TcpStream> {
         self.inner
             .socket

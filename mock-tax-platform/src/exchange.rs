@@ -59,6 +59,13 @@ impl Exchange {
         attempt
     }
 
+    /// Appends the entry now, without a status: the connection is being reset or
+    /// held without an answer, and the journal must show the request meanwhile.
+    pub fn record_unanswered(&mut self) {
+        self.entry.status = None;
+        self.append();
+    }
+
     /// Appends the entry with the status (and error code) that was sent.
     pub fn finish(mut self, status: u16, error_code: Option<&str>) {
         self.entry.status = Some(status);

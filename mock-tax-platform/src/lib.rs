@@ -33,6 +33,7 @@
 
 mod auth;
 mod body;
+mod chaos;
 mod clock;
 mod config;
 mod conn;
@@ -53,6 +54,7 @@ pub mod migration;
 pub mod plan;
 pub mod seeded;
 
+pub use chaos::{ChaosStats, MigrationReport};
 pub use config::{
     parse_token_pair, read_tokens_file, Config, TokenError, DEFAULT_BODY_LIMIT,
     DEFAULT_HEADER_READ_TIMEOUT,

@@ -37,6 +37,10 @@ struct Cli {
     /// Largest request body in bytes.
     #[arg(long, default_value_t = mock_tax_platform::DEFAULT_BODY_LIMIT)]
     body_limit: usize,
+    /// Fault rules and maintenance windows to install at start (TOML, or JSON when
+    /// the file ends in `.json`); change them later through `/_chaos/plan`.
+    #[arg(long, value_name = "FILE")]
+    plan: Option<PathBuf>,
     /// Time a client has to send a request's headers (e.g. `10s`).
     #[arg(long, value_parser = humantime::parse_duration, default_value = "10s")]
     header_read_timeout: Duration,
@@ -66,6 +70,10 @@ async fn main() -> anyhow::Result<()> {
         body_limit: cli.body_limit,
         header_read_timeout: cli.header_read_timeout,
         control_token: cli.control_token,
+        plan: match &cli.plan {
+            Some(path) => mock_tax_platform::plan::Plan::from_path(path)?,
+            None => Default::default(),
+        },
     };
     let api = TcpListener::bind(cli.listen)
         .await

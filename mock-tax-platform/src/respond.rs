@@ -58,3 +58,25 @@ pub fn json_lines<T: Serialize>(values: &[T]) -> Response {
     }
     with_body(StatusCode::OK, "application/x-ndjson", body)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tax_api::ErrorCode;
+
+    #[test]
+    fn an_error_with_retry_after_secs_sends_the_retry_after_header() {
+        let err =
+            ApiError::new(ErrorCode::Maintenance, "closed").with_detail("retry_after_secs", 30);
+        let response = error(&err);
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[RETRY_AFTER], "30");
+    }
+
+    #[test]
+    fn an_error_without_retry_after_secs_sends_no_retry_after_header() {
+        let response = error(&ApiError::not_found("nothing"));
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        assert!(response.headers().get(RETRY_AFTER).is_none());
+    }
+}

@@ -36,6 +36,20 @@ pub enum Endpoint {
     Reset,
     /// `GET /_chaos/version`.
     Version,
+    /// `GET /_chaos/plan`.
+    GetPlan,
+    /// `PUT /_chaos/plan`.
+    PutPlan,
+    /// `POST /_chaos/faults`.
+    AddFault,
+    /// `DELETE /_chaos/faults/{name}`.
+    DeleteFault,
+    /// `POST /_chaos/maintenance`.
+    Maintenance,
+    /// `POST /_chaos/checkpoint`.
+    Checkpoint,
+    /// `GET /_chaos/stats`.
+    Stats,
 }
 
 /// One served route.
@@ -88,6 +102,28 @@ pub const ROUTES: &[RouteSpec] = &[
     spec("GET", "/_chaos/journal", Route::Control, Endpoint::Journal),
     spec("POST", "/_chaos/reset", Route::Control, Endpoint::Reset),
     spec("GET", "/_chaos/version", Route::Control, Endpoint::Version),
+    spec("GET", "/_chaos/plan", Route::Control, Endpoint::GetPlan),
+    spec("PUT", "/_chaos/plan", Route::Control, Endpoint::PutPlan),
+    spec("POST", "/_chaos/faults", Route::Control, Endpoint::AddFault),
+    spec(
+        "DELETE",
+        "/_chaos/faults/{name}",
+        Route::Control,
+        Endpoint::DeleteFault,
+    ),
+    spec(
+        "POST",
+        "/_chaos/maintenance",
+        Route::Control,
+        Endpoint::Maintenance,
+    ),
+    spec(
+        "POST",
+        "/_chaos/checkpoint",
+        Route::Control,
+        Endpoint::Checkpoint,
+    ),
+    spec("GET", "/_chaos/stats", Route::Control, Endpoint::Stats),
 ];
 
 /// Which routes a listener serves.
@@ -169,6 +205,7 @@ fn find<'p>(
 
 /// Serves one request: routes it, runs its handler, journals the exchange.
 pub async fn handle(state: Arc<AppState>, serves: Serves, req: Request<Incoming>) -> Response {
+    crate::chaos::housekeeping::tick(&state);
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let (exchange, result) = match find(serves, &method, &path) {
@@ -211,13 +248,20 @@ async fn dispatch(
     match endpoint {
         Endpoint::Upload => routes::upload::upload(state, req, exchange).await,
         Endpoint::Query => routes::query::query(state, req, exchange).await,
-        Endpoint::GetInvoice => routes::read::get_invoice(state, req, &param, exchange),
-        Endpoint::GetSubmission => routes::read::get_submission(state, req, &param, exchange),
+        Endpoint::GetInvoice => routes::read::get_invoice(state, req, &param, exchange).await,
+        Endpoint::GetSubmission => routes::read::get_submission(state, req, &param, exchange).await,
         Endpoint::Verify => routes::verify::verify(state, req, exchange).await,
         Endpoint::Status => Ok(routes::status::status(state)),
         Endpoint::Truth | Endpoint::Journal | Endpoint::Reset | Endpoint::Version => {
             routes::control::control(state, endpoint, req)
         }
+        Endpoint::GetPlan
+        | Endpoint::PutPlan
+        | Endpoint::AddFault
+        | Endpoint::DeleteFault
+        | Endpoint::Maintenance
+        | Endpoint::Checkpoint
+        | Endpoint::Stats => routes::chaos::chaos(state, endpoint, &param, req).await,
     }
 }
 

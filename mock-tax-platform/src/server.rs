@@ -24,6 +24,9 @@ pub enum StartError {
         /// Why it failed.
         source: std::io::Error,
     },
+    /// The plan given in the configuration is invalid.
+    #[error("invalid fault plan: {0}")]
+    Plan(#[from] crate::plan::PlanError),
     /// The API listens beyond loopback but the control plane has no token.
     #[error(
         "the API listens on {addr}, which is not a loopback address, so the control plane \
@@ -114,9 +117,7 @@ pub async fn start_on(
             .map_err(io_error("read the control address"))?,
         None => addr,
     };
-    if !addr.ip().is_loopback() && config.control_token.is_none() {
-        return Err(StartError::ControlTokenRequired { addr });
-    }
+    check_control_token(addr, &config)?;
     if config.tokens.is_empty() {
         tracing::warn!(%addr, "no seller tokens configured: every request is accepted, for any seller");
     }
@@ -124,7 +125,7 @@ pub async fn start_on(
     let settings = ConnSettings {
         header_read_timeout: config.header_read_timeout,
     };
-    let state = AppState::new(config, stopped.clone());
+    let state = AppState::new(config, stopped.clone())?;
     tracing::info!(%addr, %control_addr, seed = state.config.seed, "mock tax platform listening");
     let task = tokio::spawn(serve(state, api, control, settings, stopped));
     Ok(Platform {
@@ -133,6 +134,14 @@ pub async fn start_on(
         stop,
         task: Some(task),
     })
+}
+
+/// A control plane reachable beyond loopback must not be open to anyone.
+fn check_control_token(addr: SocketAddr, config: &Config) -> Result<(), StartError> {
+    if !addr.ip().is_loopback() && config.control_token.is_none() {
+        return Err(StartError::ControlTokenRequired { addr });
+    }
+    Ok(())
 }
 
 /// Serves on `listener` (API and control plane) until `shutdown` resolves, then
@@ -230,5 +239,24 @@ async fn accept_loop(
             },
             () = conn::stopping(&mut stop_signal) => break,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_non_loopback_api_needs_a_control_token() {
+        let public: SocketAddr = "0.0.0.0:8080".parse().unwrap();
+        let err = check_control_token(public, &Config::default()).unwrap_err();
+        assert!(err.to_string().contains("--control-token"), "{err}");
+        let with_token = Config {
+            control_token: Some("ops".to_owned()),
+            ..Config::default()
+        };
+        assert!(check_control_token(public, &with_token).is_ok());
+        let loopback: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        assert!(check_control_token(loopback, &Config::default()).is_ok());
     }
 }

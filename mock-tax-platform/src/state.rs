@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
+use crate::chaos::Chaos;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::journal::Journal;
@@ -28,6 +29,8 @@ pub struct AppState {
     pub submissions: Submissions,
     /// Run clock.
     pub clock: Clock,
+    /// Fault engine, maintenance schedule and checkpoints.
+    pub chaos: Chaos,
     /// Flips to `true` when shutdown starts.
     #[allow(dead_code)]
     // Seam for the fault engine; nothing in the plain platform needs it yet.
@@ -36,24 +39,28 @@ pub struct AppState {
 
 impl AppState {
     /// State for a platform whose shutdown is announced through `shutdown`.
-    pub fn new(config: Config, shutdown: watch::Receiver<bool>) -> Arc<Self> {
+    pub fn new(
+        config: Config,
+        shutdown: watch::Receiver<bool>,
+    ) -> Result<Arc<Self>, crate::plan::PlanError> {
         let sellers_by_token = config
             .tokens
             .iter()
             .map(|(seller, token)| (token.clone(), seller.clone()))
             .collect();
-        Arc::new(AppState {
+        let chaos = Chaos::new(config.seed, config.plan.clone(), std::time::Duration::ZERO)?;
+        Ok(Arc::new(AppState {
             config,
             sellers_by_token,
             store: Store::default(),
             journal: Journal::default(),
             submissions: Submissions::default(),
             clock: Clock::new(),
+            chaos,
             shutdown,
-        })
+        }))
     }
 
-    #[allow(dead_code)] // Seam for the fault engine; nothing in the plain platform needs it yet.
     /// Resolves once shutdown has started. A request that hangs on purpose (a fault
     /// that never answers) awaits this, so graceful shutdown never waits forever.
     pub async fn shutting_down(&self) {
@@ -72,5 +79,6 @@ impl AppState {
         self.journal.clear();
         self.submissions.clear();
         self.clock.restart();
+        self.chaos.reset();
     }
 }

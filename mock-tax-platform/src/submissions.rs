@@ -124,3 +124,54 @@ impl Submissions {
         self.next.store(0, Ordering::Relaxed);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn submission(stuck: bool) -> Submission {
+        Submission {
+            seller_tax_id: "S".to_owned(),
+            number: "N".to_owned(),
+            accepted_at: Duration::from_secs(10),
+            ready_at: Duration::from_secs(14),
+            outcome: Outcome::Issued {
+                platform_ref: "PLT-1".to_owned(),
+            },
+            stuck,
+        }
+    }
+
+    #[test]
+    fn a_submission_moves_from_received_through_processing_to_issued() {
+        let s = submission(false);
+        let at = |secs| s.state_at(Duration::from_secs(secs));
+        assert_eq!(at(10), SubmissionState::Received);
+        assert_eq!(at(12), SubmissionState::Processing);
+        assert_eq!(at(14), SubmissionState::Issued);
+    }
+
+    #[test]
+    fn a_stuck_submission_stays_processing() {
+        let s = submission(true);
+        assert_eq!(
+            s.state_at(Duration::from_secs(1000)),
+            SubmissionState::Processing
+        );
+    }
+
+    #[test]
+    fn status_shows_the_ref_only_once_issued_and_only_to_its_seller() {
+        let subs = Submissions::default();
+        let id = subs.create(submission(false));
+        let early = subs
+            .status(&id, Some("S"), Duration::from_secs(11))
+            .unwrap();
+        assert_eq!(early.platform_ref, None);
+        let done = subs.status(&id, None, Duration::from_secs(20)).unwrap();
+        assert_eq!(done.platform_ref.as_deref(), Some("PLT-1"));
+        assert!(subs
+            .status(&id, Some("other"), Duration::from_secs(20))
+            .is_none());
+    }
+}

@@ -1,3 +1,85 @@
-//! reference-client binary (work in progress).
+//! `reference-client`: serve the client contract and deliver invoices to a tax platform.
 
-fn main() {}
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+use reference_client::{ClientConfig, Mode};
+
+/// A reference billing client with a durable outbox (naive or robust delivery).
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Cli {
+    /// Base URL of the tax platform.
+    #[arg(long, env = "TAX_PLATFORM_URL")]
+    platform_url: String,
+    /// The seller's bearer token.
+    #[arg(long, env = "TAX_PLATFORM_TOKEN")]
+    token: Option<String>,
+    /// The seller's tax id.
+    #[arg(long, env = "TAX_SELLER_ID")]
+    seller_id: String,
+    /// Port to serve the client contract on (0: any free port, printed on start).
+    #[arg(long, env = "PORT", default_value_t = 0)]
+    port: u16,
+    /// Address to bind.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Directory of the durable outbox.
+    #[arg(long, env = "CLIENT_STATE_DIR", default_value = "client-state")]
+    state_dir: PathBuf,
+    /// Delivery mode: naive or robust.
+    #[arg(long, env = "CLIENT_MODE", default_value = "robust")]
+    mode: Mode,
+    /// Concurrent deliveries.
+    #[arg(long, env = "CLIENT_WORKERS", default_value_t = 64)]
+    workers: usize,
+    /// Open invoices read ahead from the outbox.
+    #[arg(long, default_value_t = 1024)]
+    queue_capacity: usize,
+    /// Per-request timeout towards the platform, e.g. `5s`, `800ms`.
+    #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
+    request_timeout: Duration,
+    /// How long the robust mode may try before flagging an invoice, e.g. `60s`.
+    #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
+    delivery_deadline: Duration,
+    /// Most uploads per invoice.
+    #[arg(long, default_value_t = 8)]
+    max_attempts: u32,
+    /// Seed of the retry jitter.
+    #[arg(long, default_value_t = 0)]
+    jitter_seed: u64,
+    /// Commit without fsync (survives a process kill, not an OS crash).
+    #[arg(long)]
+    no_fsync: bool,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let mut config = ClientConfig::new(cli.platform_url, cli.seller_id, cli.state_dir);
+    config.token = cli.token;
+    config.mode = cli.mode;
+    config.workers = cli.workers;
+    config.queue_capacity = cli.queue_capacity;
+    config.request_timeout = cli.request_timeout;
+    config.delivery_deadline = cli.delivery_deadline;
+    config.max_attempts = cli.max_attempts;
+    config.jitter_seed = cli.jitter_seed;
+    config.fsync = !cli.no_fsync;
+    let listener = tokio::net::TcpListener::bind((cli.host.as_str(), cli.port)).await?;
+    println!(
+        "reference-client ({}) listening on http://{}",
+        config.mode,
+        listener.local_addr()?
+    );
+    reference_client::run(listener, config, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(())
+}

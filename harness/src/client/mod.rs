@@ -14,7 +14,6 @@ use std::time::Duration;
 use tax_api::Ledger;
 
 pub use contract::{ContractClient, Submitted};
-pub use ledger::read_ledger_file;
 
 use crate::outcome::ClientInfo;
 use crate::script::{AdapterSpec, ClientSpec};
@@ -100,6 +99,8 @@ pub struct ClientEnv {
     pub report_dir: PathBuf,
     /// How long a (re)started client gets to become healthy.
     pub health_timeout: Duration,
+    /// The run's master seed (the reference client seeds its retry jitter with it).
+    pub seed: u64,
 }
 
 /// The client system under test, whichever adapter reaches it.
@@ -129,9 +130,7 @@ impl ClientSystem {
                 command::CommandAdapter::start(argv, *mode, extra, env).await?,
             ),
             AdapterSpec::Url { url } => ClientSystem::Url(url::UrlAdapter::start(url, env).await?),
-            AdapterSpec::Ledger { path, format } => {
-                ClientSystem::Ledger(ledger::LedgerAdapter::new(path, *format))
-            }
+            AdapterSpec::Ledger { path } => ClientSystem::Ledger(ledger::LedgerAdapter::new(path)),
         })
     }
 

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tax_api::{JournalEntry, TruthSnapshot};
@@ -82,10 +82,15 @@ impl ControlPlane {
     }
 
     /// `POST /_chaos/reset`: forget every record, rule and journal entry.
-    pub async fn reset(&self, body: &Value) -> Result<(), PlatformError> {
-        self.call(Method::POST, "/_chaos/reset", Some(body))
+    pub async fn reset(&self) -> Result<(), PlatformError> {
+        self.call(Method::POST, "/_chaos/reset", None)
             .await
             .map(drop)
+    }
+
+    /// `GET /_chaos/version`: name, version and the platform's seed.
+    pub async fn version(&self) -> Result<Value, PlatformError> {
+        self.json("/_chaos/version").await
     }
 
     /// `POST /_chaos/faults`: add one rule.
@@ -97,9 +102,8 @@ impl ControlPlane {
 
     /// `DELETE /_chaos/faults/{name}`: remove one rule.
     pub async fn remove_fault(&self, name: &str) -> Result<(), PlatformError> {
-        self.call(Method::DELETE, &format!("/_chaos/faults/{name}"), None)
-            .await
-            .map(drop)
+        let path = format!("/_chaos/faults/{}", encode_segment(name));
+        self.call(Method::DELETE, &path, None).await.map(drop)
     }
 
     /// `GET /_chaos/plan`.
@@ -157,16 +161,29 @@ impl ControlPlane {
             })
             .collect()
     }
+}
 
-    /// Whether the platform answers at all (`GET /_chaos/version`).
-    pub async fn reachable(&self) -> bool {
-        matches!(
-            self.http
-                .get(format!("{}/_chaos/version", self.base))
-                .send()
-                .await
-                .map(|r| r.status()),
-            Ok(StatusCode::OK)
-        )
+/// Percent-encodes one path segment (rule names like `partial_write#1` hold `#`).
+fn encode_segment(segment: &str) -> String {
+    segment
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rule_names_are_percent_encoded_in_paths() {
+        assert_eq!(
+            super::encode_segment("partial_write#1"),
+            "partial_write%231"
+        );
+        assert_eq!(super::encode_segment("a b/c"), "a%20b%2Fc");
     }
 }

@@ -33,33 +33,61 @@ pub struct PlatformHandle {
     pub token: String,
     /// Its control plane.
     pub control: ControlPlane,
-    embedded: Option<()>,
+    embedded: Option<mock_tax_platform::Platform>,
+}
+
+/// A fresh bearer token for the seller, so a client that ignores its token is refused.
+fn generate_token() -> String {
+    format!("tok-{:032x}", rand::random::<u128>())
 }
 
 impl PlatformHandle {
-    /// Starts the embedded platform, or reaches (and by default resets) a running one.
+    /// Starts the embedded platform on `127.0.0.1:0` with a generated seller token, or
+    /// reaches (and by default resets) the running one the spec names.
     pub async fn start(
         spec: &PlatformSpec,
         seed: u64,
         seller_tax_id: &str,
     ) -> Result<Self, PlatformError> {
-        let _ = seller_tax_id;
         let Some(url) = &spec.url else {
-            return Err(PlatformError::Start(
-                "the embedded platform is not built yet".into(),
-            ));
+            let token = generate_token();
+            let config = mock_tax_platform::Config {
+                seed,
+                tokens: [(seller_tax_id.to_string(), token.clone())]
+                    .into_iter()
+                    .collect(),
+                ..mock_tax_platform::Config::default()
+            };
+            let platform = mock_tax_platform::start(config)
+                .await
+                .map_err(|e| PlatformError::Start(e.to_string()))?;
+            let control = ControlPlane::new(&platform.control_url(), None)?;
+            tracing::info!(url = %platform.base_url(), "embedded platform started");
+            return Ok(PlatformHandle {
+                base_url: platform.base_url(),
+                token,
+                control,
+                embedded: Some(platform),
+            });
         };
-        let token = spec.token.clone().ok_or_else(|| {
-            PlatformError::Config(format!(
-                "the platform at {url} needs the seller's bearer token: set `[platform] token`"
-            ))
-        })?;
+        // A platform without tokens accepts any; one with tokens needs the seller's.
+        let token = spec.token.clone().unwrap_or_else(generate_token);
         let control = ControlPlane::new(url, spec.control_token.clone())?;
         if spec.reset {
-            control.reset(&serde_json::json!({ "seed": seed })).await?;
+            control.reset().await?;
+        }
+        if let Ok(version) = control.version().await {
+            if let Some(theirs) = version.get("seed").and_then(serde_json::Value::as_u64) {
+                if theirs != seed {
+                    tracing::warn!(
+                        "the platform at {url} draws its faults from its own seed {theirs}, \
+                         not the run's seed {seed}; start it with --seed {seed} to replay"
+                    );
+                }
+            }
         }
         Ok(PlatformHandle {
-            base_url: url.clone(),
+            base_url: url.trim_end_matches('/').to_string(),
             token,
             control,
             embedded: None,
@@ -71,6 +99,16 @@ impl PlatformHandle {
         self.embedded.is_some()
     }
 
-    /// Stops the embedded platform; a running one is left as it is.
-    pub async fn stop(self) {}
+    /// Stops the embedded platform (waiting a bounded time for in-flight requests);
+    /// a running one is left as it is.
+    pub async fn stop(self) {
+        if let Some(p) = self.embedded {
+            if tokio::time::timeout(std::time::Duration::from_secs(5), p.shutdown())
+                .await
+                .is_err()
+            {
+                tracing::warn!("the embedded platform did not stop within 5s; abandoning it");
+            }
+        }
+    }
 }

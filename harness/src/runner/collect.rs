@@ -12,14 +12,17 @@ pub struct Collected {
     pub ledger: Option<Ledger>,
     pub truth: Option<TruthSnapshot>,
     pub journal: Vec<JournalEntry>,
-    pub plan: Value,
     pub fault_stats: Vec<RuleStats>,
     pub problems: Vec<RunProblem>,
 }
 
-/// Reads the ledger, truth, journal, plan and fault statistics; what cannot be read
+/// Reads the ledger, truth, journal and fault statistics; what cannot be read
 /// becomes a problem (the verdict is then inconclusive), never an abort.
-pub async fn collect(platform: &PlatformHandle, client: Option<&ClientSystem>) -> Collected {
+pub async fn collect(
+    platform: &PlatformHandle,
+    client: Option<&ClientSystem>,
+    removed_stats: Vec<RuleStats>,
+) -> Collected {
     let mut problems = Vec::new();
     let ledger = match client {
         Some(c) => match c.ledger().await {
@@ -47,12 +50,16 @@ pub async fn collect(platform: &PlatformHandle, client: Option<&ClientSystem>) -
         tracing::warn!("{e}");
         Vec::new()
     });
-    let plan = control.plan().await.unwrap_or_else(|e| {
-        tracing::warn!("{e}");
-        Value::Null
-    });
     let fault_stats = match control.stats().await {
-        Ok(v) => rule_stats(&v),
+        Ok(v) => {
+            let live = rule_stats(&v);
+            let mut all: Vec<RuleStats> = removed_stats
+                .into_iter()
+                .filter(|r| !live.iter().any(|l| l.rule == r.rule))
+                .collect();
+            all.extend(live);
+            all
+        }
         Err(e) => {
             tracing::warn!("{e}");
             Vec::new()
@@ -62,17 +69,34 @@ pub async fn collect(platform: &PlatformHandle, client: Option<&ClientSystem>) -
         ledger,
         truth,
         journal,
-        plan,
         fault_stats,
         problems,
     }
 }
 
-/// Reads `GET /_chaos/stats`: a list of rule statistics, or an object holding one under `rules`.
-fn rule_stats(v: &Value) -> Vec<RuleStats> {
-    let list = v.get("rules").unwrap_or(v);
-    serde_json::from_value(list.clone()).unwrap_or_else(|e| {
-        tracing::warn!("GET /_chaos/stats: unexpected shape: {e}");
-        Vec::new()
-    })
+/// Reads `GET /_chaos/stats` (`{"rules": [{name, kind, matched, fired}], …}`).
+pub fn rule_stats(v: &Value) -> Vec<RuleStats> {
+    #[derive(serde::Deserialize)]
+    struct Wire {
+        name: String,
+        kind: String,
+        matched: u64,
+        fired: u64,
+    }
+    let rules = v.get("rules").cloned().unwrap_or(Value::Null);
+    match serde_json::from_value::<Vec<Wire>>(rules) {
+        Ok(rules) => rules
+            .into_iter()
+            .map(|w| RuleStats {
+                rule: w.name,
+                kind: w.kind,
+                fired: w.fired,
+                matched: w.matched,
+            })
+            .collect(),
+        Err(e) => {
+            tracing::warn!("GET /_chaos/stats: unexpected shape: {e}");
+            Vec::new()
+        }
+    }
 }

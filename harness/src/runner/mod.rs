@@ -80,11 +80,14 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
         state_dir: state.path().to_path_buf(),
         report_dir: report_dir.clone(),
         health_timeout: scenario.client.health_timeout,
+        seed,
     };
     let log = Arc::new(IssueLog::new(started));
     let mut problems = Vec::new();
     let mut timeline = Vec::new();
     let mut client_info = describe(&scenario.client.adapter);
+    let mut applied = steps::Applied::default();
+    let mut removed_stats = Vec::new();
     let mut client = match ClientSystem::start(&scenario.client, &env).await {
         Ok(c) => Some(c),
         Err(e) => {
@@ -125,9 +128,11 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
         progress.finish();
         problems.append(&mut runner.problems);
         timeline.append(&mut runner.timeline);
+        applied = std::mem::take(&mut runner.applied);
+        removed_stats = std::mem::take(&mut runner.removed_stats);
     }
 
-    let collected = collect::collect(&platform, client.as_ref()).await;
+    let collected = collect::collect(&platform, client.as_ref(), removed_stats).await;
     problems.extend(collected.problems);
     if let Some(c) = client {
         c.stop().await;
@@ -147,7 +152,7 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
         ledger: collected.ledger,
         truth: collected.truth,
         journal: collected.journal,
-        plan: collected.plan,
+        plan: serde_json::to_value(&applied).unwrap_or_default(),
         fault_stats: collected.fault_stats,
         expect: scenario.expect.clone(),
         problems,

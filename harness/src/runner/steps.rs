@@ -3,15 +3,17 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
 use tokio::task::JoinSet;
 
 use crate::client::ClientSystem;
-use crate::outcome::{RunProblem, TimelineEvent};
+use crate::outcome::{RuleStats, RunProblem, TimelineEvent};
 use crate::platform::PlatformHandle;
-use crate::script::{MaintenanceStep, Step};
+use mock_tax_platform::plan::MaintenanceWindow;
+
+use crate::script::Step;
 use crate::workload::{issue, Generator, IssueLog, IssuePlan};
 
+use super::collect::rule_stats;
 use super::settle::settle;
 
 /// Everything the steps act on, and what they record.
@@ -34,9 +36,22 @@ pub struct StepRunner<'a> {
     pub timeline: Vec<TimelineEvent>,
     /// Problems that void the verdict.
     pub problems: Vec<RunProblem>,
-    /// Names of the fault rules this run added, for `clear_faults`.
+    /// Names of the fault rules in force, for `clear_faults`.
     pub faults: Vec<String>,
+    /// Every fault rule and maintenance window the run applied, as sent.
+    pub applied: Applied,
+    /// Statistics of rules already removed (the platform forgets them on removal).
+    pub removed_stats: Vec<RuleStats>,
     issue_ordinal: usize,
+}
+
+/// The plan as the run applied it, step by step.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Applied {
+    /// Fault rules, in the order added.
+    pub faults: Vec<serde_json::Value>,
+    /// Maintenance windows, in the order opened.
+    pub maintenance: Vec<serde_json::Value>,
 }
 
 impl<'a> StepRunner<'a> {
@@ -60,6 +75,8 @@ impl<'a> StepRunner<'a> {
             timeline: Vec::new(),
             problems: Vec::new(),
             faults: Vec::new(),
+            applied: Applied::default(),
+            removed_stats: Vec::new(),
             issue_ordinal: 0,
         }
     }
@@ -127,28 +144,27 @@ impl<'a> StepRunner<'a> {
                 ));
             }
             Step::Fault(rule) => {
-                let mut rule = serde_json::to_value(&rule.0).map_err(|e| e.to_string())?;
-                let kind = rule
-                    .get("kind")
-                    .and_then(Value::as_str)
-                    .unwrap_or("fault")
-                    .to_string();
-                let name = match rule.get("name").and_then(Value::as_str) {
-                    Some(n) => n.to_string(),
-                    None => {
-                        let n = format!("step{index}-{kind}");
-                        if let Value::Object(m) = &mut rule {
-                            m.insert("name".into(), Value::String(n.clone()));
-                        }
-                        n
-                    }
-                };
-                control.add_fault(&rule).await.map_err(|e| e.to_string())?;
-                self.event("fault", format!("fault rule {name} ({kind}) added: {rule}"));
+                let mut rule = rule.clone();
+                let kind = rule.fault.name().to_string();
+                let name = rule
+                    .name
+                    .get_or_insert_with(|| format!("{kind}-step{}", index + 1))
+                    .clone();
+                let body = serde_json::to_value(&rule).map_err(|e| e.to_string())?;
+                control.add_fault(&body).await.map_err(|e| e.to_string())?;
+                self.event("fault", format!("fault rule {name} added: {body}"));
+                self.applied.faults.push(body);
                 self.faults.push(name);
             }
             Step::ClearFaults(_) => {
-                for name in std::mem::take(&mut self.faults) {
+                let stats = control.stats().await.map_err(|e| e.to_string())?;
+                let gone = std::mem::take(&mut self.faults);
+                self.removed_stats.extend(
+                    rule_stats(&stats)
+                        .into_iter()
+                        .filter(|s| gone.contains(&s.rule)),
+                );
+                for name in gone {
                     control
                         .remove_fault(&name)
                         .await
@@ -207,18 +223,20 @@ impl<'a> StepRunner<'a> {
         Ok(())
     }
 
-    async fn maintenance(&mut self, m: &MaintenanceStep) -> Result<(), String> {
+    async fn maintenance(&mut self, m: &MaintenanceWindow) -> Result<(), String> {
         let body = serde_json::to_value(m).map_err(|e| e.to_string())?;
         let control = &self.platform.control;
         control
             .maintenance(&body)
             .await
             .map_err(|e| e.to_string())?;
+        self.applied.maintenance.push(body.clone());
+        let lasts = humantime::format_duration(m.duration);
         self.event(
             "maintenance_start",
-            format!("maintenance window for {}", m.duration),
+            format!("maintenance window for {lasts}: {body}"),
         );
-        tokio::time::sleep(m.duration.get()).await;
+        tokio::time::sleep(m.after.unwrap_or_default() + m.duration).await;
         self.event("maintenance_end", "maintenance window over".into());
         Ok(())
     }

@@ -8,7 +8,7 @@ use toml::Spanned;
 use super::raw::{AdapterKind, RawClient, RawScenario};
 use super::step::Step;
 use super::{
-    AdapterSpec, ClientMode, ClientSpec, LedgerFormat, PlatformSpec, Scenario, ScriptError,
+    AdapterSpec, ClientMode, ClientSpec, PlatformSpec, Scenario, ScriptError,
     DEFAULT_HEALTH_TIMEOUT, DEFAULT_SELLER_TAX_ID,
 };
 
@@ -21,22 +21,34 @@ pub(super) fn check(path: &str, source: &str, raw: RawScenario) -> Result<Scenar
             "expected a non-empty scenario name, found \"\"".into(),
         ));
     }
-    let steps_span = raw.steps.span();
-    let steps = raw.steps.into_inner();
-    if steps.is_empty() {
-        return Err(err(
-            steps_span,
-            "expected at least one `[[steps]]` entry, found none".into(),
-        ));
-    }
     let client = client_spec(path, source, raw.client)?;
     let drives = !matches!(client.adapter, AdapterSpec::Ledger { .. });
+    let (steps_span, steps) = match raw.steps {
+        Some(s) => (s.span(), s.into_inner()),
+        None => (source.len()..source.len(), Vec::new()),
+    };
+    // A ledger check drives nothing, so it may have no steps; a driven run needs some.
+    if steps.is_empty() && drives {
+        return Err(err(
+            steps_span,
+            "expected at least one `[[steps]]` entry (e.g. `issue = { count = 100 }`), found none"
+                .into(),
+        ));
+    }
     let restarts = matches!(
         client.adapter,
         AdapterSpec::Reference { .. } | AdapterSpec::Command { .. }
     );
     for step in &steps {
         match step.get_ref() {
+            Step::Issue(_) if !drives => {
+                return Err(err(
+                    step.span(),
+                    "issue needs a client to issue to, found the ledger adapter (it only reads \
+                     an exported ledger)"
+                        .into(),
+                ));
+            }
             Step::Issue(issue) => {
                 if let Some(rate) = &issue.rate {
                     let r = *rate.get_ref();
@@ -49,12 +61,13 @@ pub(super) fn check(path: &str, source: &str, raw: RawScenario) -> Result<Scenar
                 }
             }
             Step::Fault(rule) => {
-                if !rule.0.contains_key("kind") {
-                    return Err(err(
-                        step.span(),
-                        "expected a `kind` in the fault rule, e.g. kind = \"partial_write\"".into(),
-                    ));
-                }
+                rule.validate()
+                    .map_err(|e| err(step.span(), e.to_string()))?;
+            }
+            Step::Maintenance(window) => {
+                window
+                    .validate()
+                    .map_err(|e| err(step.span(), e.to_string()))?;
             }
             Step::RestartClient(_) if !restarts => {
                 return Err(err(
@@ -200,14 +213,7 @@ fn client_spec(
                     ),
                 ));
             }
-            let format = c.format.unwrap_or(
-                if p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
-                    LedgerFormat::Csv
-                } else {
-                    LedgerFormat::Jsonl
-                },
-            );
-            AdapterSpec::Ledger { path: p, format }
+            AdapterSpec::Ledger { path: p }
         }
     };
     Ok(ClientSpec {

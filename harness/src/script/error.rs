@@ -94,13 +94,21 @@ pub fn line_column(source: &str, offset: usize) -> (usize, usize) {
 /// Rewrites the few `toml`/serde messages that do not read well for a script author.
 fn explain(message: &str) -> String {
     let message = message.trim_end();
-    if message.starts_with("wrong number of keys") {
+    if message.starts_with("wrong number of keys")
+        || message.starts_with("wanted exactly 1 element")
+    {
         return format!(
             "expected exactly one action per `[[steps]]` entry (issue, fault, clear_faults, wait, \
              maintenance, checkpoint, restart_client, reconcile or settle); {message}"
         );
     }
-    message.to_string()
+    message
+        .replace("expected a nonzero u64", "expected a positive whole number")
+        .replace(
+            "expected a nonzero usize",
+            "expected a positive whole number",
+        )
+        .replace("expected u64", "expected a whole number")
 }
 
 #[cfg(test)]

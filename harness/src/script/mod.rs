@@ -18,11 +18,8 @@ use serde::{Deserialize, Serialize};
 
 pub use discover::discover;
 pub use error::{line_column, ScriptError};
-pub use step::{
-    FaultStep, IssueStep, MaintenanceStep, Migration, MigrationEffect, MigrationSince, SettleStep,
-    Step,
-};
-pub use values::{Fraction, HumanDuration, On};
+pub use step::{IssueStep, SettleStep, Step};
+pub use values::{HumanDuration, On};
 
 use crate::outcome::Expect;
 
@@ -72,16 +69,6 @@ impl ClientMode {
     }
 }
 
-/// Format of an exported ledger file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LedgerFormat {
-    /// One JSON ledger entry per line.
-    Jsonl,
-    /// A header `number,status,reason,platform_ref`, then one entry per row.
-    Csv,
-}
-
 /// `[client]`, checked: which client system, and how to reach or start it.
 #[derive(Debug, Clone)]
 pub struct ClientSpec {
@@ -115,12 +102,11 @@ pub enum AdapterSpec {
         /// Base URL, e.g. `http://127.0.0.1:8080`.
         url: String,
     },
-    /// An exported ledger file, checked against the platform without driving anything.
+    /// An exported ledger file (JSON lines, a `GET /ledger` document, or CSV),
+    /// checked against the platform without driving anything.
     Ledger {
         /// The file.
         path: PathBuf,
-        /// Its format.
-        format: LedgerFormat,
     },
 }
 
@@ -196,5 +182,126 @@ impl Scenario {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DESIGN_EXAMPLE: &str = r#"
+name = "pre-upgrade-rehearsal"
+description = "maintenance window with 2% migration loss while issuing continues"
+seed = 7
+
+[client]
+adapter = "reference"
+mode = "robust"
+
+[platform]
+
+[[steps]]
+issue = { count = 500, rate = 200, concurrency = 8 }
+[[steps]]
+fault = { kind = "partial_write", probability = 0.05 }
+[[steps]]
+wait = "1s"
+[[steps]]
+maintenance = { duration = "2s", migration = { lose = 0.02, since = "checkpoint" } }
+[[steps]]
+restart_client = true
+[[steps]]
+clear_faults = true
+[[steps]]
+checkpoint = true
+[[steps]]
+reconcile = true
+[[steps]]
+settle = { timeout = "30s" }
+
+[expect]
+lost = 0
+unresolved = 0
+max_false_flag_ratio = 0.05
+faults_must_fire = true
+"#;
+
+    #[test]
+    fn the_design_example_parses_into_every_step_kind() {
+        let s = Scenario::parse("example.toml", DESIGN_EXAMPLE).unwrap();
+        assert_eq!(s.name, "pre-upgrade-rehearsal");
+        assert_eq!(s.seed, Some(7));
+        let kinds: Vec<&str> = s.steps.iter().map(Step::kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                "issue",
+                "fault",
+                "wait",
+                "maintenance",
+                "restart_client",
+                "clear_faults",
+                "checkpoint",
+                "reconcile",
+                "settle"
+            ]
+        );
+        let Step::Issue(issue) = &s.steps[0] else {
+            panic!("first step is issue")
+        };
+        assert_eq!(issue.count.get(), 500);
+        assert_eq!(issue.rate.as_ref().map(|r| *r.get_ref()), Some(200.0));
+        assert!(matches!(
+            s.client.adapter,
+            AdapterSpec::Reference {
+                mode: ClientMode::Robust
+            }
+        ));
+        assert!(s.platform.url.is_none());
+        assert!(s.expect.faults_must_fire);
+    }
+
+    #[test]
+    fn command_line_overrides_win_over_the_script() {
+        let mut s = Scenario::parse("example.toml", DESIGN_EXAMPLE).unwrap();
+        s.apply(&Overrides {
+            mode: Some(ClientMode::Naive),
+            seed: Some(99),
+            platform_url: Some("http://127.0.0.1:1".into()),
+        });
+        assert_eq!(s.seed, Some(99));
+        assert!(matches!(
+            s.client.adapter,
+            AdapterSpec::Reference {
+                mode: ClientMode::Naive
+            }
+        ));
+        assert_eq!(s.platform.url.as_deref(), Some("http://127.0.0.1:1"));
+    }
+
+    #[test]
+    fn a_fault_setting_the_platform_rejects_points_at_its_step() {
+        let src = "name = \"x\"\n[[steps]]\nfault = { kind = \"latency\", delay = \"1s\", probability = 2.0 }\n";
+        let err = Scenario::parse("x.toml", src).unwrap_err();
+        assert_eq!((err.line, err.column), (Some(2), Some(1)), "{err}");
+        assert!(err.message.contains("probability"), "{err}");
+    }
+
+    #[test]
+    fn a_ledger_check_needs_no_steps_but_may_not_issue() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = dir.path().join("ledger.jsonl");
+        std::fs::write(&ledger, "").unwrap();
+        let head = format!(
+            "name = \"l\"\n[client]\nadapter = \"ledger\"\nledger = {:?}\n",
+            ledger.display().to_string()
+        );
+        assert!(Scenario::parse("l.toml", &head).is_ok());
+        let err = Scenario::parse(
+            "l.toml",
+            &format!("{head}[[steps]]\nissue = {{ count = 1 }}\n"),
+        )
+        .unwrap_err();
+        assert!(err.message.contains("issue needs a client"), "{err}");
     }
 }

@@ -22,7 +22,8 @@ pub(super) struct RawScenario {
     pub client: Option<Spanned<RawClient>>,
     #[serde(default)]
     pub platform: RawPlatform,
-    pub steps: Spanned<Vec<Spanned<Step>>>,
+    #[serde(default)]
+    pub steps: Option<Spanned<Vec<Spanned<Step>>>>,
     #[serde(default)]
     pub expect: Expect,
 }
@@ -54,8 +55,6 @@ pub(super) struct RawClient {
     pub url: Option<Spanned<String>>,
     #[serde(default)]
     pub ledger: Option<Spanned<String>>,
-    #[serde(default)]
-    pub format: Option<super::LedgerFormat>,
     #[serde(default)]
     pub seller_tax_id: Option<String>,
     #[serde(default)]

@@ -4,7 +4,9 @@ use std::num::{NonZeroU64, NonZeroUsize};
 
 use serde::{Deserialize, Serialize};
 
-use super::values::{Fraction, HumanDuration, On};
+use mock_tax_platform::plan::{FaultRule, MaintenanceWindow};
+
+use super::values::{HumanDuration, On};
 
 /// One `[[steps]]` entry. Each entry holds exactly one action; steps run in order,
 /// except that `issue` keeps issuing in the background while later steps run.
@@ -13,14 +15,16 @@ use super::values::{Fraction, HumanDuration, On};
 pub enum Step {
     /// Start issuing invoices to the client in the background.
     Issue(IssueStep),
-    /// Add one fault rule to the platform's plan.
-    Fault(FaultStep),
+    /// Add one fault rule to the platform's plan, in the plan's own shape
+    /// (`kind` plus its settings and targeting), so every kind the platform knows works.
+    Fault(FaultRule),
     /// Remove every fault rule.
     ClearFaults(On),
     /// Do nothing for a while (issue steps keep running).
     Wait(HumanDuration),
-    /// Open a maintenance window now, wait for it to end (and its migration to run).
-    Maintenance(MaintenanceStep),
+    /// Open a maintenance window (a plan window: `duration`, `reads`, `migration`, …)
+    /// now, and wait until it has ended.
+    Maintenance(MaintenanceWindow),
     /// Make everything the platform has stored so far durable across migrations.
     Checkpoint(On),
     /// Kill the client abruptly (SIGKILL) and start it again on the same state.
@@ -64,66 +68,6 @@ pub struct IssueStep {
 
 fn default_concurrency() -> NonZeroUsize {
     NonZeroUsize::MIN.saturating_add(7)
-}
-
-/// `fault = { kind = "partial_write", probability = 0.05, … }`: one fault rule, in the
-/// platform plan's own shape, so every kind and setting the platform knows is accepted.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct FaultStep(pub toml::Table);
-
-/// `maintenance = { duration = "2s", migration = { lose = 0.02, since = "checkpoint" } }`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MaintenanceStep {
-    /// How long writes answer 503 `MAINTENANCE`.
-    pub duration: HumanDuration,
-    /// Whether reads are refused too.
-    #[serde(default)]
-    pub reads: bool,
-    /// What the migration at the end of the window does to recent records.
-    #[serde(default)]
-    pub migration: Option<Migration>,
-}
-
-/// The migration run when a maintenance window ends.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Migration {
-    /// Fraction of the exposed records the migration takes.
-    pub lose: Fraction,
-    /// Which records are exposed.
-    #[serde(default)]
-    pub since: MigrationSince,
-    /// What happens to a record the migration takes.
-    #[serde(default)]
-    pub effect: MigrationEffect,
-}
-
-/// Which records a migration may take.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MigrationSince {
-    /// Records written since the last checkpoint (not yet durable).
-    #[default]
-    Checkpoint,
-    /// Records written since the start of the window.
-    Window,
-    /// Every record.
-    Start,
-}
-
-/// What a migration does to a record it takes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MigrationEffect {
-    /// The record disappears.
-    #[default]
-    Lose,
-    /// The record keeps its header but loses its lines.
-    DropLines,
-    /// The record reverts to an older version.
-    Revert,
 }
 
 /// `settle = { timeout = "30s" }`.

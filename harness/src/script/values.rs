@@ -79,42 +79,6 @@ impl<'de> Deserialize<'de> for On {
     }
 }
 
-/// A fraction in `0.0..=1.0`, such as a migration's share of lost records.
-#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize)]
-pub struct Fraction(pub f64);
-
-impl<'de> Deserialize<'de> for Fraction {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = Fraction;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a fraction between 0.0 and 1.0")
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Fraction, E> {
-                if (0.0..=1.0).contains(&v) {
-                    Ok(Fraction(v))
-                } else {
-                    Err(E::invalid_value(Unexpected::Float(v), &self))
-                }
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Fraction, E> {
-                match v {
-                    0 | 1 => Ok(Fraction(v as f64)),
-                    _ => Err(E::invalid_value(Unexpected::Signed(v), &self)),
-                }
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Fraction, E> {
-                match v {
-                    0 | 1 => Ok(Fraction(v as f64)),
-                    _ => Err(E::invalid_value(Unexpected::Unsigned(v), &self)),
-                }
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,7 +87,6 @@ mod tests {
     struct T {
         d: Option<HumanDuration>,
         on: Option<On>,
-        f: Option<Fraction>,
     }
 
     #[test]
@@ -143,14 +106,5 @@ mod tests {
     fn false_switch_is_refused() {
         assert!(toml::from_str::<T>("on = false").is_err());
         assert!(toml::from_str::<T>("on = true").unwrap().on.is_some());
-    }
-
-    #[test]
-    fn fraction_outside_zero_to_one_is_refused() {
-        assert!(toml::from_str::<T>("f = 1.5").is_err());
-        assert_eq!(
-            toml::from_str::<T>("f = 0.25").unwrap().f,
-            Some(Fraction(0.25))
-        );
     }
 }

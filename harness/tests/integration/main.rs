@@ -6,4 +6,6 @@
 mod check;
 mod ledger_file;
 mod report;
+mod run;
+mod scripts;
 mod support;

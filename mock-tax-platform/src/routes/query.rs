@@ -13,10 +13,12 @@ use hyper::body::Incoming;
 use hyper::Request;
 use sha2::{Digest, Sha256};
 use tax_api::api::DEFAULT_PAGE_SIZE;
-use tax_api::{ApiError, QueryPage, QueryRequest, TimeField, MAX_PAGE_SIZE};
+use tax_api::{ApiError, QueryPage, QueryRequest, Route, TimeField, MAX_PAGE_SIZE};
 
 use crate::auth;
 use crate::body;
+use crate::chaos::request as chaos;
+use crate::conn::ConnHandle;
 use crate::exchange::Exchange;
 use crate::respond::{self, Response};
 use crate::state::AppState;
@@ -89,6 +91,7 @@ pub async fn query(
     let seller = auth::authenticate(state, req.headers())?;
     exchange.entry.seller_tax_id.clone_from(&seller);
     let (parts, incoming) = req.into_parts();
+    let conn = parts.extensions.get::<ConnHandle>().cloned();
     let bytes = body::read_limited(&parts.headers, incoming, state.config.body_limit).await?;
     let request: QueryRequest = body::parse_json(&bytes)?;
     auth::check_seller(seller.as_deref(), &request.seller_tax_id)?;
@@ -106,6 +109,28 @@ pub async fn query(
             "to",
             format!("to ({}) is before from ({})", request.to, request.from),
         ));
+    }
+    // The decision's identity: the query's seller, period and page.
+    let key = format!(
+        "query|{}|{}|{}|{}",
+        request.seller_tax_id,
+        request.from,
+        request.to,
+        request.cursor.as_deref().unwrap_or("")
+    );
+    let attempt = state
+        .journal
+        .next_attempt(Route::Query, &request.seller_tax_id, &key);
+    let facts = chaos::facts(
+        state,
+        Route::Query,
+        Some(&request.seller_tax_id),
+        None,
+        &key,
+        attempt,
+    );
+    if let Some(response) = chaos::before_read(state, exchange, conn.as_ref(), &facts).await? {
+        return Ok(response);
     }
     let fingerprint = fingerprint(&request);
     let (after, high_water_mark) = match &request.cursor {

@@ -6,15 +6,17 @@ use std::sync::Arc;
 use http::StatusCode;
 use hyper::body::Incoming;
 use hyper::Request;
-use tax_api::ApiError;
+use tax_api::{ApiError, Route};
 
 use crate::auth;
+use crate::chaos::request as chaos;
+use crate::conn::ConnHandle;
 use crate::exchange::Exchange;
 use crate::respond::{self, Response};
 use crate::state::AppState;
 
 /// Serves `GET /v1/invoices/{number}`.
-pub fn get_invoice(
+pub async fn get_invoice(
     state: &Arc<AppState>,
     req: Request<Incoming>,
     number: &str,
@@ -22,7 +24,19 @@ pub fn get_invoice(
 ) -> Result<Response, ApiError> {
     let seller = auth::authenticate(state, req.headers())?;
     exchange.entry.seller_tax_id.clone_from(&seller);
-    exchange.count_attempt(seller.as_deref().unwrap_or(""), number);
+    let attempt = exchange.count_attempt(seller.as_deref().unwrap_or(""), number);
+    let conn = req.extensions().get::<ConnHandle>().cloned();
+    let facts = chaos::facts(
+        state,
+        Route::Get,
+        seller.as_deref(),
+        Some(number),
+        number,
+        attempt,
+    );
+    if let Some(response) = chaos::before_read(state, exchange, conn.as_ref(), &facts).await? {
+        return Ok(response);
+    }
     let now = state.clock.elapsed();
     state
         .store
@@ -36,7 +50,7 @@ pub fn get_invoice(
 }
 
 /// Serves `GET /v1/submissions/{id}`.
-pub fn get_submission(
+pub async fn get_submission(
     state: &Arc<AppState>,
     req: Request<Incoming>,
     id: &str,
@@ -44,6 +58,14 @@ pub fn get_submission(
 ) -> Result<Response, ApiError> {
     let seller = auth::authenticate(state, req.headers())?;
     exchange.entry.seller_tax_id.clone_from(&seller);
+    let attempt = state
+        .journal
+        .next_attempt(Route::Get, seller.as_deref().unwrap_or(""), id);
+    let conn = req.extensions().get::<ConnHandle>().cloned();
+    let facts = chaos::facts(state, Route::Get, seller.as_deref(), None, id, attempt);
+    if let Some(response) = chaos::before_read(state, exchange, conn.as_ref(), &facts).await? {
+        return Ok(response);
+    }
     let now = state.clock.elapsed();
     let status = state
         .submissions

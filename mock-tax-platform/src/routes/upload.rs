@@ -15,13 +15,17 @@ use http::StatusCode;
 use hyper::body::Incoming;
 use hyper::Request;
 use tax_api::{
-    ApiError, Integrity, Invoice, StoreEffect, SubmissionAccepted, SubmissionState, UploadAccepted,
+    ApiError, ErrorCode, Integrity, Invoice, Route, StoreEffect, SubmissionAccepted,
+    SubmissionState, UploadAccepted,
 };
 
 use crate::auth;
 use crate::body;
+use crate::chaos::request as chaos;
 use crate::clock::stamp;
+use crate::conn::ConnHandle;
 use crate::exchange::Exchange;
+use crate::faults::Effect;
 use crate::respond::{self, Response};
 use crate::state::AppState;
 use crate::store::{Keep, UploadOutcome, Write};
@@ -59,14 +63,16 @@ pub async fn upload(
     let seller = auth::authenticate(state, req.headers())?;
     exchange.entry.seller_tax_id.clone_from(&seller);
 
-    // 2. Maintenance gate: nothing closes the platform yet.
+    // 2. Maintenance gate.
+    chaos::gate(state, Route::Upload)?;
 
     // 3. Parse and validate.
     let (parts, incoming) = req.into_parts();
+    let conn = parts.extensions.get::<ConnHandle>().cloned();
     let bytes = body::read_limited(&parts.headers, incoming, state.config.body_limit).await?;
     let invoice: Invoice = body::parse_json(&bytes)?;
     drop(bytes);
-    exchange.count_attempt(&invoice.seller_tax_id, &invoice.number);
+    let attempt = exchange.count_attempt(&invoice.seller_tax_id, &invoice.number);
     exchange.entry.request_serial = Some(invoice.request_serial.clone());
     auth::check_seller(seller.as_deref(), &invoice.seller_tax_id)?;
     tax_api::validate(&invoice)?;
@@ -74,10 +80,74 @@ pub async fn upload(
         exchange.entry.seller_tax_id = Some(invoice.seller_tax_id.clone());
     }
 
-    // 4. Decide.
-    let decision = Decision::default();
+    // 4. Decide, then wait out any delay with no lock held.
+    let existing = state
+        .store
+        .update(&invoice.seller_tax_id, &invoice.number, |r| {
+            r.stored.is_some()
+        })
+        .unwrap_or(false);
+    let mut facts = chaos::facts(
+        state,
+        Route::Upload,
+        Some(&invoice.seller_tax_id),
+        Some(&invoice.number),
+        &invoice.number,
+        attempt,
+    );
+    facts.existing = existing;
+    let hit = chaos::decide(state, exchange, &facts);
+    chaos::pause(state, hit.delay).await;
+    let mut decision = Decision {
+        rule: hit.rule.clone(),
+        fault: exchange.entry.fault.clone(),
+        ..Decision::default()
+    };
     exchange.entry.rule.clone_from(&decision.rule);
     exchange.entry.fault.clone_from(&decision.fault);
+    let cause = hit.rule.clone().unwrap_or_default();
+    let mut plan = AfterStore::default();
+    match hit.effect {
+        None | Some(Effect::Delay(_)) => {}
+        Some(
+            Effect::Respond { .. }
+            | Effect::Reset { commit: false }
+            | Effect::Hang { commit: false },
+        ) => {
+            if let Some(effect) = &hit.effect {
+                if let Some(response) =
+                    chaos::answer_without_store(state, conn.as_ref(), exchange, effect).await
+                {
+                    return Ok(response);
+                }
+            }
+        }
+        Some(Effect::StripOriginalRef) => {
+            // The platform holds the number: answer "duplicate" without pointing at it.
+            return Err(ApiError::duplicate(&invoice.number, None));
+        }
+        Some(Effect::AckWithoutStore) => decision.keep = Keep::Nothing,
+        Some(Effect::StoreDamaged(damage)) => {
+            let mut copy = invoice.clone();
+            if damage.apply(&mut copy) {
+                decision.keep = Keep::Damaged {
+                    copy: Box::new(copy),
+                    integrity: damage.integrity(),
+                    cause: cause.clone(),
+                };
+            }
+        }
+        Some(Effect::StuckProcessing { store }) => {
+            plan.stuck = true;
+            if !store {
+                decision.keep = Keep::Nothing;
+            }
+        }
+        Some(other) => plan.effect = Some(other),
+    }
+    if let Some(Effect::HideFor(lag)) = &plan.effect {
+        plan.lag = *lag;
+    }
 
     // 5. Store.
     let delay = state.config.processing_delay;
@@ -100,10 +170,15 @@ pub async fn upload(
         sent_hash: tax_api::content_hash(&invoice),
         received_at,
         persisted_at: state.clock.wall_at(done_at),
-        visible_from: done_at,
-        copies: 1,
+        visible_from: done_at + plan.lag,
+        copies: if plan.effect == Some(Effect::StoreTwice) {
+            2
+        } else {
+            1
+        },
     };
     let outcome = state.store.upload(invoice, write);
+    let kept = matches!(outcome, UploadOutcome::Stored { kept: true, .. });
     exchange.entry.effect = match &outcome {
         UploadOutcome::Stored { .. } => effect,
         UploadOutcome::Existing {
@@ -111,16 +186,42 @@ pub async fn upload(
         } => StoreEffect::Idempotent,
         UploadOutcome::Existing { .. } => StoreEffect::None,
     };
+    if kept && plan.effect == Some(Effect::StoreTwice) {
+        state.store.update(&seller_tax_id, &number, |r| {
+            r.integrity = Integrity::Duplicated;
+            r.cause = Some(cause.clone());
+        });
+        exchange.entry.effect = StoreEffect::StoredDuplicate;
+    }
+
+    // 5b. Effects that act after the commit.
+    match plan.effect {
+        Some(Effect::ErrorAfterCommit { status }) => {
+            exchange.entry.error_code = Some(ErrorCode::Internal.as_str().to_owned());
+            return Ok(chaos::error_with_status(&ApiError::internal(), status));
+        }
+        Some(effect @ (Effect::Reset { .. } | Effect::Hang { .. })) => {
+            if let Some(response) =
+                chaos::answer_without_store(state, conn.as_ref(), exchange, &effect).await
+            {
+                return Ok(response);
+            }
+        }
+        _ => {}
+    }
 
     // 6. Respond.
     match delay {
-        None => respond_sync(number, outcome),
-        Some(_) => Ok(respond_async(
+        None if !plan.stuck => respond_sync(number, outcome),
+        _ => Ok(respond_async(
             state,
-            seller_tax_id,
-            number,
-            now,
-            done_at,
+            Pending {
+                seller_tax_id,
+                number,
+                now,
+                done_at,
+                stuck: plan.stuck,
+            },
             outcome,
         )),
     }
@@ -152,14 +253,34 @@ fn respond_sync(number: String, outcome: UploadOutcome) -> Result<Response, ApiE
     }
 }
 
-fn respond_async(
-    state: &AppState,
+/// What a fault leaves for after the store phase.
+#[derive(Debug, Default)]
+struct AfterStore {
+    /// An effect acting after the commit (second copy, error, reset, hang, lag).
+    effect: Option<Effect>,
+    /// Extra time before reads see the record.
+    lag: Duration,
+    /// The submission never leaves `PROCESSING`.
+    stuck: bool,
+}
+
+/// An asynchronous submission about to be recorded.
+struct Pending {
     seller_tax_id: String,
     number: String,
     now: Duration,
     done_at: Duration,
-    outcome: UploadOutcome,
-) -> Response {
+    stuck: bool,
+}
+
+fn respond_async(state: &AppState, pending: Pending, outcome: UploadOutcome) -> Response {
+    let Pending {
+        seller_tax_id,
+        number,
+        now,
+        done_at,
+        stuck,
+    } = pending;
     let outcome = match outcome {
         UploadOutcome::Stored { platform_ref, .. }
         | UploadOutcome::Existing {
@@ -178,7 +299,7 @@ fn respond_async(
         accepted_at: now,
         ready_at: done_at,
         outcome,
-        stuck: false,
+        stuck,
     });
     respond::json(
         StatusCode::ACCEPTED,

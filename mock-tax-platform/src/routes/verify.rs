@@ -5,10 +5,12 @@ use std::sync::Arc;
 use http::StatusCode;
 use hyper::body::Incoming;
 use hyper::Request;
-use tax_api::{ApiError, VerifyRequest, VerifyResponse, VerifyResult};
+use tax_api::{ApiError, Route, VerifyRequest, VerifyResponse, VerifyResult};
 
 use crate::auth;
 use crate::body;
+use crate::chaos::request as chaos;
+use crate::conn::ConnHandle;
 use crate::exchange::Exchange;
 use crate::respond::{self, Response};
 use crate::state::AppState;
@@ -22,9 +24,21 @@ pub async fn verify(
     let seller = auth::authenticate(state, req.headers())?;
     exchange.entry.seller_tax_id.clone_from(&seller);
     let (parts, incoming) = req.into_parts();
+    let conn = parts.extensions.get::<ConnHandle>().cloned();
     let bytes = body::read_limited(&parts.headers, incoming, state.config.body_limit).await?;
     let request: VerifyRequest = body::parse_json(&bytes)?;
-    exchange.count_attempt(seller.as_deref().unwrap_or(""), &request.number);
+    let attempt = exchange.count_attempt(seller.as_deref().unwrap_or(""), &request.number);
+    let facts = chaos::facts(
+        state,
+        Route::Verify,
+        seller.as_deref(),
+        Some(&request.number),
+        &request.number,
+        attempt,
+    );
+    if let Some(response) = chaos::before_read(state, exchange, conn.as_ref(), &facts).await? {
+        return Ok(response);
+    }
     let now = state.clock.elapsed();
     let result = match state
         .store

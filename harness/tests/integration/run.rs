@@ -1,0 +1,248 @@
+//! End to end through the `invoice-chaos` binary: the embedded platform with the
+//! reference client in-process, and the `reference-client` binary through the
+//! `command` adapter, killed and restarted mid-issue.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_invoice-chaos");
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap()
+}
+
+/// The `reference-client` binary of this build. `cargo test --workspace` builds it;
+/// `cargo test -p harness` alone does not, so it is built here if missing.
+pub fn reference_client_binary() -> PathBuf {
+    let dir = Path::new(BIN).parent().unwrap();
+    let bin = dir.join(format!("reference-client{}", std::env::consts::EXE_SUFFIX));
+    if !bin.is_file() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args([
+                "build",
+                "-p",
+                "reference-client",
+                "--bin",
+                "reference-client",
+            ])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .unwrap();
+        assert!(status.success(), "building reference-client failed");
+    }
+    assert!(
+        bin.is_file(),
+        "no reference-client binary at {}",
+        bin.display()
+    );
+    bin
+}
+
+/// Runs scripts with `--json` and returns the exit code and each run's report.
+pub fn run_json(scripts: &[&str], reports: &Path) -> (i32, Vec<Value>) {
+    let mut args = vec![
+        "run",
+        "--quiet",
+        "--json",
+        "--reports",
+        reports.to_str().unwrap(),
+    ];
+    args.extend_from_slice(scripts);
+    let out = run(&args);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let reports: Vec<Value> = serde_json::Deserializer::from_str(&stdout)
+        .into_iter::<Value>()
+        .collect::<Result<_, _>>()
+        .unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}): {stdout}\nstderr: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+    (out.status.code().unwrap(), reports)
+}
+
+#[test]
+fn smoke_passes_with_the_embedded_platform_and_reference_client() {
+    let reports = tempfile::tempdir().unwrap();
+    let (code, runs) = run_json(&["../scenarios/smoke.toml"], reports.path());
+    assert_eq!(code, 0, "{runs:?}");
+    let report = &runs[0];
+    assert_eq!(report["verdict"], "pass");
+    assert_eq!(report["counts"]["judged"], 300);
+    assert_eq!(report["counts"]["ok"], 300);
+    assert_eq!(report["seed"], 1);
+    let dirs: Vec<_> = std::fs::read_dir(reports.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(dirs.len(), 1);
+    for file in [
+        "report.json",
+        "junit.xml",
+        "summary.md",
+        "report.html",
+        "journal.jsonl",
+    ] {
+        assert!(
+            dirs[0].join(file).is_file(),
+            "{file} missing in {}",
+            dirs[0].display()
+        );
+    }
+}
+
+#[test]
+fn the_terminal_says_where_the_runs_files_went() {
+    let reports = tempfile::tempdir().unwrap();
+    let out = run(&[
+        "run",
+        "--quiet",
+        "--reports",
+        reports.path().to_str().unwrap(),
+        "../scenarios/smoke.toml",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let dir = std::fs::read_dir(reports.path())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    assert!(
+        text.contains(&format!("files:  {}/", dir.display())),
+        "{text}"
+    );
+    assert!(
+        text.contains("replay: invoice-chaos run ../scenarios/smoke.toml --seed 1"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_command_adapter_passes_with_the_client_killed_and_restarted_mid_issue() {
+    let client = reference_client_binary();
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("smoke-command.toml");
+    std::fs::write(
+        &script,
+        format!(
+            r#"name = "smoke-command"
+description = "smoke through the reference-client binary, restarted mid-issue"
+seed = 1
+
+[client]
+adapter = "command"
+command = [{client:?}, "--mode", "{{mode}}"]
+mode = "robust"
+
+[[steps]]
+issue = {{ count = 300, rate = 300, concurrency = 8 }}
+[[steps]]
+wait = "300ms"
+[[steps]]
+restart_client = true
+[[steps]]
+settle = {{ timeout = "60s" }}
+
+[expect]
+faults_must_fire = false
+"#,
+            client = client.display().to_string()
+        ),
+    )
+    .unwrap();
+    let reports = dir.path().join("reports");
+    let (code, runs) = run_json(&[script.to_str().unwrap()], &reports);
+    let report = &runs[0];
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["counts"]["ok"], 300);
+    let kinds: Vec<&str> = report["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    let restart = kinds
+        .iter()
+        .position(|k| *k == "restarted")
+        .expect("a restart");
+    assert!(restart < kinds.iter().position(|k| *k == "settled").unwrap());
+    let run_dir = std::fs::read_dir(&reports)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let log = std::fs::read_to_string(run_dir.join("client.log")).unwrap();
+    assert_eq!(
+        log.matches("listening on").count(),
+        2,
+        "two starts of the client: {log}"
+    );
+}
+
+/// (invoice, rule, attempt) of every request a fault fired on, from a run's journal.
+fn fault_decisions(run_dir: &Path) -> std::collections::BTreeSet<(String, String, u64)> {
+    let text = std::fs::read_to_string(run_dir.join("journal.jsonl")).unwrap();
+    text.lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| !e["rule"].is_null() && !e["number"].is_null())
+        .map(|e| {
+            (
+                e["number"].as_str().unwrap().to_string(),
+                e["rule"].as_str().unwrap().to_string(),
+                e["attempt"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_same_script_and_seed_inject_the_same_faults_into_the_same_invoices() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("determinism.toml");
+    std::fs::write(
+        &script,
+        r#"name = "determinism"
+description = "probabilistic faults, concurrent issuing: decisions depend on the seed only"
+seed = 42
+
+[[steps]]
+fault = { kind = "partial_write", drop = "lines", probability = 0.1, on = "upload" }
+[[steps]]
+fault = { kind = "reject", probability = 0.1, on = "upload" }
+[[steps]]
+issue = { count = 200, concurrency = 8 }
+[[steps]]
+settle = { timeout = "60s" }
+"#,
+    )
+    .unwrap();
+    let mut decisions = Vec::new();
+    for run in ["a", "b"] {
+        let reports = dir.path().join(run);
+        let (_, runs) = run_json(&[script.to_str().unwrap()], &reports);
+        assert_eq!(runs[0]["seed"], 42);
+        let run_dir = std::fs::read_dir(&reports)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        decisions.push(fault_decisions(&run_dir));
+    }
+    let rules: std::collections::BTreeSet<&str> =
+        decisions[0].iter().map(|d| d.1.as_str()).collect();
+    assert_eq!(rules.len(), 2, "both rules fired: {rules:?}");
+    assert_eq!(decisions[0], decisions[1]);
+}

@@ -1,0 +1,198 @@
+//! Deferred work the schedule owes the store — periodic checkpoints and the
+//! migrations of windows that have ended — done lazily at the start of every
+//! request, so paused test time works and no background task is needed. Each piece
+//! happens as of its own moment (a migration only sees records written before its
+//! window ended), however late the next request comes.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use tax_api::{Integrity, JournalEntry, Route, StoreEffect};
+
+use super::{millis, Due, MigrationReport};
+use crate::clock::stamp;
+use crate::maintenance::DueMigration;
+use crate::migration::{self, MigrationFate, RecordDescriptor};
+use crate::state::AppState;
+use crate::store::Record;
+
+/// Does everything due by now.
+pub fn tick(state: &AppState) {
+    let now = state.clock.elapsed();
+    for due in state.chaos.take_due(now) {
+        match due {
+            Due::Checkpoint(through) => {
+                checkpoint(state, through);
+            }
+            Due::Migrate(m) => migrate(state, &m),
+        }
+    }
+}
+
+/// Run-clock time a record was written at.
+fn written_at(state: &AppState, record: &Record) -> Duration {
+    (record.persisted_at - state.clock.wall_at(Duration::ZERO))
+        .to_std()
+        .unwrap_or_default()
+}
+
+/// Marks every record written before plan time `through` as checkpointed; returns
+/// how many were newly covered.
+pub fn checkpoint(state: &AppState, through: Duration) -> usize {
+    let started = state.chaos.started();
+    let epoch = state.clock.wall_at(Duration::ZERO);
+    let mut newly = 0;
+    state.store.update_all(|record| {
+        let written = (record.persisted_at - epoch).to_std().unwrap_or_default();
+        if !record.checkpointed && written.saturating_sub(started) < through {
+            record.checkpointed = true;
+            newly += 1;
+        }
+    });
+    newly
+}
+
+/// Runs one window's migration against the store and journals it.
+fn migrate(state: &AppState, due: &DueMigration) {
+    let Some(plan) = &due.migration else {
+        journal(
+            state,
+            due,
+            None,
+            "maintenance window ended; no migration".into(),
+            StoreEffect::None,
+        );
+        return;
+    };
+    let started = state.chaos.started();
+    // Pass 1: describe the live records written before the window ended.
+    let mut keys: Vec<(String, Duration, bool)> = Vec::new();
+    state.store.update_all(|record| {
+        let written = written_at(state, record).saturating_sub(started);
+        if record.stored.is_some() && written < due.ended_at {
+            keys.push((record_key(record), written, record.checkpointed));
+        }
+    });
+    let descriptors: Vec<RecordDescriptor<'_>> = keys
+        .iter()
+        .map(|(key, written_at, checkpointed)| RecordDescriptor {
+            key,
+            written_at: *written_at,
+            checkpointed: *checkpointed,
+        })
+        .collect();
+    let eligible = descriptors
+        .iter()
+        .filter(|d| !d.checkpointed || plan.since == crate::plan::MigrationSince::Start)
+        .count();
+    let chosen = migration::choose(state.config.seed, &due.window, plan, &descriptors);
+    let fates: HashMap<String, MigrationFate> = chosen
+        .iter()
+        .map(|&(i, fate)| (keys[i].0.clone(), fate))
+        .collect();
+    // Pass 2: apply the fates.
+    let mut report = MigrationReport {
+        window: due.window.clone(),
+        ended_at_ms: millis(due.ended_at),
+        eligible,
+        lost: Vec::new(),
+        stripped: Vec::new(),
+        reverted: Vec::new(),
+    };
+    let mut touched: Vec<(String, String, MigrationFate)> = Vec::new();
+    state.store.update_all(|record| {
+        let key = record_key(record);
+        let Some(&fate) = fates.get(&key) else { return };
+        if record.stored.is_none() {
+            return;
+        }
+        match fate {
+            MigrationFate::Lost | MigrationFate::Revert => {
+                // Nothing older than the checkpoint exists for a record created since,
+                // so a revert removes it just as a loss does.
+                record.stored = None;
+                record.stored_hash = None;
+                record.integrity = Integrity::LostInMigration;
+            }
+            MigrationFate::StripLines => {
+                if let Some(stored) = record.stored.as_mut() {
+                    stored.lines.clear();
+                    record.stored_hash = Some(tax_api::content_hash(stored));
+                }
+                record.integrity = Integrity::Partial;
+            }
+        }
+        record.cause = Some(format!("{} ({})", due.window, fate_name(fate)));
+        match fate {
+            MigrationFate::Lost => report.lost.push(key.clone()),
+            MigrationFate::StripLines => report.stripped.push(key.clone()),
+            MigrationFate::Revert => report.reverted.push(key.clone()),
+        }
+        touched.push((record.seller_tax_id.clone(), record.number.clone(), fate));
+    });
+    let summary = format!(
+        "migration after {}: {} eligible, {} lost, {} stripped, {} reverted",
+        due.window,
+        eligible,
+        report.lost.len(),
+        report.stripped.len(),
+        report.reverted.len()
+    );
+    tracing::info!(window = %due.window, "{summary}");
+    journal(state, due, None, summary, StoreEffect::Migration);
+    for (seller, number, fate) in touched {
+        journal(
+            state,
+            due,
+            Some((seller, number)),
+            format!("{} by the migration after {}", fate_name(fate), due.window),
+            StoreEffect::Migration,
+        );
+    }
+    state.chaos.record_migration(report);
+}
+
+fn record_key(record: &Record) -> String {
+    format!("{}/{}", record.seller_tax_id, record.number)
+}
+
+fn fate_name(fate: MigrationFate) -> &'static str {
+    match fate {
+        MigrationFate::Lost => "lost",
+        MigrationFate::StripLines => "lines stripped",
+        MigrationFate::Revert => "reverted",
+    }
+}
+
+/// Appends a platform-side journal entry for a migration.
+fn journal(
+    state: &AppState,
+    due: &DueMigration,
+    record: Option<(String, String)>,
+    note: String,
+    effect: StoreEffect,
+) {
+    let at = state.chaos.started() + due.ended_at;
+    let (seller, number) = match record {
+        Some((s, n)) => (Some(s), Some(n)),
+        None => (None, None),
+    };
+    state.journal.append(JournalEntry {
+        seq: 0,
+        at: stamp(state.clock.wall_at(at)),
+        elapsed_ms: millis(at),
+        route: Route::Control,
+        method: "MIGRATE".into(),
+        path: format!("/_chaos/maintenance/{}", due.window),
+        seller_tax_id: seller,
+        number,
+        attempt: None,
+        request_serial: None,
+        rule: Some(due.window.clone()),
+        fault: Some("migration".into()),
+        status: None,
+        error_code: None,
+        effect,
+        note: Some(note),
+    });
+}

@@ -1,0 +1,326 @@
+//! The fault engine, maintenance schedule and checkpoints as one running platform
+//! uses them: what `/_chaos/plan` reads and writes, what every request consults.
+//!
+//! Times here are *plan time*: run-clock time since the plan was installed, which
+//! is what `after`/`until` and window offsets are relative to. One `RwLock` guards
+//! the plan; it is held for bookkeeping only, never across an `.await`.
+
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tax_api::Route;
+
+use crate::engine::{Engine, RuleStats};
+use crate::maintenance::{DueMigration, Gate, Schedule, ScheduledWindow};
+use crate::plan::{FaultRule, MaintenanceWindow, Plan, PlanError};
+
+pub mod housekeeping;
+pub mod request;
+
+/// What one migration did, for `GET /_chaos/stats` and the harness's report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MigrationReport {
+    /// The window whose end ran it.
+    pub window: String,
+    /// When the window ended, in plan time (milliseconds).
+    pub ended_at_ms: u64,
+    /// Records it could touch.
+    pub eligible: usize,
+    /// `seller/number` of each record lost.
+    pub lost: Vec<String>,
+    /// `seller/number` of each record stripped of its lines.
+    pub stripped: Vec<String>,
+    /// `seller/number` of each record reverted (removed when it had no older version).
+    pub reverted: Vec<String>,
+}
+
+/// `GET /_chaos/stats`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChaosStats {
+    /// The seed decisions are drawn from.
+    pub seed: u64,
+    /// Per rule, in plan order: how often it matched and fired.
+    pub rules: Vec<RuleStats>,
+    /// Every migration run so far.
+    pub migrations: Vec<MigrationReport>,
+    /// Plan time (ms) up to which records are checkpointed; `None` before the first.
+    pub checkpointed_through_ms: Option<u64>,
+}
+
+/// One piece of deferred work, in the order it must happen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Due {
+    /// Mark every record written before this plan time as checkpointed.
+    Checkpoint(Duration),
+    /// Run a window's migration.
+    Migrate(DueMigration),
+}
+
+#[derive(Debug)]
+struct Inner {
+    /// The plan as installed, with rules as currently loaded.
+    plan: Plan,
+    engine: Arc<Engine>,
+    schedule: Schedule,
+    /// Run-clock time the plan was installed.
+    started: Duration,
+    /// Plan time through which records are checkpointed.
+    checkpointed_through: Option<Duration>,
+}
+
+/// The chaos side of the platform state.
+#[derive(Debug)]
+pub struct Chaos {
+    seed: u64,
+    inner: RwLock<Inner>,
+    migrations: Mutex<Vec<MigrationReport>>,
+}
+
+impl Chaos {
+    /// Installs `plan` (normalized) at run time `now`.
+    pub fn new(seed: u64, plan: Plan, now: Duration) -> Result<Chaos, PlanError> {
+        Ok(Chaos {
+            seed,
+            inner: RwLock::new(Inner::install(seed, plan, now)?),
+            migrations: Mutex::new(Vec::new()),
+        })
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Inner> {
+        self.inner.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Inner> {
+        self.inner.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The engine requests decide with (cheap to clone; lives as long as any request uses it).
+    pub fn engine(&self) -> Arc<Engine> {
+        Arc::clone(&self.read().engine)
+    }
+
+    /// Plan time at run time `now`.
+    pub fn plan_time(&self, now: Duration) -> Duration {
+        now.saturating_sub(self.read().started)
+    }
+
+    /// The run-clock time the plan was installed.
+    pub fn started(&self) -> Duration {
+        self.read().started
+    }
+
+    /// The plan as it stands: loaded rules (named) and every window, including
+    /// those opened at run time (with their start as `after`).
+    pub fn plan(&self) -> Plan {
+        let inner = self.read();
+        Plan {
+            faults: inner.engine.rules(),
+            maintenance: inner
+                .schedule
+                .windows()
+                .iter()
+                .map(|w| {
+                    let mut window = w.window.clone();
+                    window.after = Some(w.start);
+                    window.duration = w.end.saturating_sub(w.start);
+                    window
+                })
+                .collect(),
+            checkpoint_every: inner.plan.checkpoint_every,
+        }
+    }
+
+    /// Replaces the whole plan; counters and plan time start again at `now`.
+    pub fn set_plan(&self, plan: Plan, now: Duration) -> Result<(), PlanError> {
+        let next = Inner::install(self.seed, plan, now)?;
+        *self.write() = next;
+        Ok(())
+    }
+
+    /// Adds one rule; returns its name. Other rules keep their counters.
+    pub fn add_rule(&self, rule: FaultRule) -> Result<String, PlanError> {
+        let mut inner = self.write();
+        let mut plan = inner.plan.clone();
+        plan.faults = inner.engine.rules();
+        let name = plan.add_rule(rule)?;
+        let engine = inner.engine.replaced(plan.faults.clone())?;
+        inner.engine = Arc::new(engine);
+        inner.plan = plan;
+        Ok(name)
+    }
+
+    /// Removes the named rule; whether there was one.
+    pub fn remove_rule(&self, name: &str) -> bool {
+        let mut inner = self.write();
+        let mut rules = inner.engine.rules();
+        let before = rules.len();
+        rules.retain(|r| r.name.as_deref() != Some(name));
+        if rules.len() == before {
+            return false;
+        }
+        match inner.engine.replaced(rules.clone()) {
+            Ok(engine) => {
+                inner.engine = Arc::new(engine);
+                inner.plan.faults = rules;
+                true
+            }
+            // Removing a rule from a valid set cannot make it invalid.
+            Err(_) => false,
+        }
+    }
+
+    /// Opens a window at run time `now`; returns its name and plan-time span.
+    pub fn open_window(
+        &self,
+        window: MaintenanceWindow,
+        now: Duration,
+    ) -> Result<(String, Duration, Duration), PlanError> {
+        window.validate()?;
+        let mut inner = self.write();
+        let at = now.saturating_sub(inner.started);
+        let duration = window.duration;
+        let name = inner.schedule.open_now(window, at);
+        Ok((name, at, at + duration))
+    }
+
+    /// Closes every open window at run time `now`; returns their names.
+    pub fn close_windows(&self, now: Duration) -> Vec<String> {
+        let mut inner = self.write();
+        let at = now.saturating_sub(inner.started);
+        inner.schedule.close_now(at)
+    }
+
+    /// Whether a request to `route` at run time `now` meets a maintenance window.
+    pub fn gate(&self, route: Route, now: Duration) -> Option<Gate> {
+        let inner = self.read();
+        inner
+            .schedule
+            .gate(route, now.saturating_sub(inner.started))
+    }
+
+    /// Whether a window is open, any rule is loaded, and the windows open or to come
+    /// (plan-time spans), for `/v1/status`.
+    pub fn status(&self, now: Duration) -> (bool, bool, Vec<ScheduledWindow>) {
+        let inner = self.read();
+        let at = now.saturating_sub(inner.started);
+        (
+            inner.schedule.is_open(at),
+            !inner.engine.rules().is_empty(),
+            inner.schedule.announced(at).cloned().collect(),
+        )
+    }
+
+    /// Takes the checkpoints and migrations due by run time `now`, in order.
+    pub fn take_due(&self, now: Duration) -> Vec<Due> {
+        if !self.read().anything_due(now) {
+            return Vec::new();
+        }
+        let mut inner = self.write();
+        let at = now.saturating_sub(inner.started);
+        let every = inner.plan.checkpoint_every;
+        let mut due = Vec::new();
+        for migration in inner.schedule.take_due(at) {
+            inner.periodic_checkpoint(every, migration.ended_at, &mut due);
+            due.push(Due::Migrate(migration));
+        }
+        inner.periodic_checkpoint(every, at, &mut due);
+        due
+    }
+
+    /// Notes an on-demand checkpoint at run time `now`; returns its plan time.
+    pub fn checkpoint_now(&self, now: Duration) -> Duration {
+        let mut inner = self.write();
+        let at = now.saturating_sub(inner.started);
+        inner.checkpointed_through = Some(inner.checkpointed_through.map_or(at, |c| c.max(at)));
+        at
+    }
+
+    /// Files a migration's report.
+    pub fn record_migration(&self, report: MigrationReport) {
+        self.migrations
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(report);
+    }
+
+    /// Rule counters, migrations and the checkpoint mark.
+    pub fn stats(&self) -> ChaosStats {
+        let (rules, through) = {
+            let inner = self.read();
+            (inner.engine.stats(), inner.checkpointed_through)
+        };
+        ChaosStats {
+            seed: self.seed,
+            rules,
+            migrations: self
+                .migrations
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone(),
+            checkpointed_through_ms: through.map(millis),
+        }
+    }
+
+    /// Starts the installed plan again at run time zero (on `/_chaos/reset`):
+    /// counters, windows opened at run time, checkpoints and migrations are forgotten.
+    pub fn reset(&self) {
+        let mut inner = self.write();
+        let plan = inner.plan.clone();
+        if let Ok(fresh) = Inner::install(self.seed, plan, Duration::ZERO) {
+            *inner = fresh;
+        }
+        self.migrations
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+}
+
+impl Inner {
+    fn install(seed: u64, plan: Plan, now: Duration) -> Result<Inner, PlanError> {
+        let plan = plan.normalized()?;
+        let engine = Engine::new(seed, plan.faults.clone())?;
+        Ok(Inner {
+            schedule: Schedule::new(&plan.maintenance),
+            engine: Arc::new(engine),
+            plan,
+            started: now,
+            checkpointed_through: None,
+        })
+    }
+
+    /// The cheap check every request makes (under the read lock) before `take_due`.
+    fn anything_due(&self, now: Duration) -> bool {
+        let at = now.saturating_sub(self.started);
+        let window_ended = self
+            .schedule
+            .windows()
+            .iter()
+            .any(|w| !w.migrated && w.end <= at);
+        let checkpoint_due = self.plan.checkpoint_every.is_some_and(|every| {
+            !every.is_zero() && at >= self.checkpointed_through.unwrap_or_default() + every
+        });
+        window_ended || checkpoint_due
+    }
+
+    /// Queues the periodic checkpoint reached by plan time `at`, if it is new.
+    fn periodic_checkpoint(&mut self, every: Option<Duration>, at: Duration, due: &mut Vec<Due>) {
+        let Some(every) = every.filter(|e| !e.is_zero()) else {
+            return;
+        };
+        let k = at.as_nanos() / every.as_nanos();
+        let boundary =
+            Duration::from_nanos(u64::try_from(k * every.as_nanos()).unwrap_or(u64::MAX));
+        if boundary.is_zero() || self.checkpointed_through.is_some_and(|c| c >= boundary) {
+            return;
+        }
+        self.checkpointed_through = Some(boundary);
+        due.push(Due::Checkpoint(boundary));
+    }
+}
+
+/// Whole milliseconds of a duration, saturating.
+pub fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}

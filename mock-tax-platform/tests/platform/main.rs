@@ -1,0 +1,15 @@
+//! Integration tests of the mock tax platform: each starts its own platform on
+//! `127.0.0.1:0` and talks HTTP to it over loopback.
+
+// Test helpers outside `#[test]` functions may unwrap too: a panic is the failure report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+mod control;
+mod faults;
+mod limits;
+mod openapi;
+mod query;
+mod read;
+mod shutdown;
+mod upload;

@@ -1,0 +1,82 @@
+//! Delivery of one accepted invoice to the platform, in either mode. The worker pool
+//! calls [`deliver`] once per open outbox row; it returns when the row is confirmed or
+//! flagged (or the outbox is gone because the client is stopping).
+
+mod check;
+mod naive;
+mod robust;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::outbox::{now_ms, Move, Outbox, Row};
+use crate::platform::Platform;
+use crate::retry::Backoff;
+use crate::{ClientConfig, ClientError, Mode};
+
+pub(crate) use check::{compare, Damage};
+pub(crate) use robust::deliver as deliver_robust;
+
+/// What every delivery shares.
+pub(crate) struct Ctx {
+    /// The durable outbox.
+    pub outbox: Outbox,
+    /// The platform API.
+    pub platform: Platform,
+    /// The client's settings.
+    pub config: ClientConfig,
+    /// Retry timing.
+    pub backoff: Backoff,
+    /// Set when an answer said `MAINTENANCE`; the reconciler runs once the window is over.
+    pub maintenance_seen: AtomicBool,
+}
+
+impl Ctx {
+    /// Bundles the parts of a running client.
+    pub(crate) fn new(outbox: Outbox, platform: Platform, config: ClientConfig) -> Ctx {
+        let backoff = Backoff {
+            base: config.backoff_base,
+            cap: config.backoff_cap,
+            seed: config.jitter_seed,
+        };
+        Ctx {
+            outbox,
+            platform,
+            config,
+            backoff,
+            maintenance_seen: AtomicBool::new(false),
+        }
+    }
+
+    /// Notes that the platform is in a maintenance window.
+    pub(crate) fn saw_maintenance(&self) {
+        self.maintenance_seen.store(true, Ordering::Relaxed);
+    }
+
+    /// Commits a move; `Ok(false)` when the move was not legal from the row's state.
+    pub(crate) async fn record(&self, row: &Row, mv: Move) -> Result<bool, ClientError> {
+        self.outbox.record(row.id, mv).await
+    }
+}
+
+/// Delivers one row according to the configured mode.
+pub(crate) async fn deliver(ctx: &Ctx, row: Row) -> Result<(), ClientError> {
+    match ctx.config.mode {
+        Mode::Naive => naive::deliver(ctx, row).await,
+        Mode::Robust => robust::deliver(ctx, row).await,
+    }
+}
+
+/// The row's wall-clock deadline as a monotonic instant.
+pub(crate) fn deadline_of(due_ms: i64) -> Instant {
+    let left = due_ms.saturating_sub(now_ms());
+    Instant::now() + Duration::from_millis(u64::try_from(left).unwrap_or(0))
+}
+
+/// Sleeps `d`, but never past `deadline`.
+pub(crate) async fn wait(d: Duration, deadline: Instant) {
+    let until = (Instant::now() + d).min(deadline);
+    tokio::time::sleep_until(until).await;
+}

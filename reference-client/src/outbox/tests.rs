@@ -1,0 +1,143 @@
+use super::*;
+use crate::testutil::invoice;
+
+fn open() -> (tempfile::TempDir, Outbox) {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::open(dir.path(), false).unwrap();
+    (dir, outbox)
+}
+
+#[tokio::test]
+async fn intake_is_idempotent_for_the_same_content_and_refuses_different_content() {
+    let (_dir, outbox) = open();
+    assert_eq!(outbox.accept(invoice("N-1"), 0).await.unwrap(), Intake::New);
+    assert_eq!(
+        outbox.accept(invoice("N-1"), 0).await.unwrap(),
+        Intake::Same
+    );
+    let mut other = invoice("N-1");
+    other.buyer_name = "Someone Else".into();
+    assert_eq!(outbox.accept(other, 0).await.unwrap(), Intake::Conflict);
+    assert_eq!(outbox.counts().await.unwrap().open, 1);
+}
+
+#[tokio::test]
+async fn every_move_is_committed_and_a_flag_is_final() {
+    let (_dir, outbox) = open();
+    outbox.accept(invoice("N-1"), 0).await.unwrap();
+    let row = outbox.open_rows(0, 10).await.unwrap().remove(0);
+    assert_eq!(row.state, State::Pending);
+    let sent = Move::Sent {
+        serial: "serial-N-1".into(),
+        attempts: 1,
+    };
+    assert!(outbox.record(row.id, sent).await.unwrap());
+    let flag = Move::Flagged {
+        reason: "PARTIAL: 0 of 1 lines".into(),
+    };
+    assert!(outbox.record(row.id, flag).await.unwrap());
+    let confirm = Move::Confirmed {
+        platform_ref: Some("P-1".into()),
+    };
+    assert!(!outbox.record(row.id, confirm).await.unwrap());
+    let ledger = outbox.ledger().await.unwrap();
+    assert_eq!(ledger[0].status, tax_api::LedgerStatus::Flagged);
+    assert_eq!(ledger[0].reason.as_deref(), Some("PARTIAL: 0 of 1 lines"));
+}
+
+#[tokio::test]
+async fn a_reopened_outbox_resumes_open_rows_with_their_serial_and_attempts() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let outbox = Outbox::open(dir.path(), true).unwrap();
+        for i in 0..5 {
+            outbox.accept(invoice(&format!("N-{i}")), 42).await.unwrap();
+        }
+        let rows = outbox.open_rows(0, 10).await.unwrap();
+        let sent = Move::Sent {
+            serial: "serial-N-0".into(),
+            attempts: 1,
+        };
+        outbox.record(rows[0].id, sent).await.unwrap();
+        let confirm = Move::Confirmed {
+            platform_ref: Some("P-1".into()),
+        };
+        outbox.record(rows[1].id, confirm).await.unwrap();
+    }
+    let outbox = Outbox::open(dir.path(), true).unwrap();
+    let rows = outbox.open_rows(0, 10).await.unwrap();
+    let numbers: Vec<_> = rows.iter().map(|r| r.invoice.number.as_str()).collect();
+    assert_eq!(numbers, ["N-0", "N-2", "N-3", "N-4"]);
+    assert_eq!(rows[0].state, State::Sent);
+    assert_eq!(rows[0].attempts, 1);
+    assert_eq!(rows[0].invoice.request_serial, "serial-N-0");
+    assert_eq!(rows[0].due_ms, 42);
+    let counts = outbox.counts().await.unwrap();
+    assert_eq!((counts.open, counts.confirmed), (4, 1));
+}
+
+#[tokio::test]
+async fn open_rows_page_by_id_and_stay_bounded() {
+    let (_dir, outbox) = open();
+    for i in 0..25 {
+        outbox
+            .accept(invoice(&format!("N-{i:02}")), 0)
+            .await
+            .unwrap();
+    }
+    let first = outbox.open_rows(0, 10).await.unwrap();
+    assert_eq!(first.len(), 10);
+    let next = outbox.open_rows(first[9].id, 10).await.unwrap();
+    assert_eq!(next[0].invoice.number, "N-10");
+}
+
+#[tokio::test]
+async fn reconciliation_join_finds_missing_damaged_and_duplicated_copies() {
+    let (_dir, outbox) = open();
+    for n in ["A", "B", "C", "D"] {
+        outbox.accept(invoice(n), 0).await.unwrap();
+    }
+    for row in outbox.open_rows(0, 10).await.unwrap() {
+        outbox
+            .record(row.id, Move::Confirmed { platform_ref: None })
+            .await
+            .unwrap();
+    }
+    let good = tax_api::content_hash(&invoice("A"));
+    let dup = tax_api::content_hash(&invoice("D"));
+    outbox.seen_clear().await.unwrap();
+    outbox
+        .seen_add(vec![
+            ("A".into(), good, 1),
+            ("C".into(), "bad".into(), 0),
+            ("D".into(), dup.clone(), 1),
+            ("D".into(), dup, 1),
+        ])
+        .await
+        .unwrap();
+    let (checked, findings) = outbox.seen_compare().await.unwrap();
+    assert_eq!(checked, 4);
+    let text = format!("{findings:?}");
+    assert_eq!(findings.len(), 3, "{text}");
+    assert!(
+        findings.iter().any(|f| matches!(f, Finding::Missing(_))),
+        "{text}"
+    );
+    assert!(
+        findings.iter().any(|f| matches!(
+            f,
+            Finding::Differs {
+                stored_lines: 0,
+                sent_lines: 1,
+                ..
+            }
+        )),
+        "{text}"
+    );
+    assert!(
+        findings
+            .iter()
+            .any(|f| matches!(f, Finding::Duplicated { copies: 2, .. })),
+        "{text}"
+    );
+}
