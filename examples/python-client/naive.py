@@ -1,7 +1,8 @@
 """`CLIENT_MODE=naive`: the habits of billing systems in the field, for contrast.
 
-It trusts every 2xx as proof, never reads back, never looks before resending, retries
-any failure with a fresh `request_serial`, treats 409 as failure and never reconciles.
+It trusts every 2xx as proof, never reads back, gives up on a timeout or reset without
+looking, retries error answers with a fresh `request_serial`, treats 409 as failure and
+never reconciles.
 Running the scenarios with `--client-mode naive` shows what each habit costs; the
 default (robust) mode is delivery.py.
 """
@@ -28,9 +29,10 @@ class NaiveDelivery:
             inv["request_serial"] = f"{inv['request_serial']}-r{row['attempts']}"[:40]
         try:
             reply = self.platform.upload(inv)
-            ok, why = 200 <= reply.status < 300, reply.describe()
         except TransportError as e:
-            reply, ok, why = None, False, str(e)
+            self.outbox.update(number, note=f"naive: failed: {e}", status=FLAGGED, reason=f"FAILED: {e}")
+            return
+        ok, why = 200 <= reply.status < 300, reply.describe()
         if ok:
             body = reply.body if isinstance(reply.body, dict) else {}
             ref = body.get("platform_ref") or body.get("submission_id")
