@@ -11,8 +11,8 @@ A pending row is in one stage:
   stored), a bounded number of times.
 - `duplicate`: a 409; fetch the original and compare content.
 
-Only transient failures are retried (timeout, reset, 5xx, 429, 503), with exponential
-backoff and full jitter, never sooner than `Retry-After`, at most `max_attempts` times
+Only transient failures are retried (timeout, reset, 5xx, 429, 503, and 401 as an
+expired token to renew), with exponential backoff and full jitter, never sooner than `Retry-After`, at most `max_attempts` times
 and never past the delivery deadline. Whatever is still unproven at the deadline is
 flagged with a reason.
 """
@@ -145,7 +145,8 @@ class Delivery:
         if reply.status == 409:
             self.outbox.update(row["number"], note="upload 409", stage=DUPLICATE, uncertain=0, reads=0)
             return True
-        if reply.status in (429, 503) and reply.code in ("RATE_LIMITED", "MAINTENANCE"):
+        if reply.status == 401 or (reply.status in (429, 503) and reply.code in ("RATE_LIMITED", "MAINTENANCE")):
+            # Refused before processing: nothing to look for on the next attempt.
             return self._later(row, f"upload: {reply.describe()}", reply, uncertain=0)
         if _transient(reply) or 200 <= reply.status < 300:
             # 5xx may come after a commit (and a 2xx without a body proves nothing): look first.
@@ -248,4 +249,5 @@ class Delivery:
 
 
 def _transient(reply):
-    return reply.status >= 500 or reply.status == 429
+    """5xx, 429, and 401: an expired token is renewed and the request tried again."""
+    return reply.status >= 500 or reply.status in (401, 429)

@@ -129,6 +129,8 @@ class _Handler(BaseHTTPRequestHandler):
             queue = p.faults.get(number) or []
             fault = queue.pop(0) if queue else None
             old = p.records.get(number)
+            if fault == "token_expiry":
+                return self._err(401, "UNAUTHORIZED")
             if fault in ("drop", "rate_limit", "reset_before_store"):
                 rec = None
             elif old is not None:

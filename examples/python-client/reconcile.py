@@ -114,15 +114,12 @@ class Reconciler:
             reason = judge(inv, row["content_hash"], items[0])
             return self._flag(row, f"{reason} (found by reconciliation)") if reason else None
         # Not in the period's pages: make sure with a direct read before uploading again.
-        try:
-            look = self.platform.get_invoice(row["number"])
-        except TransportError as e:
-            raise ReconcileError(f"reading {row['number']} back: {e}") from None
+        look = self._read(row["number"])
+        if look is None:
+            return None  # unreadable now; the next reconciliation looks again
         if look.status == 200:
             reason = judge(inv, row["content_hash"], look.body)
             return self._flag(row, f"{reason} (found by reconciliation)") if reason else None
-        if look.status != 404:
-            raise ReconcileError(f"reading {row['number']} back: {look.describe()}")
         now = self.clock()
         changed = self.outbox.update(
             row["number"], note="reconciliation: the platform no longer holds it; upload again",
@@ -130,6 +127,22 @@ class Reconciler:
             reuploads=row["reuploads"] + 1, next_at=now, deadline_at=now + self.settings.deadline_secs,
             reason="re-uploading: the platform no longer holds it (reconciliation)")
         return "reuploaded" if changed else None
+
+    def _read(self, number, tries=4):
+        """`GET /v1/invoices/{number}` answered 200 or 404, or None when it kept failing."""
+        why = ""
+        for attempt in range(tries):
+            try:
+                look = self.platform.get_invoice(number)
+            except TransportError as e:
+                why = str(e)
+            else:
+                if look.status in (200, 404):
+                    return look
+                why = look.describe()
+            self._stop.wait(min(1.0, 0.1 * 2 ** attempt))
+        log.warning("reconciliation could not read %s back: %s", number, why)
+        return None
 
     def _flag(self, row, reason):
         changed = self.outbox.update(row["number"], note=f"flagged: {reason}", expect_status=CONFIRMED,
@@ -157,7 +170,7 @@ class Reconciler:
                 if cursor is None:
                     raise ReconcileError("the query said has_more but gave no next_cursor")
                 continue
-            if reply is not None and reply.status < 500 and reply.status != 429:
+            if reply is not None and reply.status < 500 and reply.status not in (401, 429):
                 raise ReconcileError(f"query {start}..{end}: {why}")
             attempt += 1
             delay = min(2.0, 0.2 * 2 ** attempt)

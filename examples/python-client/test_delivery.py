@@ -112,6 +112,12 @@ class ClientAgainstAPlatform(_ClientTest):
         self.assertEqual(self.settled_ledger()["N0006"]["status"], "confirmed")
         self.assertEqual({u for u in self.platform.uploads if u[0] == "N0006"}, {("N0006", "serial-0006")})
 
+    def test_an_expired_token_is_renewed_and_the_upload_tried_again(self):
+        self.platform.faults["N0014"] = ["token_expiry", "token_expiry"]
+        self.issue(14)
+        self.assertEqual(self.settled_ledger()["N0014"]["status"], "confirmed")
+        self.assertEqual(len([u for u in self.platform.uploads if u[0] == "N0014"]), 3)
+
     def test_a_409_for_the_same_content_is_confirmed_and_for_other_content_flagged_conflict(self):
         other = invoice(8)
         other["buyer_name"] = "Someone Else"
