@@ -2,8 +2,12 @@
 
 use std::path::PathBuf;
 
+use crate::check::ledger_file::{ledger_run, LedgerCheck};
 use crate::exit::Exit;
 use crate::judge::judge;
+use crate::judge::Judged;
+use crate::outcome::RunRecord;
+use crate::platform::ControlPlane;
 use crate::runner::{self, RunOptions};
 use crate::script::{discover, Overrides, Scenario, ScriptError};
 
@@ -80,22 +84,7 @@ pub async fn run(args: RunArgs) -> Exit {
                 continue;
             }
         };
-        if args.json {
-            match crate::report::render_json(&out.record, &judged.result) {
-                Ok(json) => println!("{}", json.trim_end()),
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    exit = exit.worst(Exit::HarnessError);
-                }
-            }
-        } else {
-            print!(
-                "{}",
-                crate::report::terminal_summary(&out.record, &judged.result, &judged.paths.dir)
-            );
-            println!("  files:  {}/", judged.paths.dir.display());
-        }
-        exit = exit.worst(judged.exit());
+        exit = exit.worst(print_result(&out.record, &judged, args.json));
     }
     exit
 }
@@ -133,4 +122,87 @@ pub fn list(dir: &str) -> Exit {
         }
     }
     exit
+}
+
+/// Settings of `invoice-chaos check`: an exported ledger against a running platform.
+#[derive(Debug, Clone)]
+pub struct CheckArgs {
+    /// The exported ledger (JSON lines, a `GET /ledger` document, or CSV).
+    pub ledger: PathBuf,
+    /// JSON lines of the invoices the billing system issued, when known.
+    pub issued: Option<PathBuf>,
+    /// The platform holding the truth.
+    pub platform_url: String,
+    /// Bearer token of its control plane, if it asks for one.
+    pub control_token: Option<String>,
+    /// Parent of the report directory.
+    pub reports_dir: PathBuf,
+    /// Print the report as JSON on stdout.
+    pub json: bool,
+}
+
+/// `invoice-chaos check`: judges an exported ledger against a platform's truth.
+pub async fn check_ledger(args: CheckArgs) -> Exit {
+    let started_at = chrono::Utc::now();
+    let control = match ControlPlane::new(&args.platform_url, args.control_token.clone()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::HarnessError;
+        }
+    };
+    let truth = control.truth().await.map_err(|e| e.to_string());
+    let journal = control.journal().await.unwrap_or_else(|e| {
+        tracing::warn!("{e}");
+        Vec::new()
+    });
+    let record = match ledger_run(LedgerCheck {
+        ledger_path: &args.ledger,
+        issued_path: args.issued.as_deref(),
+        platform_url: &args.platform_url,
+        truth,
+        journal,
+        started_at,
+        finished_at: chrono::Utc::now(),
+    }) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::BadInput;
+        }
+    };
+    let dir = match runner::make_report_dir(&args.reports_dir, &record.scenario, started_at) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::HarnessError;
+        }
+    };
+    match judge(&record, &dir) {
+        Ok(judged) => print_result(&record, &judged, args.json),
+        Err(e) => {
+            eprintln!("error: writing the report to {}: {e}", dir.display());
+            Exit::HarnessError
+        }
+    }
+}
+
+/// Prints one run's result (the terminal summary, or `report.json` with `--json`).
+fn print_result(record: &RunRecord, judged: &Judged, json: bool) -> Exit {
+    if json {
+        match crate::report::render_json(record, &judged.result) {
+            Ok(text) => println!("{}", text.trim_end()),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Exit::HarnessError;
+            }
+        }
+    } else {
+        print!(
+            "{}",
+            crate::report::terminal_summary(record, &judged.result, &judged.paths.dir)
+        );
+        println!("  files:  {}/", judged.paths.dir.display());
+    }
+    judged.exit()
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use harness::app::{self, RunArgs};
+use harness::app::{self, CheckArgs, RunArgs};
 use harness::exit::Exit;
 use harness::script::{ClientMode, Overrides};
 
@@ -48,6 +48,27 @@ enum Command {
         #[arg(required = true, value_name = "SCRIPT|DIR")]
         scripts: Vec<String>,
     },
+    /// Check an exported ledger against a running platform's truth (no driving).
+    Check {
+        /// The exported ledger: JSON lines, a `GET /ledger` document, or CSV.
+        #[arg(long, value_name = "FILE")]
+        ledger: PathBuf,
+        /// JSON lines of the invoices the billing system issued, when known.
+        #[arg(long, value_name = "FILE")]
+        issued: Option<PathBuf>,
+        /// The platform holding the truth.
+        #[arg(long, value_name = "URL")]
+        platform_url: String,
+        /// Bearer token of the platform's control plane, if it asks for one.
+        #[arg(long, value_name = "TOKEN", env = "TAX_CONTROL_TOKEN")]
+        control_token: Option<String>,
+        /// Where the report directory is written.
+        #[arg(long, value_name = "DIR", default_value = "reports")]
+        reports: PathBuf,
+        /// Print the report as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
     /// List each script's name and description.
     List {
         /// Directory of scripts.
@@ -74,6 +95,13 @@ fn main() -> ExitCode {
         }
     };
     harness::logging::init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(Exit::HarnessError.code());
+        }
+    };
     let exit = match cli.command {
         Command::Validate { scripts } => app::validate(&scripts),
         Command::List { dir } => app::list(&dir),
@@ -101,13 +129,25 @@ fn main() -> ExitCode {
                 quiet,
                 json,
             };
-            match tokio::runtime::Runtime::new() {
-                Ok(rt) => rt.block_on(app::run(args)),
-                Err(e) => {
-                    eprintln!("error: cannot start the async runtime: {e}");
-                    Exit::HarnessError
-                }
-            }
+            runtime.block_on(app::run(args))
+        }
+        Command::Check {
+            ledger,
+            issued,
+            platform_url,
+            control_token,
+            reports,
+            json,
+        } => {
+            let args = CheckArgs {
+                ledger,
+                issued,
+                platform_url,
+                control_token,
+                reports_dir: reports,
+                json,
+            };
+            runtime.block_on(app::check_ledger(args))
         }
     };
     ExitCode::from(exit.code())

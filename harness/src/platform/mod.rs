@@ -74,7 +74,9 @@ impl PlatformHandle {
         let token = spec.token.clone().unwrap_or_else(generate_token);
         let control = ControlPlane::new(url, spec.control_token.clone())?;
         if spec.reset {
+            // A clean slate: no records, no journal, and no rules left by an earlier run.
             control.reset().await?;
+            control.put_plan(&serde_json::json!({})).await?;
         }
         if let Ok(version) = control.version().await {
             if let Some(theirs) = version.get("seed").and_then(serde_json::Value::as_u64) {

@@ -88,6 +88,7 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
     let mut client_info = describe(&scenario.client.adapter);
     let mut applied = steps::Applied::default();
     let mut removed_stats = Vec::new();
+    let mut armed = Vec::new();
     let mut client = match ClientSystem::start(&scenario.client, &env).await {
         Ok(c) => Some(c),
         Err(e) => {
@@ -130,10 +131,17 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
         timeline.append(&mut runner.timeline);
         applied = std::mem::take(&mut runner.applied);
         removed_stats = std::mem::take(&mut runner.removed_stats);
+        armed = std::mem::take(&mut runner.faults);
     }
 
     let collected = collect::collect(&platform, client.as_ref(), removed_stats).await;
     problems.extend(collected.problems);
+    // Leave a running platform as we found it: disarm the rules this run added.
+    for name in armed {
+        if let Err(e) = platform.control.remove_fault(&name).await {
+            tracing::warn!("removing fault rule {name} after the run: {e}");
+        }
+    }
     if let Some(c) = client {
         c.stop().await;
     }
@@ -178,7 +186,7 @@ fn describe(adapter: &AdapterSpec) -> ClientInfo {
 }
 
 /// `reports/<scenario>-<UTC time>/`, with a numeric suffix if two runs share a second.
-fn make_report_dir(
+pub(crate) fn make_report_dir(
     parent: &Path,
     scenario: &str,
     at: chrono::DateTime<Utc>,

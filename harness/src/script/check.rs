@@ -173,9 +173,12 @@ fn client_spec(
                     format!("expected an executable program, found no file named \"{program}\""),
                 ));
             }
+            // `{mode}` in the arguments needs a mode: robust unless the script says otherwise.
+            let wants_mode = argv.iter().any(|a| a.contains("{mode}"));
+            let mode = c.mode.or(wants_mode.then_some(ClientMode::Robust));
             AdapterSpec::Command {
                 argv,
-                mode: c.mode,
+                mode,
                 env: c.env,
             }
         }

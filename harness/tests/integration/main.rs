@@ -5,6 +5,7 @@
 
 mod check;
 mod ledger_file;
+mod remote;
 mod report;
 mod run;
 mod scripts;
