@@ -19,8 +19,9 @@ from content_hash import content_hash
 class FakePlatform(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, token="t0ken", hang_secs=1.0):
+    def __init__(self, token="t0ken", hang_secs=1.0, max_page=250):
         super().__init__(("127.0.0.1", 0), _Handler)
+        self.max_page = max_page
         self.token = token
         self.hang_secs = hang_secs
         self.lock = threading.Lock()
@@ -29,6 +30,7 @@ class FakePlatform(ThreadingHTTPServer):
         self.maintenance = False
         self.uploads = []        # (number, request_serial) of every upload received
         self.seq = 0
+        self.queries = 0         # query pages served
 
     @property
     def url(self):
@@ -115,7 +117,8 @@ class _Handler(BaseHTTPRequestHandler):
             with p.lock:
                 items = [r for r in p.records.values() if body["from"] <= _utc(r["issued_at"]) < body["to"]]
             start = int(body.get("cursor") or 0)
-            page = items[start:start + body.get("page_size", 100)]
+            page = items[start:start + min(p.max_page, body.get("page_size", 100))]
+            p.queries += 1
             more = start + len(page) < len(items)
             return self._send(200, {"items": page, "has_more": more,
                                     "next_cursor": str(start + len(page)) if more else None, "high_water_mark": 0})

@@ -35,8 +35,10 @@ def call(method, url, body=None):
 class _ClientTest(unittest.TestCase):
     """Starts a scripted platform and the client on a fresh state directory; no tests of its own."""
 
+    max_page = 250
+
     def setUp(self):
-        self.platform = FakePlatform(hang_secs=0.6).start()
+        self.platform = FakePlatform(hang_secs=0.6, max_page=self.max_page).start()
         self.addCleanup(self.platform.stop)
         self.state = tempfile.TemporaryDirectory()
         self.addCleanup(self.state.cleanup)
@@ -157,6 +159,19 @@ class ClientAgainstAPlatform(_ClientTest):
         self.start_client()
         ledger = self.settled_ledger()
         self.assertEqual({ledger[n]["status"] for n in ("N0012", "N0013")}, {"confirmed"})
+
+
+class ReconciliationPaging(_ClientTest):
+    max_page = 2
+
+    def test_reconciliation_follows_the_cursor_to_the_last_page(self):
+        self.issue(30, 31, 32, 33, 34)
+        self.assertEqual({e["status"] for e in self.settled_ledger().values()}, {"confirmed"})
+        self.platform.lose("N0034")
+        status, summary = call("POST", self.app.url + "/reconcile", {})
+        self.assertEqual((status, summary), (200, {"checked": 5, "flagged": 0, "reuploaded": 1}))
+        self.assertEqual(self.platform.queries, 2)
+        self.assertEqual(self.settled_ledger()["N0034"]["status"], "confirmed")
 
 
 class NaiveClientAgainstAPlatform(_ClientTest):
