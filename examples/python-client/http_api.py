@@ -77,9 +77,12 @@ class Handler(BaseHTTPRequestHandler):
             return self._invoice(raw)
         if path == "/reconcile":
             try:
-                return self._send(200, self.server.reconciler.run())
+                summary = self.server.reconciler.run()
             except ReconcileError as e:
+                log.warning("reconciliation asked for by POST /reconcile failed: %s", e)
                 return self._error(503, f"reconciliation failed: {e}")
+            log.info("reconciled on request: %s", summary)
+            return self._send(200, summary)
         self._error(404, f"no route POST {path}")
 
     def _invoice(self, raw):
