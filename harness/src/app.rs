@@ -38,7 +38,10 @@ fn load_all(args: &[String], overrides: &Overrides) -> Result<Vec<Scenario>, Exi
         match Scenario::load(path) {
             Ok(mut s) => {
                 s.apply(overrides);
-                scenarios.push(s);
+                match s.check_runnable() {
+                    Ok(()) => scenarios.push(s),
+                    Err(e) => errors.push(e),
+                }
             }
             Err(e) => errors.push(e),
         }

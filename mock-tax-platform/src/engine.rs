@@ -17,8 +17,8 @@ use serde::{Deserialize, Serialize};
 use tax_api::Route;
 
 use crate::faults::Effect;
-use crate::plan::{FaultRule, PlanError, RouteTarget};
-use crate::seeded::{derive, unit_f64, DecisionRng};
+use crate::plan::{FaultRule, PlanError};
+use crate::seeded::{self, derive, unit_f64, DecisionRng};
 
 /// What the engine needs to know about one request.
 #[derive(Debug, Clone, Copy)]
@@ -103,9 +103,15 @@ pub struct RuleStats {
 struct Armed {
     rule: FaultRule,
     name: String,
-    route: RouteTarget,
+    kind: &'static str,
+    /// Routes the rule targets and its fault supports, as a bit mask (see `route_bit`).
+    routes: u8,
     /// `None` for probability 1 (no draw needed).
     probability: Option<f64>,
+    /// `derive(seed, ["chance", name])`: the rule's half of its probability draws.
+    chance_seed: u64,
+    /// `derive(seed, ["effect", name])`: the rule's half of its effects' randomness.
+    effect_seed: u64,
     matched: AtomicU64,
     fired: AtomicU64,
 }
@@ -115,6 +121,7 @@ struct Armed {
 pub struct Engine {
     seed: u64,
     rules: Vec<Armed>,
+    needs_existing: bool,
 }
 
 impl Engine {
@@ -130,17 +137,33 @@ impl Engine {
             .into_iter()
             .map(|rule| {
                 let name = rule.label().to_owned();
+                let target = rule.route();
+                let fault = rule.fault.as_fault();
+                let routes = [Route::Upload, Route::Get, Route::Query, Route::Verify]
+                    .into_iter()
+                    .filter(|r| target.covers(*r) && fault.supports(*r))
+                    .fold(0, |mask, r| mask | route_bit(r));
                 Armed {
-                    route: rule.route(),
+                    kind: fault.kind(),
+                    routes,
                     probability: rule.probability.filter(|p| *p < 1.0),
+                    chance_seed: derive(seed, &[b"chance", name.as_bytes()]),
+                    effect_seed: derive(seed, &[b"effect", name.as_bytes()]),
                     name,
                     rule,
                     matched: AtomicU64::new(0),
                     fired: AtomicU64::new(0),
                 }
             })
-            .collect();
-        Ok(Engine { seed, rules })
+            .collect::<Vec<Armed>>();
+        let needs_existing = rules
+            .iter()
+            .any(|a| a.rule.fault.as_fault().needs_existing());
+        Ok(Engine {
+            seed,
+            rules,
+            needs_existing,
+        })
     }
 
     /// An engine for `rules` that keeps the counters of rules whose names it shares
@@ -159,6 +182,11 @@ impl Engine {
             }
         }
         Ok(next)
+    }
+
+    /// Whether some rule needs [`RequestFacts::existing`] filled in (a store lookup).
+    pub fn needs_existing(&self) -> bool {
+        self.needs_existing
     }
 
     /// The run's seed.
@@ -187,19 +215,32 @@ impl Engine {
     /// Decides what happens to one request.
     pub fn decide(&self, req: &RequestFacts<'_>) -> Decision {
         let mut decision = Decision::default();
+        let bit = route_bit(req.route);
+        // Hashed at most once per request, and only if a rule needs it.
+        let mut request = None;
+        let mut request_hash =
+            || *request.get_or_insert_with(|| seeded::request_hash(req.key, req.attempt));
         for armed in &self.rules {
-            if !self.targets(armed, req) {
+            if armed.routes & bit == 0 || !targets(armed, req) {
                 continue;
             }
             let index = armed.matched.fetch_add(1, Ordering::Relaxed);
-            if !counted_in(&armed.rule, index) || !self.draws(armed, req) || !claim(armed) {
+            if !counted_in(&armed.rule, index) {
                 continue;
             }
-            let mut rng = DecisionRng::new(self.identity(armed, req, b"effect"));
+            if let Some(p) = armed.probability {
+                if unit_f64(seeded::combine(armed.chance_seed, request_hash())) >= p {
+                    continue;
+                }
+            }
+            if !claim(armed) {
+                continue;
+            }
+            let mut rng = DecisionRng::new(seeded::combine(armed.effect_seed, request_hash()));
             let effect = armed.rule.fault.as_fault().effect(&mut rng);
             decision.fired.push(FiredRule {
                 name: armed.name.clone(),
-                kind: armed.rule.fault.name(),
+                kind: armed.kind,
             });
             match effect {
                 Effect::Delay(d) => decision.delay += d,
@@ -211,44 +252,32 @@ impl Engine {
         }
         decision
     }
+}
 
-    /// Route, seller, prefix, window and applicability: everything but counting and chance.
-    fn targets(&self, armed: &Armed, req: &RequestFacts<'_>) -> bool {
-        let rule = &armed.rule;
-        let fault = rule.fault.as_fault();
-        armed.route.covers(req.route)
-            && fault.supports(req.route)
-            && rule
-                .seller
-                .as_deref()
-                .map_or(true, |s| req.seller == Some(s))
-            && rule
-                .number_prefix
-                .as_deref()
-                .map_or(true, |p| req.number.is_some_and(|n| n.starts_with(p)))
-            && rule.after.map_or(true, |a| req.elapsed >= a)
-            && rule.until.map_or(true, |u| req.elapsed < u)
-            && fault.applies(req)
-    }
+/// Seller, prefix, window and applicability: the targeting beyond the route mask.
+fn targets(armed: &Armed, req: &RequestFacts<'_>) -> bool {
+    let rule = &armed.rule;
+    rule.after.map_or(true, |a| req.elapsed >= a)
+        && rule.until.map_or(true, |u| req.elapsed < u)
+        && rule
+            .seller
+            .as_deref()
+            .map_or(true, |s| req.seller == Some(s))
+        && rule
+            .number_prefix
+            .as_deref()
+            .map_or(true, |p| req.number.is_some_and(|n| n.starts_with(p)))
+        && rule.fault.as_fault().applies(req)
+}
 
-    /// The probability draw: pure in (seed, rule, key, attempt).
-    fn draws(&self, armed: &Armed, req: &RequestFacts<'_>) -> bool {
-        match armed.probability {
-            None => true,
-            Some(p) => unit_f64(self.identity(armed, req, b"chance")) < p,
-        }
-    }
-
-    fn identity(&self, armed: &Armed, req: &RequestFacts<'_>, purpose: &[u8]) -> u64 {
-        derive(
-            self.seed,
-            &[
-                purpose,
-                armed.name.as_bytes(),
-                req.key.as_bytes(),
-                &req.attempt.to_le_bytes(),
-            ],
-        )
+/// One bit per API route, for the armed route mask.
+fn route_bit(route: Route) -> u8 {
+    match route {
+        Route::Upload => 1,
+        Route::Get => 2,
+        Route::Query => 4,
+        Route::Verify => 8,
+        _ => 0,
     }
 }
 

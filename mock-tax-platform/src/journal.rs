@@ -1,47 +1,144 @@
 //! The journal: one entry per request the platform answered (or cut off), cheap to
 //! append, plus the attempt counter per (route, seller, number) that fault
-//! decisions key on.
+//! decisions key on. Entries are kept compact and formatted only when read.
 
-use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::Duration;
 
-use tax_api::{JournalEntry, Route};
+use chrono::{DateTime, Utc};
+use http::Method;
+use tax_api::{ErrorCode, JournalEntry, Route, StoreEffect};
+
+use crate::clock::stamp;
+use crate::fasthash::FxHashMap;
+
+/// One journaled request, as kept in memory; [`Entry::to_wire`] gives the
+/// `tax_api::JournalEntry` served on `/_chaos/journal`.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// Run time the request arrived.
+    pub elapsed: Duration,
+    /// Wall time the request arrived.
+    pub at: DateTime<Utc>,
+    /// Which route.
+    pub route: Route,
+    /// HTTP method.
+    pub method: Method,
+    /// Request path.
+    pub path: String,
+    /// The authenticated (or, without tokens, the named) seller.
+    pub seller_tax_id: Option<String>,
+    /// The invoice number the request concerned.
+    pub number: Option<String>,
+    /// Attempt index for that number on this route.
+    pub attempt: Option<u32>,
+    /// The upload's `request_serial`.
+    pub request_serial: Option<String>,
+    /// The fault rule that fired, by name.
+    pub rule: Option<String>,
+    /// The kind of that fault.
+    pub fault: Option<String>,
+    /// HTTP status sent; `None` when the connection was reset or left hanging.
+    pub status: Option<u16>,
+    /// Error code sent.
+    pub error_code: Option<ErrorCode>,
+    /// What the request did to the store.
+    pub effect: StoreEffect,
+    /// Free text.
+    pub note: Option<String>,
+}
+
+impl Entry {
+    /// A fresh entry for a request arriving at (`elapsed`, `at`).
+    pub fn new(
+        elapsed: Duration,
+        at: DateTime<Utc>,
+        route: Route,
+        method: Method,
+        path: String,
+    ) -> Self {
+        Entry {
+            elapsed,
+            at,
+            route,
+            method,
+            path,
+            seller_tax_id: None,
+            number: None,
+            attempt: None,
+            request_serial: None,
+            rule: None,
+            fault: None,
+            status: None,
+            error_code: None,
+            effect: StoreEffect::None,
+            note: None,
+        }
+    }
+
+    /// The wire form, with its position in the journal.
+    pub fn to_wire(&self, seq: u64) -> JournalEntry {
+        JournalEntry {
+            seq,
+            at: stamp(self.at),
+            elapsed_ms: u64::try_from(self.elapsed.as_millis()).unwrap_or(u64::MAX),
+            route: self.route,
+            method: self.method.as_str().to_owned(),
+            path: self.path.clone(),
+            seller_tax_id: self.seller_tax_id.clone(),
+            number: self.number.clone(),
+            attempt: self.attempt,
+            request_serial: self.request_serial.clone(),
+            rule: self.rule.clone(),
+            fault: self.fault.clone(),
+            status: self.status,
+            error_code: self.error_code.map(|c| c.as_str().to_owned()),
+            effect: self.effect,
+            note: self.note.clone(),
+        }
+    }
+}
 
 /// Append-only request log and attempt counter. Each lock is held for one push or
 /// one counter bump only.
 #[derive(Debug, Default)]
 pub struct Journal {
-    entries: Mutex<Vec<JournalEntry>>,
-    attempts: Mutex<HashMap<(Route, String, String), u32>>,
+    entries: Mutex<Vec<Entry>>,
+    attempts: Mutex<FxHashMap<(Route, String, String), u32>>,
 }
 
 impl Journal {
     /// The attempt index of this request about `number` on `route` for `seller`:
     /// 0 for the first, 1 for the next, … Counted in arrival order.
     pub fn next_attempt(&self, route: Route, seller: &str, number: &str) -> u32 {
+        let key = (route, seller.to_owned(), number.to_owned());
         let mut attempts = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
-        let counter = attempts
-            .entry((route, seller.to_owned(), number.to_owned()))
-            .or_insert(0);
+        let counter = attempts.entry(key).or_insert(0);
         let attempt = *counter;
         *counter = counter.saturating_add(1);
         attempt
     }
 
-    /// Appends an entry, giving it the next `seq`.
-    pub fn append(&self, mut entry: JournalEntry) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entry.seq = entries.len() as u64;
-        entries.push(entry);
+    /// Appends an entry.
+    pub fn append(&self, entry: Entry) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(entry);
     }
 
-    /// Entries with `seq >= since`, in order.
+    /// Entries with `seq >= since`, in order, in wire form.
     pub fn since(&self, since: u64) -> Vec<JournalEntry> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        let start = usize::try_from(since)
-            .unwrap_or(usize::MAX)
-            .min(entries.len());
-        entries[start..].to_vec()
+        let start = usize::try_from(since).unwrap_or(usize::MAX);
+        let slice: Vec<Entry> = {
+            let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+            entries[start.min(entries.len())..].to_vec()
+        };
+        slice
+            .iter()
+            .enumerate()
+            .map(|(i, e)| e.to_wire((start + i) as u64))
+            .collect()
     }
 
     /// Forgets every entry and attempt count.

@@ -19,6 +19,7 @@
 //! - `respond`: JSON responses and the error envelope (with `Retry-After`).
 //! - `store`: records keyed by (seller, number), write sequence, ground truth.
 //! - `journal`: append-only request log and attempt counter per (route, seller, number).
+//! - `fasthash`: the Fx hasher for the store's and journal's maps.
 //! - `submissions`: asynchronous uploads (`processing_delay`) and their states.
 //! - `state`: the shared state every request sees, including the run clock
 //!   (`clock`) and the shutdown signal.
@@ -38,6 +39,7 @@ mod clock;
 mod config;
 mod conn;
 mod exchange;
+mod fasthash;
 mod journal;
 mod respond;
 mod router;

@@ -24,7 +24,11 @@ fn with_body(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> R
 /// the client gets a logged 500.
 pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
     match serde_json::to_vec(value) {
-        Ok(body) => with_body(status, "application/json", body),
+        Ok(mut body) => {
+            // A final newline keeps terminal output (curl) readable.
+            body.push(b'\n');
+            with_body(status, "application/json", body)
+        }
         Err(err) => {
             tracing::error!(error = %err, "cannot serialise a response body");
             error(&ApiError::internal())
@@ -35,9 +39,10 @@ pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
 /// The error envelope with the status its code implies, plus `Retry-After`.
 pub fn error(err: &ApiError) -> Response {
     let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let body = serde_json::to_vec(err).unwrap_or_else(|_| {
+    let mut body = serde_json::to_vec(err).unwrap_or_else(|_| {
         br#"{"code":"INTERNAL","message":"error envelope","retryable":true,"details":{}}"#.to_vec()
     });
+    body.push(b'\n');
     let mut response = with_body(status, "application/json", body);
     if let Some(secs) = err.retry_after_secs() {
         response

@@ -211,14 +211,11 @@ pub async fn handle(state: Arc<AppState>, serves: Serves, req: Request<Incoming>
     let (exchange, result) = match find(serves, &method, &path) {
         Ok((spec, param)) => {
             let param = param.map(str::to_owned);
-            let mut exchange = Exchange::begin(&state, spec.route, method.as_str(), &path);
+            let mut exchange = Exchange::begin(&state, spec.route, &method, &path);
             let result = dispatch(&state, spec.endpoint, param, req, &mut exchange).await;
             (exchange, result)
         }
-        Err((route, err)) => (
-            Exchange::begin(&state, route, method.as_str(), &path),
-            Err(err),
-        ),
+        Err((route, err)) => (Exchange::begin(&state, route, &method, &path), Err(err)),
     };
     let response = match result {
         Ok(response) => {
@@ -226,7 +223,7 @@ pub async fn handle(state: Arc<AppState>, serves: Serves, req: Request<Incoming>
             response
         }
         Err(err) => {
-            exchange.finish(err.status(), Some(err.code.as_str()));
+            exchange.finish(err.status(), Some(err.code));
             if err.code == ErrorCode::Internal {
                 tracing::error!(%method, %path, message = %err.message, "internal error");
             }

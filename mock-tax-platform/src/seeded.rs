@@ -36,6 +36,19 @@ fn splitmix64_finish(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// The hash of one request's identity — its key (invoice number) and attempt index —
+/// computed once per request and combined with each rule's seeded hash by [`combine`].
+pub fn request_hash(key: &str, attempt: u32) -> u64 {
+    derive(0, &[key.as_bytes(), &attempt.to_le_bytes()])
+}
+
+/// One decision's value: a rule's `derive(seed, [purpose, rule name])` combined with
+/// a [`request_hash`]. Pure in (seed, purpose, rule, key, attempt), and cheap enough
+/// to evaluate for every rule on every request.
+pub fn combine(rule: u64, request: u64) -> u64 {
+    splitmix64_finish(rule ^ request.rotate_left(29).wrapping_mul(0x9e37_79b9_7f4a_7c15))
+}
+
 /// A SplitMix64 stream, seeded by [`derive`], that a fault draws its own settings from
 /// (which line to corrupt, how long a uniform latency lasts).
 #[derive(Debug, Clone)]

@@ -2,11 +2,16 @@
 //! (seller, number), with the metadata the truth endpoint reports.
 //!
 //! One `std::sync::Mutex` guards the map; it is held only for the map operation
-//! itself (never across an `.await`), and hashing happens outside it. Each record
-//! gets a write sequence number once, at insertion, and keeps it: paging by that
-//! sequence can therefore never skip or repeat a record.
+//! itself (never across an `.await`). Each record gets a write sequence number
+//! once, at insertion, and keeps it: paging by that sequence can therefore never
+//! skip or repeat a record. Each seller's records sit in a `Vec` in sequence order
+//! with an index by number, so an upload is two cheap inserts and a page is a
+//! binary search plus a walk.
+//!
+//! Hashes are computed when read, not on upload: an intact record's `sent_hash`
+//! is the hash of what is stored. Anything that changes a record goes through
+//! [`Store::update`] or [`Store::update_all`], which pin `sent_hash` first.
 
-use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -15,6 +20,7 @@ use tax_api::hash::same_content;
 use tax_api::{Integrity, Invoice, StoredInvoice, TruthRecord, TruthSnapshot};
 
 use crate::clock::stamp;
+use crate::fasthash::FxHashMap;
 
 /// One stored record. Compact: the parsed invoice as stored, never the raw body.
 #[derive(Debug, Clone)]
@@ -27,10 +33,9 @@ pub struct Record {
     pub number: String,
     /// What is stored now; `None` once a migration lost it.
     pub stored: Option<Invoice>,
-    /// `content_hash` of `stored`, kept so reads need not rehash.
-    pub stored_hash: Option<String>,
-    /// `content_hash` of what the client sent.
-    pub sent_hash: String,
+    /// `content_hash` of what the client sent; `None` while `stored` is exactly
+    /// what was sent (then it is the hash of `stored`, computed when read).
+    pub sent_hash: Option<String>,
     /// Lines the client sent.
     pub sent_line_count: usize,
     /// The platform's reference for the (first) copy.
@@ -65,18 +70,21 @@ impl Record {
         self.issued_at_ms
     }
 
+    /// Fixes `sent_hash` from the stored copy before anything changes it.
+    pub fn pin_sent_hash(&mut self) {
+        if self.sent_hash.is_none() {
+            self.sent_hash = self.stored.as_ref().map(tax_api::content_hash);
+        }
+    }
+
     /// The record as `GET /v1/invoices/{number}` shows it; `None` when nothing is stored.
     pub fn to_stored_invoice(&self) -> Option<StoredInvoice> {
         let invoice = self.stored.clone()?;
-        let content_hash = self
-            .stored_hash
-            .clone()
-            .unwrap_or_else(|| tax_api::content_hash(&invoice));
         Some(StoredInvoice {
             line_count: invoice.lines.len(),
+            content_hash: tax_api::content_hash(&invoice),
             invoice,
             platform_ref: self.platform_ref.clone(),
-            content_hash,
             received_at: stamp(self.received_at),
             persisted_at: stamp(self.persisted_at),
         })
@@ -84,13 +92,18 @@ impl Record {
 
     /// The record as `GET /_chaos/truth` shows it.
     pub fn to_truth(&self) -> TruthRecord {
+        let stored_hash = self.stored.as_ref().map(tax_api::content_hash);
         TruthRecord {
             seller_tax_id: self.seller_tax_id.clone(),
             number: self.number.clone(),
             platform_ref: self.platform_ref.clone(),
             integrity: self.integrity,
-            sent_hash: self.sent_hash.clone(),
-            stored_hash: self.stored_hash.clone(),
+            sent_hash: self
+                .sent_hash
+                .clone()
+                .or_else(|| stored_hash.clone())
+                .unwrap_or_default(),
+            stored_hash,
             sent_line_count: self.sent_line_count,
             stored_line_count: self.stored.as_ref().map_or(0, |i| i.lines.len()),
             copies: if self.stored.is_some() {
@@ -136,8 +149,6 @@ pub enum Keep {
 pub struct Write {
     /// What to keep.
     pub keep: Keep,
-    /// `content_hash` of the incoming invoice (computed outside the lock).
-    pub sent_hash: String,
     /// Arrival time.
     pub received_at: DateTime<Utc>,
     /// Persist time.
@@ -174,15 +185,30 @@ pub enum UploadOutcome {
 
 #[derive(Debug, Default)]
 struct SellerRecords {
-    by_number: HashMap<String, u64>,
-    by_seq: BTreeMap<u64, Record>,
+    /// Index into `records` by invoice number.
+    by_number: FxHashMap<String, usize>,
+    /// In write-sequence order (appended under the lock, so always sorted).
+    records: Vec<Record>,
+}
+
+impl SellerRecords {
+    fn get(&self, number: &str) -> Option<&Record> {
+        self.by_number
+            .get(number)
+            .and_then(|&i| self.records.get(i))
+    }
+
+    fn get_mut(&mut self, number: &str) -> Option<&mut Record> {
+        let i = *self.by_number.get(number)?;
+        self.records.get_mut(i)
+    }
 }
 
 #[derive(Debug, Default)]
 struct Inner {
     /// Last sequence handed out; 0 means none yet.
     last_seq: u64,
-    sellers: HashMap<String, SellerRecords>,
+    sellers: FxHashMap<String, SellerRecords>,
 }
 
 /// The store. See the module docs for its locking and ordering guarantees.
@@ -211,30 +237,42 @@ impl Store {
     }
 
     /// The store phase of an upload: if a live record holds `(seller, number)`,
-    /// compares contents and writes nothing; otherwise mints a reference and keeps
-    /// what `write.keep` says. Check and insert happen under one lock, so two
-    /// concurrent uploads of one number never both store.
+    /// compares contents (`tax_api::hash::same_content` against what is stored, so
+    /// a damaged record makes a faithful retry a `DUPLICATE`) and writes nothing;
+    /// otherwise mints a reference and keeps what `write.keep` says. Check and insert
+    /// happen under one lock, so two concurrent uploads of one number never both
+    /// store. A record a migration lost is replaced in place (keeping its sequence).
     pub fn upload(&self, incoming: Invoice, write: Write) -> UploadOutcome {
-        let mut inner = self.lock();
-        let seller = incoming.seller_tax_id.clone();
-        if let Some(existing) = inner.sellers.get(&seller).and_then(|s| {
-            let seq = s.by_number.get(&incoming.number)?;
-            s.by_seq.get(seq).filter(|r| r.stored.is_some())
-        }) {
-            return UploadOutcome::Existing {
-                platform_ref: existing.platform_ref.clone(),
-                received_at: existing.received_at,
-                same_content: existing
-                    .stored
-                    .as_ref()
-                    .is_some_and(|s| same_content(s, &incoming)),
-            };
+        // Hash a damaged record's original outside the lock.
+        let damaged_sent_hash = match &write.keep {
+            Keep::Damaged { .. } => Some(tax_api::content_hash(&incoming)),
+            Keep::Intact | Keep::Nothing => None,
+        };
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        let mut replace = None;
+        if let Some(shard) = inner.sellers.get(&incoming.seller_tax_id) {
+            if let Some(&i) = shard.by_number.get(&incoming.number) {
+                let existing = &shard.records[i];
+                match &existing.stored {
+                    Some(stored) => {
+                        return UploadOutcome::Existing {
+                            platform_ref: existing.platform_ref.clone(),
+                            received_at: existing.received_at,
+                            same_content: same_content(stored, &incoming),
+                        }
+                    }
+                    None => replace = Some((i, existing.seq)),
+                }
+            }
         }
         inner.last_seq += 1;
-        let seq = inner.last_seq;
-        let platform_ref = format!("PLT-{seq:010}");
+        let seq = replace.map_or(inner.last_seq, |(_, seq)| seq);
+        let platform_ref = format!("PLT-{:010}", inner.last_seq);
         let sent_line_count = incoming.lines.len();
-        let (stored, stored_hash, integrity, cause) = match write.keep {
+        let seller = incoming.seller_tax_id.clone();
+        let number = incoming.number.clone();
+        let (stored, integrity, cause) = match write.keep {
             Keep::Nothing => {
                 return UploadOutcome::Stored {
                     platform_ref,
@@ -242,24 +280,20 @@ impl Store {
                     kept: false,
                 }
             }
-            Keep::Intact => (incoming, write.sent_hash.clone(), Integrity::Intact, None),
+            Keep::Intact => (incoming, Integrity::Intact, None),
             Keep::Damaged {
                 copy,
                 integrity,
                 cause,
-            } => {
-                let hash = tax_api::content_hash(&copy);
-                (*copy, hash, integrity, Some(cause))
-            }
+            } => (*copy, integrity, Some(cause)),
         };
         let record = Record {
             seq,
             seller_tax_id: seller.clone(),
-            number: stored.number.clone(),
+            number: number.clone(),
             issued_at_ms: parse_ms(&stored.issued_at),
             stored: Some(stored),
-            stored_hash: Some(stored_hash),
-            sent_hash: write.sent_hash,
+            sent_hash: damaged_sent_hash,
             sent_line_count,
             platform_ref: platform_ref.clone(),
             received_at: write.received_at,
@@ -271,11 +305,13 @@ impl Store {
             checkpointed: false,
         };
         let shard = inner.sellers.entry(seller).or_default();
-        if let Some(old) = shard.by_number.insert(record.number.clone(), seq) {
-            // A record lost in migration is replaced by the new upload.
-            shard.by_seq.remove(&old);
+        match replace {
+            Some((i, _)) => shard.records[i] = record,
+            None => {
+                shard.by_number.insert(number, shard.records.len());
+                shard.records.push(record);
+            }
         }
-        shard.by_seq.insert(seq, record);
         UploadOutcome::Stored {
             platform_ref,
             received_at: write.received_at,
@@ -287,10 +323,7 @@ impl Store {
     /// `None` (no tokens configured) searches every seller, oldest record first.
     pub fn get_visible(&self, seller: Option<&str>, number: &str, now: Duration) -> Option<Record> {
         let inner = self.lock();
-        let find = |s: &SellerRecords| {
-            let seq = s.by_number.get(number)?;
-            s.by_seq.get(seq).filter(|r| r.visible(now)).cloned()
-        };
+        let find = |s: &SellerRecords| s.get(number).filter(|r| r.visible(now)).cloned();
         match seller {
             Some(seller) => inner.sellers.get(seller).and_then(find),
             None => inner
@@ -325,10 +358,10 @@ impl Store {
                 has_more: false,
             };
         }
-        let mut matching = shard
-            .by_seq
-            .range(after + 1..=high_water_mark)
-            .map(|(_, r)| r)
+        let start = shard.records.partition_point(|r| r.seq <= after);
+        let mut matching = shard.records[start..]
+            .iter()
+            .take_while(|r| r.seq <= high_water_mark)
             .filter(|r| r.visible(now) && filter(r));
         let records: Vec<Record> = matching.by_ref().take(limit).cloned().collect();
         let has_more = matching.next().is_some();
@@ -345,22 +378,25 @@ impl Store {
         change: impl FnOnce(&mut Record) -> R,
     ) -> Option<R> {
         let mut inner = self.lock();
-        let shard = inner.sellers.get_mut(seller)?;
-        let seq = *shard.by_number.get(number)?;
-        shard.by_seq.get_mut(&seq).map(change)
+        let record = inner.sellers.get_mut(seller)?.get_mut(number)?;
+        record.pin_sent_hash();
+        Some(change(record))
     }
 
     #[allow(dead_code)] // Seam for the fault engine; nothing in the plain platform needs it yet.
     /// Changes every record in place, in write order (for maintenance migrations).
+    /// Pins every record's `sent_hash` first, so it is slow on a big store: fine for
+    /// a migration, not for a per-request path.
     pub fn update_all(&self, mut change: impl FnMut(&mut Record)) {
         let mut inner = self.lock();
         let mut all: Vec<&mut Record> = inner
             .sellers
             .values_mut()
-            .flat_map(|s| s.by_seq.values_mut())
+            .flat_map(|s| s.records.iter_mut())
             .collect();
         all.sort_by_key(|r| r.seq);
         for record in all {
+            record.pin_sent_hash();
             change(record);
         }
     }
@@ -372,7 +408,7 @@ impl Store {
             inner
                 .sellers
                 .values()
-                .flat_map(|s| s.by_seq.values().cloned())
+                .flat_map(|s| s.records.iter().cloned())
                 .collect()
         };
         records.sort_by_key(|r| r.seq);

@@ -81,7 +81,8 @@ pub struct ClientConfig {
     /// Largest backoff delay, and the largest `Retry-After` honoured.
     pub backoff_cap: Duration,
     /// Read-backs that may answer 404 after a successful write before the robust mode
-    /// concludes the record is really missing (visibility lag).
+    /// concludes the record is really missing (visibility lag). They are spaced
+    /// `poll_interval`, doubling, at most `backoff_cap`: the defaults wait about 3 s.
     pub readback_retries: u32,
     /// Delay between polls of an asynchronous submission and between lagging read-backs.
     pub poll_interval: Duration,
@@ -116,7 +117,7 @@ impl ClientConfig {
             max_attempts: 8,
             backoff_base: Duration::from_millis(50),
             backoff_cap: Duration::from_secs(2),
-            readback_retries: 5,
+            readback_retries: 6,
             poll_interval: Duration::from_millis(50),
             status_interval: Duration::from_secs(1),
             jitter_seed: 0,

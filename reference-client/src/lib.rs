@@ -50,3 +50,4 @@ mod testutil;
 pub use config::{ClientConfig, Mode};
 pub use error::ClientError;
 pub use runtime::{run, spawn_isolated, start, IsolatedClient, RunningClient};
+pub use server::ROUTES;

@@ -40,7 +40,12 @@ async fn prepare(config: ClientConfig) -> Result<Arc<App>, ClientError> {
 /// `shutdown` resolves. Background work stops with it; the outbox keeps its state.
 async fn serve(app: Arc<App>, listener: TcpListener, shutdown: impl Future<Output = ()>) {
     let inflight = app.reconciler.inflight();
-    let dispatcher = tokio::spawn(dispatch::run(app.ctx.clone(), inflight, app.wake.clone()));
+    let (ctx, wake) = (app.ctx.clone(), app.wake.clone());
+    let dispatcher = tokio::spawn(async move {
+        if let Err(e) = dispatch::run(ctx, inflight, wake).await {
+            tracing::error!(error = %e, "delivery stopped: the outbox failed");
+        }
+    });
     let watcher = (app.ctx.config.mode == Mode::Robust)
         .then(|| tokio::spawn(app.reconciler.clone().watch_maintenance()));
     server::serve(listener, app, shutdown).await;

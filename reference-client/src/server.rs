@@ -1,5 +1,6 @@
 //! The client contract (DESIGN §3) served over HTTP/1.1 with hyper:
-//! `GET /healthz`, `POST /invoices`, `POST /reconcile`, `GET /ledger`.
+//! `GET /healthz`, `POST /invoices`, `POST /reconcile`, `GET /ledger`; plus
+//! `GET /stats` (counts by status), a cheap way to watch delivery settle.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -20,6 +21,16 @@ use tokio::sync::Notify;
 use crate::deliver::Ctx;
 use crate::outbox::{now_ms, Intake};
 use crate::reconcile::Reconciler;
+
+/// Every route the client serves, as (method, path): what
+/// `docs/openapi/client-contract.yaml` documents, checked by a test.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/healthz"),
+    ("POST", "/invoices"),
+    ("POST", "/reconcile"),
+    ("GET", "/ledger"),
+    ("GET", "/stats"),
+];
 
 /// Largest `POST /invoices` body accepted.
 const MAX_BODY: usize = 1 << 20;
@@ -67,12 +78,21 @@ async fn handle(app: Arc<App>, req: Request<Incoming>) -> Result<Resp, Infallibl
                 error(&ApiError::internal())
             }
         },
-        (_, "/healthz" | "/invoices" | "/reconcile" | "/ledger") => error(&ApiError::new(
-            ErrorCode::MethodNotAllowed,
-            format!("{} is not allowed on {}", req.method(), req.uri().path()),
-        )),
+        (&Method::GET, "/stats") => match app.ctx.outbox.counts().await {
+            Ok(counts) => json(StatusCode::OK, &counts),
+            Err(e) => {
+                tracing::error!(error = %e, "counting the outbox failed");
+                error(&ApiError::internal())
+            }
+        },
+        (_, "/healthz" | "/invoices" | "/reconcile" | "/ledger" | "/stats") => {
+            error(&ApiError::new(
+                ErrorCode::MethodNotAllowed,
+                format!("{} is not allowed on {}", req.method(), req.uri().path()),
+            ))
+        }
         (_, path) => error(&ApiError::not_found(format!(
-            "no route {path}; expected /healthz, /invoices, /reconcile or /ledger"
+            "no route {path}; expected /healthz, /invoices, /reconcile, /ledger or /stats"
         ))),
     };
     Ok(resp)

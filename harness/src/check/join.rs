@@ -6,8 +6,10 @@ use std::collections::{HashMap, HashSet};
 use tax_api::{Invoice, Ledger, LedgerEntry, TruthRecord, TruthSnapshot};
 
 use super::class::{classify, Class, ClientState, PlatformState};
-use super::content::{same_content, SaleKey};
-use super::{ClientView, Counts, PlatformView, Violation};
+use super::content::SaleKey;
+use super::evidence::{client_view, describe, platform_state, platform_view};
+use super::index::{NumberIndex, Probe};
+use super::{Counts, Violation};
 use crate::outcome::IssuedInvoice;
 
 /// Counts and violations (chains not yet attached).
@@ -18,6 +20,8 @@ pub(super) struct Joined {
 
 /// One invoice to judge: an issued one, or a ledger entry in ledger-only mode.
 struct Subject<'a> {
+    /// What `number`'s key led to in the index.
+    probe: Probe,
     seller: Option<&'a str>,
     number: &'a str,
     invoice: Option<&'a Invoice>,
@@ -25,48 +29,15 @@ struct Subject<'a> {
     at_ms: Option<u64>,
 }
 
-/// Truth records by number; records sharing a number (different sellers) are chained.
-struct TruthIndex<'a> {
-    records: &'a [TruthRecord],
-    by_number: HashMap<&'a str, usize>,
-    next: Vec<Option<usize>>,
-}
-
-impl<'a> TruthIndex<'a> {
-    fn new(records: &'a [TruthRecord]) -> Self {
-        let mut by_number: HashMap<&str, usize> = HashMap::with_capacity(records.len());
-        let mut next = vec![None; records.len()];
-        for (i, r) in records.iter().enumerate() {
-            if let Some(head) = by_number.insert(r.number.as_str(), i) {
-                next[i] = Some(head);
-            }
-        }
-        TruthIndex {
-            records,
-            by_number,
-            next,
-        }
-    }
-
-    /// The earliest record with this number (and this seller, when given).
-    fn find(&self, seller: Option<&str>, number: &str) -> Option<usize> {
-        let mut at = self.by_number.get(number).copied();
-        let mut found = None;
-        while let Some(i) = at {
-            if seller.map_or(true, |s| self.records[i].seller_tax_id == s) {
-                found = Some(i);
-            }
-            at = self.next[i];
-        }
-        found
-    }
-}
-
 struct Judge<'a> {
+    issued: &'a [IssuedInvoice],
+    ledger_only: bool,
+    /// Subjects that share a number's key with an earlier, different one (rare).
+    seen_pairs: HashSet<(&'a str, &'a str)>,
     ledger: &'a Ledger,
-    ledger_index: HashMap<&'a str, usize>,
+    records: &'a [TruthRecord],
+    index: NumberIndex<'a>,
     consumed: Vec<bool>,
-    truth: TruthIndex<'a>,
     matched: Vec<bool>,
     sellers: HashSet<&'a str>,
     last_seller: Option<&'a str>,
@@ -75,16 +46,20 @@ struct Judge<'a> {
 }
 
 impl<'a> Judge<'a> {
-    fn new(ledger: &'a Ledger, truth: &'a TruthSnapshot) -> Self {
-        let mut ledger_index = HashMap::with_capacity(ledger.entries.len());
-        for (i, e) in ledger.entries.iter().enumerate() {
-            ledger_index.entry(e.number.as_str()).or_insert(i);
-        }
+    fn new(
+        issued: &'a [IssuedInvoice],
+        ledger: &'a Ledger,
+        truth: &'a TruthSnapshot,
+        ledger_only: bool,
+    ) -> Self {
         Judge {
+            issued,
+            ledger_only,
+            seen_pairs: HashSet::new(),
             ledger,
-            ledger_index,
+            records: &truth.records,
+            index: NumberIndex::new(&truth.records, &ledger.entries),
             consumed: vec![false; ledger.entries.len()],
-            truth: TruthIndex::new(&truth.records),
             matched: vec![false; truth.records.len()],
             sellers: HashSet::new(),
             last_seller: None,
@@ -93,16 +68,39 @@ impl<'a> Judge<'a> {
         }
     }
 
-    fn ledger_entry(&mut self, number: &str) -> Option<&'a LedgerEntry> {
-        let ledger = self.ledger;
-        let i = *self.ledger_index.get(number)?;
+    /// (seller, number) of subject `id`; the seller is empty in ledger-only mode.
+    fn subject_key(&self, id: usize) -> Option<(&'a str, &'a str)> {
+        if self.ledger_only {
+            let ledger = self.ledger;
+            ledger.entries.get(id).map(|e| ("", e.number.as_str()))
+        } else {
+            let issued = self.issued;
+            issued
+                .get(id)
+                .map(|i| (i.invoice.seller_tax_id.as_str(), i.invoice.number.as_str()))
+        }
+    }
+
+    /// The ledger entry at `i`, marking it as accounted for.
+    fn take_ledger(&mut self, i: Option<usize>) -> Option<&'a LedgerEntry> {
+        let all = self.ledger;
+        let i = i?;
         self.consumed[i] = true;
-        ledger.entries.get(i)
+        all.entries.get(i)
     }
 
     fn judge(&mut self, s: Subject<'a>) {
-        let records = self.truth.records;
-        let found = self.truth.find(s.seller, s.number);
+        let looked = self.index.resolve(&s.probe, s.seller, s.number);
+        if let Some(first) = looked.seen_before {
+            let who = s.seller.unwrap_or("");
+            if self.subject_key(first) == Some((who, s.number))
+                || !self.seen_pairs.insert((who, s.number))
+            {
+                return;
+            }
+        }
+        let records = self.records;
+        let found = looked.truth;
         if let Some(i) = found {
             self.matched[i] = true;
         }
@@ -114,7 +112,7 @@ impl<'a> Judge<'a> {
                 self.last_seller = Some(sel);
             }
         }
-        let entry = self.ledger_entry(s.number);
+        let entry = self.take_ledger(looked.ledger);
         let (state, note) = platform_state(s.invoice, record);
         let client = ClientState::from(entry.map(|e| e.status));
         let class = classify(client, state, s.accepted != Some(false));
@@ -145,7 +143,7 @@ impl<'a> Judge<'a> {
     /// Platform records of a judged seller that no subject claimed.
     fn unexpected_records(&mut self, issued: &'a [IssuedInvoice]) {
         let mut sales: Option<HashMap<SaleKey<'a>, &'a str>> = None;
-        let records = self.truth.records;
+        let records = self.records;
         for (i, r) in records.iter().enumerate() {
             if self.matched[i] || !self.sellers.contains(r.seller_tax_id.as_str()) {
                 continue;
@@ -161,7 +159,7 @@ impl<'a> Judge<'a> {
                     ));
                 }
             }
-            let entry = self.ledger_entry(&r.number);
+            let entry = self.take_ledger(self.index.ledger_entry(&r.number));
             let client = ClientState::from(entry.map(|e| e.status));
             self.counts.add(Class::Unexpected);
             self.violations.push(Violation {
@@ -179,7 +177,7 @@ impl<'a> Judge<'a> {
     /// Ledger entries for numbers nobody issued and the platform never saw.
     fn unexpected_ledger_entries(&mut self) {
         for (i, e) in self.ledger.entries.iter().enumerate() {
-            if self.consumed[i] || self.ledger_index.get(e.number.as_str()) != Some(&i) {
+            if self.consumed[i] || self.index.ledger_entry(&e.number) != Some(i) {
                 continue;
             }
             self.counts.add(Class::Unexpected);
@@ -215,13 +213,14 @@ pub(super) fn join(
     truth: &TruthSnapshot,
     ledger_only: bool,
 ) -> Joined {
-    let mut judge = Judge::new(ledger, truth);
+    let mut judge = Judge::new(issued, ledger, truth, ledger_only);
     if ledger_only {
-        for (i, e) in ledger.entries.iter().enumerate() {
-            if judge.ledger_index.get(e.number.as_str()) != Some(&i) {
-                continue;
-            }
+        let probes = judge
+            .index
+            .claim_all(ledger.entries.iter().map(|e| e.number.as_str()));
+        for (e, probe) in ledger.entries.iter().zip(probes) {
             judge.judge(Subject {
+                probe,
                 seller: None,
                 number: &e.number,
                 invoice: None,
@@ -230,13 +229,13 @@ pub(super) fn join(
             });
         }
     } else {
-        let mut seen: HashSet<(&str, &str)> = HashSet::with_capacity(issued.len());
-        for i in issued {
+        let probes = judge
+            .index
+            .claim_all(issued.iter().map(|i| i.invoice.number.as_str()));
+        for (i, probe) in issued.iter().zip(probes) {
             let inv = &i.invoice;
-            if !seen.insert((inv.seller_tax_id.as_str(), inv.number.as_str())) {
-                continue;
-            }
             judge.judge(Subject {
+                probe,
                 seller: Some(&inv.seller_tax_id),
                 number: &inv.number,
                 invoice: Some(inv),
@@ -252,109 +251,5 @@ pub(super) fn join(
     Joined {
         counts: judge.counts,
         violations: judge.violations,
-    }
-}
-
-/// The table column for an invoice, and a note when the harness, not the truth,
-/// found the damage (the client stored something other than what was issued).
-fn platform_state(
-    invoice: Option<&Invoice>,
-    record: Option<&TruthRecord>,
-) -> (PlatformState, Option<&'static str>) {
-    let Some(r) = record else {
-        return (PlatformState::Missing, None);
-    };
-    let state = PlatformState::from_integrity(r.integrity);
-    if state != PlatformState::Intact {
-        return (state, None);
-    }
-    if r.copies > 1 {
-        return (PlatformState::Duplicated, None);
-    }
-    if let (Some(issued), Some(stored)) = (invoice, &r.stored) {
-        if !same_content(issued, stored) {
-            let state = if stored.lines.len() < issued.lines.len() {
-                PlatformState::Partial
-            } else {
-                PlatformState::Corrupted
-            };
-            return (
-                state,
-                Some("the platform kept what the client sent, but that differs from the invoice the workload issued"),
-            );
-        }
-    }
-    (PlatformState::Intact, None)
-}
-
-fn describe(
-    class: Class,
-    state: PlatformState,
-    r: Option<&TruthRecord>,
-    accepted: Option<bool>,
-) -> String {
-    let cause = r
-        .and_then(|r| r.cause.as_deref())
-        .map(|c| format!(" (cause: {c})"))
-        .unwrap_or_default();
-    let held = match state {
-        PlatformState::Intact => "holds it intact".to_string(),
-        PlatformState::Partial => "holds it partially".to_string(),
-        PlatformState::Corrupted => "holds it corrupted".to_string(),
-        PlatformState::Missing => "holds nothing".to_string(),
-        PlatformState::Duplicated => {
-            format!("holds {} copies", r.map_or(0, |r| r.copies))
-        }
-    };
-    match class {
-        Class::Lost => format!("confirmed by the client, but the platform holds nothing{cause}"),
-        Class::SilentPartial => {
-            let (sent, stored) = r.map_or((0, 0), |r| (r.sent_line_count, r.stored_line_count));
-            format!(
-                "confirmed by the client, but stored partially ({stored} of {sent} lines){cause}"
-            )
-        }
-        Class::SilentCorruption => {
-            format!("confirmed by the client, but the stored content differs from what was issued{cause}")
-        }
-        Class::Duplicate => format!("confirmed by the client, but the platform {held}{cause}"),
-        Class::Unresolved => {
-            format!("still pending when the run ended; the platform {held}{cause}")
-        }
-        Class::Forgotten if accepted == Some(false) => format!(
-            "refused by the client and missing from its ledger, yet the platform {held}{cause}"
-        ),
-        Class::Forgotten => format!(
-            "accepted by the client (202) but missing from its ledger; the platform {held}{cause}"
-        ),
-        other => format!("{}: the platform {held}{cause}", other.meaning()),
-    }
-}
-
-fn client_view(
-    status: ClientState,
-    entry: Option<&LedgerEntry>,
-    accepted: Option<bool>,
-    at_ms: Option<u64>,
-) -> ClientView {
-    ClientView {
-        accepted,
-        issued_at_ms: at_ms,
-        status,
-        reason: entry.and_then(|e| e.reason.clone()),
-        platform_ref: entry.and_then(|e| e.platform_ref.clone()),
-    }
-}
-
-fn platform_view(state: PlatformState, r: Option<&TruthRecord>) -> PlatformView {
-    PlatformView {
-        state,
-        integrity: r.map(|r| r.integrity),
-        platform_ref: r.map(|r| r.platform_ref.clone()),
-        copies: r.map_or(0, |r| r.copies),
-        sent_line_count: r.map(|r| r.sent_line_count),
-        stored_line_count: r.map(|r| r.stored_line_count),
-        cause: r.and_then(|r| r.cause.clone()),
-        same_sale_as: None,
     }
 }

@@ -4,10 +4,24 @@
 //!
 //! [`check`] runs in time linear in the size of the run: hash maps for the joins and
 //! one pass over the journal for the causal chains of the violations.
+//!
+//! # Layout
+//!
+//! - `class`: the DESIGN §5 table — [`Class`], [`ClientState`], [`PlatformState`], [`classify`].
+//! - `index` (with `fxhash`): one hashed index over invoice numbers for the join.
+//! - `join`: issued × ledger × truth, including `UNEXPECTED` records and ledger entries.
+//! - `content`: comparing sales regardless of number ([`SaleKey`]).
+//! - `evidence`: the platform column, the detail sentence and both sides' views.
+//! - `chain`: causal chains from one pass over the journal.
+//! - `verdict`: invariants with `[expect]` bounds, inconclusive reasons, the verdict.
+//! - [`ledger_file`]: reading exported ledgers for `invoice-chaos check --ledger`.
 
 mod chain;
 mod class;
 mod content;
+mod evidence;
+mod fxhash;
+mod index;
 mod join;
 pub mod ledger_file;
 mod verdict;
@@ -199,7 +213,10 @@ pub fn check(run: &RunRecord) -> CheckResult {
     } else {
         Vec::new()
     };
-    let inconclusive = verdict::inconclusive(run);
+    let mut inconclusive = verdict::inconclusive(run);
+    if is_judged && counts.judged == 0 {
+        inconclusive.push(Inconclusive::NothingJudged);
+    }
     let verdict = verdict::decide(is_judged, &invariants, &inconclusive);
     CheckResult {
         verdict,

@@ -69,6 +69,9 @@ pub enum Inconclusive {
         /// What was seen instead.
         detail: String,
     },
+    /// Truth and ledger were read, but there was no invoice to judge: a run that
+    /// issued nothing cannot vouch for the client.
+    NothingJudged,
     /// A step failed in a way that voids the run.
     StepFailed {
         /// Index of the step in the script, from 0.
@@ -97,6 +100,9 @@ impl Inconclusive {
             }
             Inconclusive::LedgerUnreadable { detail } => {
                 format!("the client's ledger could not be read: {detail}")
+            }
+            Inconclusive::NothingJudged => {
+                "no invoice was issued or listed, so nothing was judged".to_string()
             }
             Inconclusive::StepFailed { step, detail } => format!("step {step} failed: {detail}"),
         }

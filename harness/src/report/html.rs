@@ -15,6 +15,9 @@ use crate::outcome::RunRecord;
 /// Violations the page spells out; the rest are in `report.json`.
 pub const HTML_VIOLATIONS: usize = 200;
 
+/// Violations shown unfolded at the top of the list.
+const OPEN_VIOLATIONS: usize = 3;
+
 const STYLE: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222}\
 h1{margin-bottom:.2em}.verdict{display:inline-block;padding:.2em .7em;border-radius:4px;color:#fff;font-weight:bold}\
 .pass{background:#2e7d32}.fail{background:#c62828}.inconclusive{background:#ef6c00}\
@@ -24,7 +27,7 @@ pre{background:#f5f5f5;padding:.6em;overflow-x:auto}details{margin:.4em 0;border
 summary{cursor:pointer}svg{width:100%;height:auto;border:1px solid #ddd}\
 svg .issued{fill:#1565c0}svg .fault{fill:#c62828}svg .violation{fill:#ef6c00}\
 svg .maintenance{fill:#9e9e9e;fill-opacity:.25}svg .event{stroke:#555;stroke-dasharray:3 3}\
-svg .axisline{stroke:#555}svg text{font-size:11px;fill:#444}";
+svg .axisline{stroke:#555}svg text{font-size:11px;fill:#444}.legend{color:#555;font-size:12px}";
 
 /// Escapes text for HTML element content and attribute values.
 pub(crate) fn esc(text: &str) -> String {
@@ -46,10 +49,11 @@ fn opt(value: &Option<String>) -> String {
     value.as_deref().map_or_else(|| "—".to_string(), esc)
 }
 
-fn violation(out: &mut String, v: &Violation) {
+fn violation(out: &mut String, v: &Violation, open: bool) {
+    let open = if open { " open" } else { "" };
     let _ = write!(
         out,
-        "<details><summary><b>{}</b> <code>{}</code> — {}</summary>",
+        "<details{open}><summary><b>{}</b> <code>{}</code> — {}</summary>",
         v.class.as_str(),
         esc(&v.number),
         esc(&v.detail)
@@ -71,7 +75,7 @@ fn violation(out: &mut String, v: &Violation) {
         opt(&v.platform.cause),
     );
     if v.chain.is_empty() {
-        out.push_str("<p>No request about this invoice reached the platform.</p></details>");
+        out.push_str("<p>No request about this invoice reached the platform.</p></details>\n");
         return;
     }
     out.push_str("<table><tr><th>seq</th><th>at</th><th>request</th><th>attempt</th><th>fault</th><th>response</th><th>effect</th><th>note</th></tr>");
@@ -90,7 +94,7 @@ fn violation(out: &mut String, v: &Violation) {
             opt(&e.note),
         );
     }
-    out.push_str("</table></details>");
+    out.push_str("</table></details>\n");
 }
 
 /// Renders `report.html`.
@@ -130,7 +134,7 @@ pub fn render_html(run: &RunRecord, result: &CheckResult) -> String {
         for r in &result.inconclusive {
             let _ = write!(out, "<li>{}</li>", esc(&r.describe()));
         }
-        out.push_str("</ul>");
+        out.push_str("</ul>\n");
     }
     out.push_str(
         "<h2>Invoices by class</h2><table><tr><th>class</th><th>invoices</th><th>meaning</th></tr>",
@@ -149,7 +153,7 @@ pub fn render_html(run: &RunRecord, result: &CheckResult) -> String {
             class.meaning()
         );
     }
-    out.push_str("</table>");
+    out.push_str("</table>\n");
     if !result.invariants.is_empty() {
         out.push_str("<h2>Invariants</h2><table><tr><th>invariant</th><th>observed</th><th>allowed</th><th>holds</th></tr>");
         for i in &result.invariants {
@@ -163,10 +167,11 @@ pub fn render_html(run: &RunRecord, result: &CheckResult) -> String {
                 if i.holds { "yes" } else { "no" }
             );
         }
-        out.push_str("</table>");
+        out.push_str("</table>\n");
     }
     out.push_str("<h2>Timeline</h2>");
     out.push_str(&render_svg(run, result));
+    out.push_str("<p class=legend>Bars per time bucket: invoices issued (blue), fault fires (red), violations by issue time (orange). Shaded bands: maintenance windows. Dashed lines: steps and other events. Hover for details.</p>\n");
     out.push_str("<h2>Fault fires</h2>");
     if run.fault_stats.is_empty() {
         out.push_str("<p>No fault rule was scheduled.</p>");
@@ -183,7 +188,7 @@ pub fn render_html(run: &RunRecord, result: &CheckResult) -> String {
                 s.matched
             );
         }
-        out.push_str("</table>");
+        out.push_str("</table>\n");
     }
     if !result.violations.is_empty() {
         let shown = result.violations.len().min(HTML_VIOLATIONS);
@@ -192,8 +197,8 @@ pub fn render_html(run: &RunRecord, result: &CheckResult) -> String {
             "<h2>Violations ({shown} of {})</h2>",
             result.violations.len()
         );
-        for v in result.violations.iter().take(shown) {
-            violation(&mut out, v);
+        for (i, v) in result.violations.iter().take(shown).enumerate() {
+            violation(&mut out, v, i < OPEN_VIOLATIONS);
         }
     }
     out.push_str("</body></html>\n");

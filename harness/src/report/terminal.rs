@@ -85,6 +85,11 @@ pub fn terminal_summary(run: &RunRecord, result: &CheckResult, report_dir: &Path
         "\n  report: {}",
         report_dir.join("summary.md").display()
     );
+    let _ = writeln!(
+        out,
+        "  html:   {}",
+        report_dir.join("report.html").display()
+    );
     let _ = writeln!(out, "  replay: {}", replay_command(run));
     out
 }

@@ -184,6 +184,6 @@ pub(crate) fn render_svg(run: &RunRecord, result: &CheckResult) -> String {
             at as f64 / 1000.0
         );
     }
-    out.push_str("</svg>");
+    out.push_str("</svg>\n");
     out
 }

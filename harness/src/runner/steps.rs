@@ -104,6 +104,8 @@ impl<'a> StepRunner<'a> {
                     step: index,
                     detail,
                 });
+                // The run is void: stop issuing rather than retry into a broken setup.
+                self.issuing.abort_all();
                 return;
             }
         }

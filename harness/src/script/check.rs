@@ -92,7 +92,7 @@ pub(super) fn check(path: &str, source: &str, raw: RawScenario) -> Result<Scenar
         url: raw.platform.url.map(Spanned::into_inner),
         token: raw.platform.token,
         control_token: raw.platform.control_token,
-        reset: raw.platform.reset.unwrap_or(true),
+        reset: raw.platform.reset.unwrap_or(true) && drives,
     };
     Ok(Scenario {
         path: path.to_string(),

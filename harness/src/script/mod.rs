@@ -161,6 +161,19 @@ impl Scenario {
         check::check(path, source, raw)
     }
 
+    /// Checks what can only be judged once command-line overrides are applied.
+    pub fn check_runnable(&self) -> Result<(), ScriptError> {
+        if matches!(self.client.adapter, AdapterSpec::Ledger { .. }) && self.platform.url.is_none()
+        {
+            return Err(ScriptError::whole_file(
+                &self.path,
+                "the ledger adapter checks a ledger against a running platform: expected \
+                 `[platform] url = \"http://…\"` or --platform-url, found neither",
+            ));
+        }
+        Ok(())
+    }
+
     /// Applies command-line overrides.
     pub fn apply(&mut self, overrides: &Overrides) {
         if let Some(seed) = overrides.seed {
@@ -168,6 +181,10 @@ impl Scenario {
         }
         if let Some(url) = &overrides.platform_url {
             self.platform.url = Some(url.clone());
+        }
+        if matches!(self.client.adapter, AdapterSpec::Ledger { .. }) {
+            // The platform holds the records the ledger is checked against: never wipe it.
+            self.platform.reset = false;
         }
         if let Some(mode) = overrides.mode {
             match &mut self.client.adapter {

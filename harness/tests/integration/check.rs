@@ -266,8 +266,16 @@ fn ledger_only_mode_judges_the_ledgers_own_entries() {
 }
 
 #[test]
+fn a_run_that_judged_no_invoice_is_inconclusive() {
+    let result = check(&support::run());
+
+    assert_eq!(result.verdict, Verdict::Inconclusive);
+    assert_eq!(result.inconclusive, vec![Inconclusive::NothingJudged]);
+}
+
+#[test]
 fn a_scheduled_fault_that_never_fired_makes_the_run_inconclusive() {
-    let mut run = support::run();
+    let mut run = healthy_run();
     fired(&mut run, "r1", "partial_write", 0);
 
     let result = check(&run);
@@ -279,9 +287,18 @@ fn a_scheduled_fault_that_never_fired_makes_the_run_inconclusive() {
     ));
 }
 
+/// A run with one invoice confirmed and stored intact: nothing to object to.
+fn healthy_run() -> harness::outcome::RunRecord {
+    let mut run = support::run();
+    issue(&mut run, N, true);
+    list(&mut run, N, LedgerStatus::Confirmed, None);
+    store(&mut run, N, Integrity::Intact, None);
+    run
+}
+
 #[test]
 fn an_unfired_fault_is_fine_when_faults_need_not_fire() {
-    let mut run = support::run();
+    let mut run = healthy_run();
     run.expect.faults_must_fire = false;
     fired(&mut run, "r1", "partial_write", 0);
 
@@ -290,7 +307,7 @@ fn an_unfired_fault_is_fine_when_faults_need_not_fire() {
 
 #[test]
 fn a_client_that_never_became_healthy_makes_the_run_inconclusive() {
-    let mut run = support::run();
+    let mut run = healthy_run();
     run.problems.push(RunProblem::ClientNeverHealthy {
         detail: "connection refused".into(),
     });
@@ -337,7 +354,7 @@ fn unreadable_ledger_makes_the_run_inconclusive() {
 
 #[test]
 fn a_failed_step_makes_the_run_inconclusive() {
-    let mut run = support::run();
+    let mut run = healthy_run();
     run.problems.push(RunProblem::StepFailed {
         step: 3,
         detail: "maintenance could not start".into(),
@@ -444,4 +461,93 @@ fn an_invoice_issued_twice_is_judged_once() {
     store(&mut run, N, Integrity::Intact, None);
 
     assert_eq!(check(&run).counts.judged, 1);
+}
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn status(k: u8) -> Option<LedgerStatus> {
+        match k {
+            0 => Some(LedgerStatus::Confirmed),
+            1 => Some(LedgerStatus::Flagged),
+            2 => Some(LedgerStatus::Pending),
+            _ => None,
+        }
+    }
+
+    fn integrity(k: u8) -> Option<Integrity> {
+        match k {
+            0 => Some(Integrity::Intact),
+            1 => Some(Integrity::Partial),
+            2 => Some(Integrity::Corrupted),
+            3 => Some(Integrity::LostInMigration),
+            4 => Some(Integrity::Duplicated),
+            _ => None,
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn every_issued_invoice_lands_in_exactly_one_class_and_every_violation_is_listed(
+            cells in proptest::collection::vec((0u8..4, 0u8..6, any::<bool>()), 0..40)
+        ) {
+            let mut run = support::run();
+            run.expect.max_false_flag_ratio = 1.0;
+            for (i, (client, platform, accepted)) in cells.iter().enumerate() {
+                let n = format!("n{i}");
+                issue(&mut run, &n, *accepted);
+                if let Some(s) = status(*client) {
+                    list(&mut run, &n, s, None);
+                }
+                if let Some(fate) = integrity(*platform) {
+                    store(&mut run, &n, fate, None);
+                }
+            }
+
+            let result = check(&run);
+
+            let classified: u64 = Class::ALL
+                .iter()
+                .filter(|c| **c != Class::Unexpected)
+                .map(|c| result.counts.get(*c))
+                .sum();
+            prop_assert_eq!(classified, cells.len() as u64);
+            prop_assert_eq!(result.counts.judged, cells.len() as u64);
+            prop_assert_eq!(result.counts.unexpected, 0);
+            prop_assert_eq!(result.violations.len() as u64, result.counts.violations());
+            let verdict = if result.counts.violations() > 0 {
+                Verdict::Fail
+            } else if cells.is_empty() {
+                Verdict::Inconclusive
+            } else {
+                Verdict::Pass
+            };
+            prop_assert_eq!(result.verdict, verdict);
+        }
+    }
+}
+
+#[test]
+fn the_same_number_issued_by_two_sellers_is_judged_for_each_seller() {
+    let mut run = support::run();
+    issue(&mut run, N, true);
+    issue(&mut run, N, true);
+    run.issued[1].invoice.seller_tax_id = "OTHER-SELLER".into();
+    list(&mut run, N, LedgerStatus::Confirmed, None);
+    store(&mut run, N, Integrity::Intact, None);
+
+    let result = check(&run);
+
+    assert_eq!(result.counts.judged, 2);
+    assert_eq!(result.counts.ok, 1);
+    assert_eq!(
+        result.counts.lost, 1,
+        "the other seller's copy is not on the platform"
+    );
+    assert_eq!(
+        result.violations[0].seller_tax_id.as_deref(),
+        Some("OTHER-SELLER")
+    );
 }

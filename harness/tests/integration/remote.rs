@@ -82,5 +82,66 @@ settle = { timeout = "60s" }
         report["counts"]["SILENT_PARTIAL"].as_u64().unwrap() > 0,
         "{report:#}"
     );
+
+    // The same ledger through a script's `ledger` adapter: no steps, nothing driven or reset.
+    let ledger_script = dir.path().join("ledger.toml");
+    std::fs::write(
+        &ledger_script,
+        format!(
+            "name = \"ledger\"\n[client]\nadapter = \"ledger\"\nledger = {:?}\n[platform]\nurl = \"{url}\"\n",
+            ledger_path.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let (code, runs) = run_json(
+        &[ledger_script.to_str().unwrap()],
+        &dir.path().join("ledger-reports"),
+    );
+    assert_eq!(code, 1, "{:#}", runs[0]);
+    assert_eq!(runs[0]["client"]["adapter"], "ledger");
+    assert_eq!(
+        runs[0]["counts"]["SILENT_PARTIAL"],
+        report["counts"]["SILENT_PARTIAL"]
+    );
     rt.block_on(platform.shutdown());
+}
+
+#[test]
+fn the_url_adapter_drives_a_client_someone_else_started() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let (platform, client) = rt.block_on(async {
+        let platform = mock_tax_platform::start(mock_tax_platform::Config::default())
+            .await
+            .unwrap();
+        let config = reference_client::ClientConfig::new(
+            platform.base_url(),
+            "91110000MA01ABCD1X",
+            state.path(),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = reference_client::start(config, listener).await.unwrap();
+        (platform, client)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("url.toml");
+    std::fs::write(
+        &script,
+        format!(
+            "name = \"url\"\nseed = 3\n[client]\nadapter = \"url\"\nurl = \"http://{}\"\n\
+             [platform]\nurl = \"{}\"\n[[steps]]\nissue = {{ count = 40 }}\n\
+             [[steps]]\nsettle = {{ timeout = \"60s\" }}\n[expect]\nfaults_must_fire = false\n",
+            client.addr(),
+            platform.base_url()
+        ),
+    )
+    .unwrap();
+    let (code, runs) = run_json(&[script.to_str().unwrap()], &dir.path().join("reports"));
+    assert_eq!(code, 0, "{:#}", runs[0]);
+    assert_eq!(runs[0]["client"]["adapter"], "url");
+    assert_eq!(runs[0]["counts"]["ok"], 40);
+    rt.block_on(async {
+        client.shutdown().await;
+        platform.shutdown().await;
+    });
 }

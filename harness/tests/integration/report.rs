@@ -227,3 +227,14 @@ fn replay_command_quotes_a_script_path_with_spaces() {
         r"invoice-chaos run 'my scenarios/it'\''s.toml' --seed 7"
     );
 }
+
+#[test]
+fn report_folder_is_named_after_scenario_and_utc_start() {
+    let mut run = support::run();
+    run.scenario = "pre-upgrade rehearsal/2".into();
+
+    assert_eq!(
+        harness::report::report_dir_name(&run),
+        "pre-upgrade_rehearsal_2-20260102T030405Z"
+    );
+}

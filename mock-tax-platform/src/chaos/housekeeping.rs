@@ -7,10 +7,11 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use tax_api::{Integrity, JournalEntry, Route, StoreEffect};
+use http::Method;
+use tax_api::{Integrity, Route, StoreEffect};
 
 use super::{millis, Due, MigrationReport};
-use crate::clock::stamp;
+use crate::journal::Entry;
 use crate::maintenance::DueMigration;
 use crate::migration::{self, MigrationFate, RecordDescriptor};
 use crate::state::AppState;
@@ -106,18 +107,18 @@ fn migrate(state: &AppState, due: &DueMigration) {
         if record.stored.is_none() {
             return;
         }
+        // What the client sent stays known after the stored copy changes.
+        record.pin_sent_hash();
         match fate {
             MigrationFate::Lost | MigrationFate::Revert => {
                 // Nothing older than the checkpoint exists for a record created since,
                 // so a revert removes it just as a loss does.
                 record.stored = None;
-                record.stored_hash = None;
                 record.integrity = Integrity::LostInMigration;
             }
             MigrationFate::StripLines => {
                 if let Some(stored) = record.stored.as_mut() {
                     stored.lines.clear();
-                    record.stored_hash = Some(tax_api::content_hash(stored));
                 }
                 record.integrity = Integrity::Partial;
             }
@@ -177,22 +178,19 @@ fn journal(
         Some((s, n)) => (Some(s), Some(n)),
         None => (None, None),
     };
-    state.journal.append(JournalEntry {
-        seq: 0,
-        at: stamp(state.clock.wall_at(at)),
-        elapsed_ms: millis(at),
-        route: Route::Control,
-        method: "MIGRATE".into(),
-        path: format!("/_chaos/maintenance/{}", due.window),
-        seller_tax_id: seller,
-        number,
-        attempt: None,
-        request_serial: None,
-        rule: Some(due.window.clone()),
-        fault: Some("migration".into()),
-        status: None,
-        error_code: None,
-        effect,
-        note: Some(note),
-    });
+    let method = Method::from_bytes(b"MIGRATE").unwrap_or(Method::POST);
+    let mut entry = Entry::new(
+        at,
+        state.clock.wall_at(at),
+        Route::Control,
+        method,
+        format!("/_chaos/maintenance/{}", due.window),
+    );
+    entry.seller_tax_id = seller;
+    entry.number = number;
+    entry.rule = Some(due.window.clone());
+    entry.fault = Some("migration".into());
+    entry.effect = effect;
+    entry.note = Some(note);
+    state.journal.append(entry);
 }

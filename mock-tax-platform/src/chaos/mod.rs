@@ -48,6 +48,17 @@ pub struct ChaosStats {
     pub checkpointed_through_ms: Option<u64>,
 }
 
+/// What [`Chaos::enter`] hands a request.
+#[derive(Debug)]
+pub struct Entered {
+    /// The engine to decide with.
+    pub engine: Arc<Engine>,
+    /// Plan time of the request.
+    pub plan_time: Duration,
+    /// The window refusing this route now, if any.
+    pub gate: Option<Gate>,
+}
+
 /// One piece of deferred work, in the order it must happen.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Due {
@@ -95,14 +106,16 @@ impl Chaos {
         self.inner.write().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The engine requests decide with (cheap to clone; lives as long as any request uses it).
-    pub fn engine(&self) -> Arc<Engine> {
-        Arc::clone(&self.read().engine)
-    }
-
-    /// Plan time at run time `now`.
-    pub fn plan_time(&self, now: Duration) -> Duration {
-        now.saturating_sub(self.read().started)
+    /// Everything a request needs from the plan, under one read lock: the engine,
+    /// plan time, and the maintenance gate for `route`.
+    pub fn enter(&self, route: Route, now: Duration) -> Entered {
+        let inner = self.read();
+        let plan_time = now.saturating_sub(inner.started);
+        Entered {
+            engine: Arc::clone(&inner.engine),
+            plan_time,
+            gate: inner.schedule.gate(route, plan_time),
+        }
     }
 
     /// The run-clock time the plan was installed.
@@ -189,14 +202,6 @@ impl Chaos {
         let mut inner = self.write();
         let at = now.saturating_sub(inner.started);
         inner.schedule.close_now(at)
-    }
-
-    /// Whether a request to `route` at run time `now` meets a maintenance window.
-    pub fn gate(&self, route: Route, now: Duration) -> Option<Gate> {
-        let inner = self.read();
-        inner
-            .schedule
-            .gate(route, now.saturating_sub(inner.started))
     }
 
     /// Whether a window is open, any rule is loaded, and the windows open or to come
@@ -324,3 +329,6 @@ impl Inner {
 pub fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
+
+#[cfg(test)]
+mod tests;

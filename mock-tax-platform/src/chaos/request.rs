@@ -9,6 +9,7 @@ use std::time::Duration;
 use http::StatusCode;
 use tax_api::{ApiError, ErrorCode, Route};
 
+use crate::chaos::Entered;
 use crate::conn::ConnHandle;
 use crate::engine::RequestFacts;
 use crate::exchange::Exchange;
@@ -28,10 +29,12 @@ pub struct Hit {
     pub rule: Option<String>,
 }
 
-/// 503 `MAINTENANCE` with `Retry-After` when a window refuses this route now.
-pub fn gate(state: &AppState, route: Route) -> Result<(), ApiError> {
-    match state.chaos.gate(route, state.clock.elapsed()) {
-        None => Ok(()),
+/// The plan's view of this request — engine, plan time — or 503 `MAINTENANCE` with
+/// `Retry-After` when a window refuses this route now.
+pub fn enter(state: &AppState, route: Route) -> Result<Entered, ApiError> {
+    let entered = state.chaos.enter(route, state.clock.elapsed());
+    match &entered.gate {
+        None => Ok(entered),
         Some(Gate {
             window,
             retry_after_secs,
@@ -39,14 +42,14 @@ pub fn gate(state: &AppState, route: Route) -> Result<(), ApiError> {
             ErrorCode::Maintenance,
             format!("the platform is in maintenance ({window}); retry after {retry_after_secs}s"),
         )
-        .with_detail("window", window)
-        .with_detail("retry_after_secs", retry_after_secs)),
+        .with_detail("window", window.as_str())
+        .with_detail("retry_after_secs", *retry_after_secs)),
     }
 }
 
-/// The facts of a request about `key`, with plan time filled in.
+/// The facts of a request about `key`.
 pub fn facts<'a>(
-    state: &AppState,
+    entered: &Entered,
     route: Route,
     seller: Option<&'a str>,
     number: Option<&'a str>,
@@ -59,20 +62,21 @@ pub fn facts<'a>(
         number,
         key,
         attempt,
-        elapsed: state.chaos.plan_time(state.clock.elapsed()),
+        elapsed: entered.plan_time,
         existing: false,
     }
 }
 
 /// Asks the engine and notes the fired rules in the journal entry.
-pub fn decide(state: &AppState, exchange: &mut Exchange, facts: &RequestFacts<'_>) -> Hit {
-    let decision = state.chaos.engine().decide(facts);
+pub fn decide(entered: &Entered, exchange: &mut Exchange, facts: &RequestFacts<'_>) -> Hit {
+    let decision = entered.engine.decide(facts);
     if decision.is_clean() {
         return Hit::default();
     }
     let rule = decision.rule_label();
-    exchange.entry.rule.clone_from(&rule);
-    exchange.entry.fault = decision.kind_label();
+    let entry = exchange.entry();
+    entry.rule.clone_from(&rule);
+    entry.fault = decision.kind_label();
     Hit {
         delay: decision.delay,
         effect: decision.effect,
@@ -118,7 +122,7 @@ pub async fn answer_without_store(
             if let Some(secs) = retry_after {
                 err = err.with_detail("retry_after_secs", *secs);
             }
-            exchange.entry.error_code = Some(code.as_str().to_owned());
+            exchange.entry().error_code = Some(*code);
             Some(error_with_status(&err, *status))
         }
         Effect::Reset { .. } => Some(reset(conn, exchange).await),
@@ -172,20 +176,20 @@ pub async fn hang(
     }
 }
 
-/// Everything a read route does before reading: the maintenance gate (with
-/// `reads = true`), the decision, its delay, and any answer a fault gives instead
-/// (an error, a reset, a hang). `Ok(Some(_))`: send that instead of reading.
+/// Everything a read route does before reading, after [`enter`]: the decision, its
+/// delay, and any answer a fault gives instead (an error, a reset, a hang).
+/// `Some(_)`: send that instead of reading.
 pub async fn before_read(
     state: &AppState,
     exchange: &mut Exchange,
     conn: Option<&ConnHandle>,
+    entered: &Entered,
     facts: &RequestFacts<'_>,
-) -> Result<Option<Response>, ApiError> {
-    gate(state, facts.route)?;
-    let hit = decide(state, exchange, facts);
+) -> Option<Response> {
+    let hit = decide(entered, exchange, facts);
     pause(state, hit.delay).await;
     match &hit.effect {
-        Some(effect) => Ok(answer_without_store(state, conn, exchange, effect).await),
-        None => Ok(None),
+        Some(effect) => answer_without_store(state, conn, exchange, effect).await,
+        None => None,
     }
 }

@@ -34,6 +34,10 @@ impl Fault for DuplicateWithoutPointer {
         request.existing
     }
 
+    fn needs_existing(&self) -> bool {
+        true
+    }
+
     fn effect(&self, _rng: &mut DecisionRng) -> Effect {
         Effect::StripOriginalRef
     }

@@ -76,6 +76,12 @@ pub trait Fault {
         true
     }
 
+    /// Whether `applies` reads [`RequestFacts::existing`]; the upload path looks the
+    /// number up in the store only when some loaded rule says so.
+    fn needs_existing(&self) -> bool {
+        false
+    }
+
     /// Checks the settings; the message names the setting and what was expected.
     fn validate(&self) -> Result<(), String> {
         Ok(())

@@ -89,7 +89,7 @@ pub async fn query(
     exchange: &mut Exchange,
 ) -> Result<Response, ApiError> {
     let seller = auth::authenticate(state, req.headers())?;
-    exchange.entry.seller_tax_id.clone_from(&seller);
+    exchange.entry().seller_tax_id.clone_from(&seller);
     let (parts, incoming) = req.into_parts();
     let conn = parts.extensions.get::<ConnHandle>().cloned();
     let bytes = body::read_limited(&parts.headers, incoming, state.config.body_limit).await?;
@@ -121,15 +121,18 @@ pub async fn query(
     let attempt = state
         .journal
         .next_attempt(Route::Query, &request.seller_tax_id, &key);
+    let entered = chaos::enter(state, Route::Query)?;
     let facts = chaos::facts(
-        state,
+        &entered,
         Route::Query,
         Some(&request.seller_tax_id),
         None,
         &key,
         attempt,
     );
-    if let Some(response) = chaos::before_read(state, exchange, conn.as_ref(), &facts).await? {
+    if let Some(response) =
+        chaos::before_read(state, exchange, conn.as_ref(), &entered, &facts).await
+    {
         return Ok(response);
     }
     let fingerprint = fingerprint(&request);

@@ -23,18 +23,21 @@ pub async fn get_invoice(
     exchange: &mut Exchange,
 ) -> Result<Response, ApiError> {
     let seller = auth::authenticate(state, req.headers())?;
-    exchange.entry.seller_tax_id.clone_from(&seller);
+    exchange.entry().seller_tax_id.clone_from(&seller);
     let attempt = exchange.count_attempt(seller.as_deref().unwrap_or(""), number);
     let conn = req.extensions().get::<ConnHandle>().cloned();
+    let entered = chaos::enter(state, Route::Get)?;
     let facts = chaos::facts(
-        state,
+        &entered,
         Route::Get,
         seller.as_deref(),
         Some(number),
         number,
         attempt,
     );
-    if let Some(response) = chaos::before_read(state, exchange, conn.as_ref(), &facts).await? {
+    if let Some(response) =
+        chaos::before_read(state, exchange, conn.as_ref(), &entered, &facts).await
+    {
         return Ok(response);
     }
     let now = state.clock.elapsed();
@@ -57,13 +60,16 @@ pub async fn get_submission(
     exchange: &mut Exchange,
 ) -> Result<Response, ApiError> {
     let seller = auth::authenticate(state, req.headers())?;
-    exchange.entry.seller_tax_id.clone_from(&seller);
+    exchange.entry().seller_tax_id.clone_from(&seller);
     let attempt = state
         .journal
         .next_attempt(Route::Get, seller.as_deref().unwrap_or(""), id);
     let conn = req.extensions().get::<ConnHandle>().cloned();
-    let facts = chaos::facts(state, Route::Get, seller.as_deref(), None, id, attempt);
-    if let Some(response) = chaos::before_read(state, exchange, conn.as_ref(), &facts).await? {
+    let entered = chaos::enter(state, Route::Get)?;
+    let facts = chaos::facts(&entered, Route::Get, seller.as_deref(), None, id, attempt);
+    if let Some(response) =
+        chaos::before_read(state, exchange, conn.as_ref(), &entered, &facts).await
+    {
         return Ok(response);
     }
     let now = state.clock.elapsed();
@@ -74,6 +80,6 @@ pub async fn get_submission(
             ApiError::not_found(format!("no submission {id} for this seller"))
                 .with_detail("submission_id", id)
         })?;
-    exchange.entry.number = Some(status.number.clone());
+    exchange.entry().number = Some(status.number.clone());
     Ok(respond::json(StatusCode::OK, &status))
 }

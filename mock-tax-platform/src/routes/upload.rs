@@ -61,10 +61,10 @@ pub async fn upload(
 ) -> Result<Response, ApiError> {
     // 1. Authenticate.
     let seller = auth::authenticate(state, req.headers())?;
-    exchange.entry.seller_tax_id.clone_from(&seller);
+    exchange.entry().seller_tax_id.clone_from(&seller);
 
     // 2. Maintenance gate.
-    chaos::gate(state, Route::Upload)?;
+    let entered = chaos::enter(state, Route::Upload)?;
 
     // 3. Parse and validate.
     let (parts, incoming) = req.into_parts();
@@ -73,22 +73,23 @@ pub async fn upload(
     let invoice: Invoice = body::parse_json(&bytes)?;
     drop(bytes);
     let attempt = exchange.count_attempt(&invoice.seller_tax_id, &invoice.number);
-    exchange.entry.request_serial = Some(invoice.request_serial.clone());
+    exchange.entry().request_serial = Some(invoice.request_serial.clone());
     auth::check_seller(seller.as_deref(), &invoice.seller_tax_id)?;
     tax_api::validate(&invoice)?;
-    if exchange.entry.seller_tax_id.is_none() {
-        exchange.entry.seller_tax_id = Some(invoice.seller_tax_id.clone());
+    if exchange.entry().seller_tax_id.is_none() {
+        exchange.entry().seller_tax_id = Some(invoice.seller_tax_id.clone());
     }
 
     // 4. Decide, then wait out any delay with no lock held.
-    let existing = state
-        .store
-        .update(&invoice.seller_tax_id, &invoice.number, |r| {
-            r.stored.is_some()
-        })
-        .unwrap_or(false);
+    let existing = entered.engine.needs_existing()
+        && state
+            .store
+            .update(&invoice.seller_tax_id, &invoice.number, |r| {
+                r.stored.is_some()
+            })
+            .unwrap_or(false);
     let mut facts = chaos::facts(
-        state,
+        &entered,
         Route::Upload,
         Some(&invoice.seller_tax_id),
         Some(&invoice.number),
@@ -96,15 +97,16 @@ pub async fn upload(
         attempt,
     );
     facts.existing = existing;
-    let hit = chaos::decide(state, exchange, &facts);
+    let hit = chaos::decide(&entered, exchange, &facts);
     chaos::pause(state, hit.delay).await;
+    let fault = exchange.entry().fault.clone();
     let mut decision = Decision {
         rule: hit.rule.clone(),
-        fault: exchange.entry.fault.clone(),
+        fault,
         ..Decision::default()
     };
-    exchange.entry.rule.clone_from(&decision.rule);
-    exchange.entry.fault.clone_from(&decision.fault);
+    exchange.entry().rule.clone_from(&decision.rule);
+    exchange.entry().fault.clone_from(&decision.fault);
     let cause = hit.rule.clone().unwrap_or_default();
     let mut plan = AfterStore::default();
     match hit.effect {
@@ -151,8 +153,7 @@ pub async fn upload(
 
     // 5. Store.
     let delay = state.config.processing_delay;
-    let now = state.clock.elapsed();
-    let received_at = state.clock.wall_at(now);
+    let (now, received_at) = state.clock.now();
     let done_at = now + delay.unwrap_or(Duration::ZERO);
     let number = invoice.number.clone();
     let seller_tax_id = invoice.seller_tax_id.clone();
@@ -167,7 +168,6 @@ pub async fn upload(
     };
     let write = Write {
         keep: decision.keep,
-        sent_hash: tax_api::content_hash(&invoice),
         received_at,
         persisted_at: state.clock.wall_at(done_at),
         visible_from: done_at + plan.lag,
@@ -179,7 +179,7 @@ pub async fn upload(
     };
     let outcome = state.store.upload(invoice, write);
     let kept = matches!(outcome, UploadOutcome::Stored { kept: true, .. });
-    exchange.entry.effect = match &outcome {
+    exchange.entry().effect = match &outcome {
         UploadOutcome::Stored { .. } => effect,
         UploadOutcome::Existing {
             same_content: true, ..
@@ -191,13 +191,13 @@ pub async fn upload(
             r.integrity = Integrity::Duplicated;
             r.cause = Some(cause.clone());
         });
-        exchange.entry.effect = StoreEffect::StoredDuplicate;
+        exchange.entry().effect = StoreEffect::StoredDuplicate;
     }
 
     // 5b. Effects that act after the commit.
     match plan.effect {
         Some(Effect::ErrorAfterCommit { status }) => {
-            exchange.entry.error_code = Some(ErrorCode::Internal.as_str().to_owned());
+            exchange.entry().error_code = Some(ErrorCode::Internal);
             return Ok(chaos::error_with_status(&ApiError::internal(), status));
         }
         Some(effect @ (Effect::Reset { .. } | Effect::Hang { .. })) => {

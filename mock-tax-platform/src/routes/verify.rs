@@ -22,21 +22,24 @@ pub async fn verify(
     exchange: &mut Exchange,
 ) -> Result<Response, ApiError> {
     let seller = auth::authenticate(state, req.headers())?;
-    exchange.entry.seller_tax_id.clone_from(&seller);
+    exchange.entry().seller_tax_id.clone_from(&seller);
     let (parts, incoming) = req.into_parts();
     let conn = parts.extensions.get::<ConnHandle>().cloned();
     let bytes = body::read_limited(&parts.headers, incoming, state.config.body_limit).await?;
     let request: VerifyRequest = body::parse_json(&bytes)?;
     let attempt = exchange.count_attempt(seller.as_deref().unwrap_or(""), &request.number);
+    let entered = chaos::enter(state, Route::Verify)?;
     let facts = chaos::facts(
-        state,
+        &entered,
         Route::Verify,
         seller.as_deref(),
         Some(&request.number),
         &request.number,
         attempt,
     );
-    if let Some(response) = chaos::before_read(state, exchange, conn.as_ref(), &facts).await? {
+    if let Some(response) =
+        chaos::before_read(state, exchange, conn.as_ref(), &entered, &facts).await
+    {
         return Ok(response);
     }
     let now = state.clock.elapsed();

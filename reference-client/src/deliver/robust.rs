@@ -260,7 +260,8 @@ impl Run<'_> {
                         return Ok(Fetched::Missing);
                     }
                     self.last = format!("read-back: 404 ({misses} so far)");
-                    wait(self.ctx.config.poll_interval * misses, self.deadline).await;
+                    let step = self.ctx.config.poll_interval * (1u32 << (misses - 1).min(16));
+                    wait(step.min(self.ctx.config.backoff_cap), self.deadline).await;
                     continue;
                 }
                 Reply::Err(status, err, after) => {

@@ -58,9 +58,8 @@ pub(crate) enum Move {
     Reopened { reason: String, due_ms: i64 },
 }
 
-/// Counts by state, for waiting until delivery settles.
-#[cfg(test)]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Counts by state, for `GET /stats` and for waiting until delivery settles.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub(crate) struct Counts {
     /// Rows still being delivered (`PENDING` or `SENT`).
     pub open: u64,
@@ -209,7 +208,6 @@ impl Outbox {
     }
 
     /// How many rows are open, confirmed and flagged.
-    #[cfg(test)]
     pub(crate) async fn counts(&self) -> Result<Counts, ClientError> {
         self.db
             .call(|c| {

@@ -66,10 +66,10 @@ fn in_savepoint<T>(
     conn: &Connection,
     f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
 ) -> rusqlite::Result<T> {
-    conn.execute_batch("SAVEPOINT op")?;
+    conn.prepare_cached("SAVEPOINT op")?.execute([])?;
     match f(conn) {
         Ok(v) => {
-            conn.execute_batch("RELEASE op")?;
+            conn.prepare_cached("RELEASE op")?.execute([])?;
             Ok(v)
         }
         Err(e) => {

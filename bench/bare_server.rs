@@ -1,0 +1,46 @@
+//! The baseline for the upload throughput bench: a bare hyper 1 server that reads
+//! the request body and answers 201 with a small JSON body, doing nothing else.
+//! The platform's requests/s divided by this server's is the figure the bench prints.
+
+use std::convert::Infallible;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+const ANSWER: &[u8] = br#"{"number":"B","platform_ref":"PLT-0000000001","status":"ISSUED","received_at":"2025-01-01T00:00:00.000Z"}"#;
+
+async fn answer(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+    // Read the whole body, as the platform must.
+    let _body = req.into_body().collect().await.map(|c| c.to_bytes());
+    let mut response = Response::new(Full::new(Bytes::from_static(ANSWER)));
+    *response.status_mut() = StatusCode::CREATED;
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json"),
+    );
+    Ok(response)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:18182".to_owned());
+    let listener = TcpListener::bind(&addr).await?;
+    println!("bare hyper server on {}", listener.local_addr()?);
+    loop {
+        let (stream, _) = listener.accept().await?;
+        stream.set_nodelay(true)?;
+        tokio::spawn(async move {
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service_fn(answer))
+                .await;
+        });
+    }
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Upload throughput of the mock tax platform against a bare hyper server, in one run.
+#
+#   bench/upload-throughput.sh            # defaults: 2 threads, 32 connections, 5 s, 2 rounds
+#   DURATION=10s CONNECTIONS=64 ROUNDS=3 bench/upload-throughput.sh
+#
+# Needs wrk (Debian: apt-get install -y wrk). Both servers get the same wrk load, one
+# after the other, alternating for ROUNDS rounds; the best round of each is compared
+# and the ratio platform / bare is printed. Target: >= 0.75.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+THREADS=${THREADS:-2}
+CONNECTIONS=${CONNECTIONS:-32}
+DURATION=${DURATION:-5s}
+ROUNDS=${ROUNDS:-2}
+PLATFORM_ADDR=${PLATFORM_ADDR:-127.0.0.1:18181}
+BARE_ADDR=${BARE_ADDR:-127.0.0.1:18182}
+# Extra platform flags, e.g. PLATFORM_ARGS="--plan bench/twenty-rules.toml" to measure
+# the fault engine's cost with twenty rules loaded that never fire on this traffic.
+PLATFORM_ARGS=${PLATFORM_ARGS:-}
+
+command -v wrk >/dev/null || { echo "wrk not found: apt-get install -y wrk" >&2; exit 1; }
+
+cargo build --release -q -p mock-tax-platform --bin mock-tax-platform --example bare_hyper
+target=${CARGO_TARGET_DIR:-target}
+
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+RUST_LOG=warn "$target/release/mock-tax-platform" --listen "$PLATFORM_ADDR" \
+  --token 91110000MA01ABCD1X=bench-token $PLATFORM_ARGS >/dev/null &
+pids+=($!)
+"$target/release/examples/bare_hyper" "$BARE_ADDR" >/dev/null &
+pids+=($!)
+
+wait_up() {
+  for _ in $(seq 1 100); do
+    if (exec 3<>"/dev/tcp/${1%:*}/${1#*:}") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "server on $1 did not start" >&2
+  exit 1
+}
+wait_up "$PLATFORM_ADDR"
+wait_up "$BARE_ADDR"
+
+run() { # addr -> requests/s
+  local out
+  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s bench/upload.lua "http://$1/v1/invoices")
+  if ! grep -q '^non-2xx responses: 0$' <<<"$out"; then
+    echo "$out" >&2
+    echo "error responses from $1" >&2
+    exit 1
+  fi
+  awk '/^Requests\/sec:/ {print $2}' <<<"$out"
+}
+
+best_bare=0
+best_platform=0
+for round in $(seq 1 "$ROUNDS"); do
+  bare=$(run "$BARE_ADDR")
+  platform=$(run "$PLATFORM_ADDR")
+  echo "round $round: bare hyper ${bare} req/s, platform ${platform} req/s"
+  best_bare=$(awk -v a="$best_bare" -v b="$bare" 'BEGIN {print (b > a) ? b : a}')
+  best_platform=$(awk -v a="$best_platform" -v b="$platform" 'BEGIN {print (b > a) ? b : a}')
+done
+ratio=$(awk -v p="$best_platform" -v b="$best_bare" 'BEGIN {printf "%.2f", p / b}')
+echo "upload throughput (wrk -t$THREADS -c$CONNECTIONS -d$DURATION, best of $ROUNDS):"
+echo "  bare hyper: $best_bare req/s"
+echo "  platform:   $best_platform req/s"
+echo "  ratio platform/bare: $ratio (target >= 0.75)"

@@ -1,0 +1,112 @@
+//! The evidence attached to each judged invoice: which table column the platform's
+//! record falls into, one sentence for people, and the client's and platform's views.
+
+use tax_api::{Invoice, LedgerEntry, TruthRecord};
+
+use super::class::{Class, ClientState, PlatformState};
+use super::content::same_content;
+use super::{ClientView, PlatformView};
+
+/// The table column for an invoice, and a note when the harness, not the truth,
+/// found the damage (the client stored something other than what was issued).
+pub(super) fn platform_state(
+    invoice: Option<&Invoice>,
+    record: Option<&TruthRecord>,
+) -> (PlatformState, Option<&'static str>) {
+    let Some(r) = record else {
+        return (PlatformState::Missing, None);
+    };
+    let state = PlatformState::from_integrity(r.integrity);
+    if state != PlatformState::Intact {
+        return (state, None);
+    }
+    if r.copies > 1 {
+        return (PlatformState::Duplicated, None);
+    }
+    if let (Some(issued), Some(stored)) = (invoice, &r.stored) {
+        if !same_content(issued, stored) {
+            let state = if stored.lines.len() < issued.lines.len() {
+                PlatformState::Partial
+            } else {
+                PlatformState::Corrupted
+            };
+            return (
+                state,
+                Some("the platform kept what the client sent, but that differs from the invoice the workload issued"),
+            );
+        }
+    }
+    (PlatformState::Intact, None)
+}
+
+pub(super) fn describe(
+    class: Class,
+    state: PlatformState,
+    r: Option<&TruthRecord>,
+    accepted: Option<bool>,
+) -> String {
+    let cause = r
+        .and_then(|r| r.cause.as_deref())
+        .map(|c| format!(" (cause: {c})"))
+        .unwrap_or_default();
+    let held = match state {
+        PlatformState::Intact => "holds it intact".to_string(),
+        PlatformState::Partial => "holds it partially".to_string(),
+        PlatformState::Corrupted => "holds it corrupted".to_string(),
+        PlatformState::Missing => "holds nothing".to_string(),
+        PlatformState::Duplicated => {
+            format!("holds {} copies", r.map_or(0, |r| r.copies))
+        }
+    };
+    match class {
+        Class::Lost => format!("confirmed by the client, but the platform holds nothing{cause}"),
+        Class::SilentPartial => {
+            let (sent, stored) = r.map_or((0, 0), |r| (r.sent_line_count, r.stored_line_count));
+            format!(
+                "confirmed by the client, but stored partially ({stored} of {sent} lines){cause}"
+            )
+        }
+        Class::SilentCorruption => {
+            format!("confirmed by the client, but the stored content differs from what was issued{cause}")
+        }
+        Class::Duplicate => format!("confirmed by the client, but the platform {held}{cause}"),
+        Class::Unresolved => {
+            format!("still pending when the run ended; the platform {held}{cause}")
+        }
+        Class::Forgotten if accepted == Some(false) => format!(
+            "refused by the client and missing from its ledger, yet the platform {held}{cause}"
+        ),
+        Class::Forgotten => format!(
+            "accepted by the client (202) but missing from its ledger; the platform {held}{cause}"
+        ),
+        other => format!("{}: the platform {held}{cause}", other.meaning()),
+    }
+}
+
+pub(super) fn client_view(
+    status: ClientState,
+    entry: Option<&LedgerEntry>,
+    accepted: Option<bool>,
+    at_ms: Option<u64>,
+) -> ClientView {
+    ClientView {
+        accepted,
+        issued_at_ms: at_ms,
+        status,
+        reason: entry.and_then(|e| e.reason.clone()),
+        platform_ref: entry.and_then(|e| e.platform_ref.clone()),
+    }
+}
+
+pub(super) fn platform_view(state: PlatformState, r: Option<&TruthRecord>) -> PlatformView {
+    PlatformView {
+        state,
+        integrity: r.map(|r| r.integrity),
+        platform_ref: r.map(|r| r.platform_ref.clone()),
+        copies: r.map_or(0, |r| r.copies),
+        sent_line_count: r.map(|r| r.sent_line_count),
+        stored_line_count: r.map(|r| r.stored_line_count),
+        cause: r.and_then(|r| r.cause.clone()),
+        same_sale_as: None,
+    }
+}
