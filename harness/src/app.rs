@@ -97,7 +97,7 @@ pub fn validate(scripts: &[String]) -> Exit {
     match load_all(scripts, &Overrides::default()) {
         Ok(scenarios) => {
             for s in scenarios {
-                println!("ok {}: {} ({} steps)", s.path, s.name, s.steps.len());
+                crate::say!("ok {}: {} ({} steps)", s.path, s.name, s.steps.len());
             }
             Exit::Pass
         }
@@ -117,9 +117,9 @@ pub fn list(dir: &str) -> Exit {
     let mut exit = Exit::Pass;
     for path in paths {
         match Scenario::load(&path) {
-            Ok(s) => println!("{:<28} {}  ({path})", s.name, s.description),
+            Ok(s) => crate::say!("{:<28} {}  ({path})", s.name, s.description),
             Err(e) => {
-                println!("{:<28} INVALID: {e}", path);
+                crate::say!("{:<28} INVALID: {e}", path);
                 exit = Exit::BadInput;
             }
         }
@@ -194,18 +194,18 @@ pub async fn check_ledger(args: CheckArgs) -> Exit {
 fn print_result(record: &RunRecord, judged: &Judged, json: bool) -> Exit {
     if json {
         match crate::report::render_json(record, &judged.result) {
-            Ok(text) => println!("{}", text.trim_end()),
+            Ok(text) => crate::say!("{}", text.trim_end()),
             Err(e) => {
                 eprintln!("error: {e}");
                 return Exit::HarnessError;
             }
         }
     } else {
-        print!(
+        crate::say_raw!(
             "{}",
             crate::report::terminal_summary(record, &judged.result, &judged.paths.dir)
         );
-        println!("  files:  {}/", judged.paths.dir.display());
+        crate::say!("  files:  {}/", judged.paths.dir.display());
     }
     judged.exit()
 }

@@ -16,6 +16,7 @@
 //! - [`report`]: writes `report.json`, `junit.xml`, `summary.md`, `report.html`, `journal.jsonl`.
 //! - [`exit`]: exit codes (0 pass, 1 fail, 2 inconclusive, 254 bad input, 255 harness error).
 //! - [`logging`]: `tracing` output filtered by `RUST_LOG`.
+//! - [`out`]: stdout writes that survive a closed pipe (`invoice-chaos list | head`).
 
 pub mod app;
 pub mod check;
@@ -23,6 +24,7 @@ pub mod client;
 pub mod exit;
 pub mod judge;
 pub mod logging;
+pub mod out;
 pub mod outcome;
 pub mod platform;
 pub mod report;
