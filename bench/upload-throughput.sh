@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # Upload throughput of the mock tax platform against a bare hyper server, in one run.
 #
-#   bench/upload-throughput.sh            # defaults: 2 threads, 32 connections, 5 s, 2 rounds
+#   bench/upload-throughput.sh            # defaults: 2 threads, 32 connections, 5 s, 3 rounds
 #   DURATION=10s CONNECTIONS=64 ROUNDS=3 bench/upload-throughput.sh
 #
 # Needs wrk (Debian: apt-get install -y wrk). Both servers get the same wrk load, one
 # after the other, alternating for ROUNDS rounds; the best round of each is compared
-# and the ratio platform / bare is printed. Target: >= 0.75.
+# and the ratio platform / bare is printed. Target: >= 0.75. Every request uploads a
+# new invoice (a new record); the platform is reset before each round so every
+# round starts from an empty store.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-32}
 DURATION=${DURATION:-5s}
-ROUNDS=${ROUNDS:-2}
+ROUNDS=${ROUNDS:-3}
 PLATFORM_ADDR=${PLATFORM_ADDR:-127.0.0.1:18181}
 BARE_ADDR=${BARE_ADDR:-127.0.0.1:18182}
 # Extra platform flags, e.g. PLATFORM_ARGS="--plan bench/twenty-rules.toml" to measure
@@ -61,6 +63,7 @@ best_bare=0
 best_platform=0
 for round in $(seq 1 "$ROUNDS"); do
   bare=$(run "$BARE_ADDR")
+  curl -fsS -X POST "http://$PLATFORM_ADDR/_chaos/reset" >/dev/null
   platform=$(run "$PLATFORM_ADDR")
   echo "round $round: bare hyper ${bare} req/s, platform ${platform} req/s"
   best_bare=$(awk -v a="$best_bare" -v b="$bare" 'BEGIN {print (b > a) ? b : a}')

@@ -153,3 +153,46 @@ impl Journal {
             .clear();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attempts_count_per_route_seller_and_number() {
+        let journal = Journal::default();
+        let attempts: Vec<u32> = [
+            (Route::Upload, "S", "N1"),
+            (Route::Upload, "S", "N1"),
+            (Route::Upload, "S", "N2"),
+            (Route::Get, "S", "N1"),
+            (Route::Upload, "T", "N1"),
+            (Route::Upload, "S", "N1"),
+        ]
+        .iter()
+        .map(|(route, seller, number)| journal.next_attempt(*route, seller, number))
+        .collect();
+        assert_eq!(attempts, vec![0, 1, 0, 0, 0, 2]);
+    }
+
+    #[test]
+    fn entries_get_their_position_and_since_skips_earlier_ones() {
+        let journal = Journal::default();
+        for path in ["/a", "/b", "/c"] {
+            let mut entry = Entry::new(
+                Duration::from_millis(1500),
+                Utc::now(),
+                Route::Status,
+                Method::GET,
+                path.to_owned(),
+            );
+            entry.status = Some(200);
+            journal.append(entry);
+        }
+        let tail = journal.since(1);
+        assert_eq!(tail.len(), 2);
+        assert_eq!((tail[0].seq, tail[0].path.as_str()), (1, "/b"));
+        assert_eq!(tail[0].elapsed_ms, 1500);
+        assert!(journal.since(99).is_empty());
+    }
+}

@@ -423,3 +423,136 @@ impl Store {
         *self.lock() = Inner::default();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tax_api::{InvoiceKind, InvoiceLine, Totals};
+
+    fn invoice(seller: &str, number: &str) -> Invoice {
+        Invoice {
+            number: number.to_owned(),
+            request_serial: format!("s-{number}"),
+            seller_tax_id: seller.to_owned(),
+            buyer_tax_id: "B".to_owned(),
+            buyer_name: "Buyer".to_owned(),
+            kind: InvoiceKind::Blue,
+            issued_at: "2025-05-02T16:57:33+08:00".to_owned(),
+            currency: "CNY".to_owned(),
+            lines: vec![InvoiceLine {
+                description: "x".to_owned(),
+                quantity: 1,
+                unit_price: 100,
+                tax_rate: 1300,
+                amount: 100,
+                tax: 13,
+            }],
+            totals: Totals {
+                amount_excl_tax: 100,
+                tax: 13,
+                total_incl_tax: 113,
+            },
+        }
+    }
+
+    fn write(keep: Keep) -> Write {
+        let now = Utc::now();
+        Write {
+            keep,
+            received_at: now,
+            persisted_at: now,
+            visible_from: Duration::ZERO,
+            copies: 1,
+        }
+    }
+
+    #[test]
+    fn a_scan_bounded_by_the_high_water_mark_ignores_later_writes() {
+        let store = Store::default();
+        for i in 0..10 {
+            store.upload(invoice("S", &format!("N{i}")), write(Keep::Intact));
+        }
+        let mark = store.high_water_mark();
+        let first = store.scan("S", 0, mark, 4, Duration::ZERO, |_| true);
+        store.upload(invoice("S", "LATE"), write(Keep::Intact));
+        let after = first.records.last().unwrap().seq;
+        let rest = store.scan("S", after, mark, 100, Duration::ZERO, |_| true);
+        let numbers: Vec<&str> = first
+            .records
+            .iter()
+            .chain(&rest.records)
+            .map(|r| r.number.as_str())
+            .collect();
+        assert!(first.has_more);
+        assert!(!rest.has_more);
+        assert_eq!(numbers.len(), 10);
+        assert!(!numbers.contains(&"LATE"));
+    }
+
+    #[test]
+    fn a_damaged_record_keeps_the_hash_of_what_was_sent() {
+        let store = Store::default();
+        let sent = invoice("S", "N1");
+        let mut copy = sent.clone();
+        copy.lines.clear();
+        let keep = Keep::Damaged {
+            copy: Box::new(copy),
+            integrity: Integrity::Partial,
+            cause: "rule-1".to_owned(),
+        };
+        store.upload(sent.clone(), write(keep));
+        let truth = store.truth(0).records.remove(0);
+        assert_eq!(truth.sent_hash, tax_api::content_hash(&sent));
+        assert_ne!(truth.stored_hash.as_deref(), Some(truth.sent_hash.as_str()));
+        assert_eq!((truth.sent_line_count, truth.stored_line_count), (1, 0));
+        assert_eq!(truth.integrity, Integrity::Partial);
+    }
+
+    #[test]
+    fn update_pins_the_sent_hash_before_a_record_is_lost() {
+        let store = Store::default();
+        let sent = invoice("S", "N1");
+        store.upload(sent.clone(), write(Keep::Intact));
+        store.update("S", "N1", |r| {
+            r.stored = None;
+            r.integrity = Integrity::LostInMigration;
+        });
+        let truth = store.truth(0).records.remove(0);
+        assert_eq!(truth.sent_hash, tax_api::content_hash(&sent));
+        assert_eq!((truth.stored_hash, truth.copies), (None, 0));
+        assert!(store.get_visible(Some("S"), "N1", Duration::ZERO).is_none());
+    }
+
+    #[test]
+    fn a_lost_record_is_replaced_by_a_new_upload_of_its_number() {
+        let store = Store::default();
+        store.upload(invoice("S", "N1"), write(Keep::Intact));
+        store.update("S", "N1", |r| r.stored = None);
+        let outcome = store.upload(invoice("S", "N1"), write(Keep::Intact));
+        assert!(matches!(outcome, UploadOutcome::Stored { kept: true, .. }));
+        assert_eq!(store.truth(0).records.len(), 1);
+        assert!(store.get_visible(Some("S"), "N1", Duration::ZERO).is_some());
+    }
+
+    #[test]
+    fn keeping_nothing_mints_a_ref_but_stores_no_record() {
+        let store = Store::default();
+        let outcome = store.upload(invoice("S", "N1"), write(Keep::Nothing));
+        assert!(matches!(outcome, UploadOutcome::Stored { kept: false, .. }));
+        assert!(store.truth(0).records.is_empty());
+    }
+
+    #[test]
+    fn a_record_is_invisible_before_its_visible_from_time() {
+        let store = Store::default();
+        let mut w = write(Keep::Intact);
+        w.visible_from = Duration::from_secs(5);
+        store.upload(invoice("S", "N1"), w);
+        assert!(store
+            .get_visible(None, "N1", Duration::from_secs(4))
+            .is_none());
+        assert!(store
+            .get_visible(None, "N1", Duration::from_secs(5))
+            .is_some());
+    }
+}

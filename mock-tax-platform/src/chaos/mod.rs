@@ -17,6 +17,7 @@ use crate::plan::{FaultRule, MaintenanceWindow, Plan, PlanError};
 
 pub mod housekeeping;
 pub mod request;
+pub mod upload;
 
 /// What one migration did, for `GET /_chaos/stats` and the harness's report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -22,10 +22,10 @@ use tax_api::{
 use crate::auth;
 use crate::body;
 use crate::chaos::request as chaos;
+use crate::chaos::upload::{plan as upload_plan, UploadPlan};
 use crate::clock::stamp;
 use crate::conn::ConnHandle;
 use crate::exchange::Exchange;
-use crate::faults::Effect;
 use crate::respond::{self, Response};
 use crate::state::AppState;
 use crate::store::{Keep, UploadOutcome, Write};
@@ -99,57 +99,29 @@ pub async fn upload(
     facts.existing = existing;
     let hit = chaos::decide(&entered, exchange, &facts);
     chaos::pause(state, hit.delay).await;
-    let fault = exchange.entry().fault.clone();
-    let mut decision = Decision {
-        rule: hit.rule.clone(),
-        fault,
-        ..Decision::default()
-    };
-    exchange.entry().rule.clone_from(&decision.rule);
-    exchange.entry().fault.clone_from(&decision.fault);
     let cause = hit.rule.clone().unwrap_or_default();
-    let mut plan = AfterStore::default();
-    match hit.effect {
-        None | Some(Effect::Delay(_)) => {}
-        Some(
-            Effect::Respond { .. }
-            | Effect::Reset { commit: false }
-            | Effect::Hang { commit: false },
-        ) => {
-            if let Some(effect) = &hit.effect {
-                if let Some(response) =
-                    chaos::answer_without_store(state, conn.as_ref(), exchange, effect).await
-                {
-                    return Ok(response);
-                }
-            }
+    let (keep, after) = match upload_plan(hit.effect, &invoice, &cause) {
+        UploadPlan::AnswerNow(effect) => {
+            return Ok(
+                chaos::answer_without_store(state, conn.as_ref(), exchange, &effect)
+                    .await
+                    .unwrap_or_else(|| respond::error(&ApiError::internal())),
+            );
         }
-        Some(Effect::StripOriginalRef) => {
+        UploadPlan::DuplicateWithoutPointer => {
             // The platform holds the number: answer "duplicate" without pointing at it.
             return Err(ApiError::duplicate(&invoice.number, None));
         }
-        Some(Effect::AckWithoutStore) => decision.keep = Keep::Nothing,
-        Some(Effect::StoreDamaged(damage)) => {
-            let mut copy = invoice.clone();
-            if damage.apply(&mut copy) {
-                decision.keep = Keep::Damaged {
-                    copy: Box::new(copy),
-                    integrity: damage.integrity(),
-                    cause: cause.clone(),
-                };
-            }
-        }
-        Some(Effect::StuckProcessing { store }) => {
-            plan.stuck = true;
-            if !store {
-                decision.keep = Keep::Nothing;
-            }
-        }
-        Some(other) => plan.effect = Some(other),
-    }
-    if let Some(Effect::HideFor(lag)) = &plan.effect {
-        plan.lag = *lag;
-    }
+        UploadPlan::Store { keep, after } => (keep, after),
+    };
+    let fault = exchange.entry().fault.clone();
+    let decision = Decision {
+        keep,
+        rule: hit.rule,
+        fault,
+    };
+    exchange.entry().rule.clone_from(&decision.rule);
+    exchange.entry().fault.clone_from(&decision.fault);
 
     // 5. Store.
     let delay = state.config.processing_delay;
@@ -170,12 +142,8 @@ pub async fn upload(
         keep: decision.keep,
         received_at,
         persisted_at: state.clock.wall_at(done_at),
-        visible_from: done_at + plan.lag,
-        copies: if plan.effect == Some(Effect::StoreTwice) {
-            2
-        } else {
-            1
-        },
+        visible_from: done_at + after.lag,
+        copies: after.copies,
     };
     let outcome = state.store.upload(invoice, write);
     let kept = matches!(outcome, UploadOutcome::Stored { kept: true, .. });
@@ -186,7 +154,7 @@ pub async fn upload(
         } => StoreEffect::Idempotent,
         UploadOutcome::Existing { .. } => StoreEffect::None,
     };
-    if kept && plan.effect == Some(Effect::StoreTwice) {
+    if kept && after.copies > 1 {
         state.store.update(&seller_tax_id, &number, |r| {
             r.integrity = Integrity::Duplicated;
             r.cause = Some(cause.clone());
@@ -195,24 +163,21 @@ pub async fn upload(
     }
 
     // 5b. Effects that act after the commit.
-    match plan.effect {
-        Some(Effect::ErrorAfterCommit { status }) => {
-            exchange.entry().error_code = Some(ErrorCode::Internal);
-            return Ok(chaos::error_with_status(&ApiError::internal(), status));
+    if let Some(status) = after.error_status {
+        exchange.entry().error_code = Some(ErrorCode::Internal);
+        return Ok(chaos::error_with_status(&ApiError::internal(), status));
+    }
+    if let Some(effect) = &after.cut {
+        if let Some(response) =
+            chaos::answer_without_store(state, conn.as_ref(), exchange, effect).await
+        {
+            return Ok(response);
         }
-        Some(effect @ (Effect::Reset { .. } | Effect::Hang { .. })) => {
-            if let Some(response) =
-                chaos::answer_without_store(state, conn.as_ref(), exchange, &effect).await
-            {
-                return Ok(response);
-            }
-        }
-        _ => {}
     }
 
     // 6. Respond.
     match delay {
-        None if !plan.stuck => respond_sync(number, outcome),
+        None if !after.stuck => respond_sync(number, outcome),
         _ => Ok(respond_async(
             state,
             Pending {
@@ -220,7 +185,7 @@ pub async fn upload(
                 number,
                 now,
                 done_at,
-                stuck: plan.stuck,
+                stuck: after.stuck,
             },
             outcome,
         )),
@@ -251,17 +216,6 @@ fn respond_sync(number: String, outcome: UploadOutcome) -> Result<Response, ApiE
             Err(ApiError::duplicate(&number, Some(&platform_ref)))
         }
     }
-}
-
-/// What a fault leaves for after the store phase.
-#[derive(Debug, Default)]
-struct AfterStore {
-    /// An effect acting after the commit (second copy, error, reset, hang, lag).
-    effect: Option<Effect>,
-    /// Extra time before reads see the record.
-    lag: Duration,
-    /// The submission never leaves `PROCESSING`.
-    stuck: bool,
 }
 
 /// An asynchronous submission about to be recorded.

@@ -115,7 +115,7 @@ impl Outbox {
             source,
         })?;
         Ok(Outbox {
-            db: DbThread::spawn(conn)?,
+            db: DbThread::spawn(conn, &path.display().to_string())?,
         })
     }
 

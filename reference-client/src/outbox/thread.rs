@@ -20,11 +20,13 @@ type Op = Box<dyn FnOnce(&Connection) -> Reply + Send>;
 #[derive(Clone)]
 pub(crate) struct DbThread {
     tx: mpsc::Sender<Op>,
+    /// The database file, for error messages.
+    path: std::sync::Arc<str>,
 }
 
 impl DbThread {
     /// Moves `conn` onto a new thread that serves operations until every handle is dropped.
-    pub(crate) fn spawn(conn: Connection) -> Result<DbThread, ClientError> {
+    pub(crate) fn spawn(conn: Connection, path: &str) -> Result<DbThread, ClientError> {
         let (tx, rx) = mpsc::channel::<Op>();
         std::thread::Builder::new()
             .name("outbox".into())
@@ -33,7 +35,10 @@ impl DbThread {
                 context: "starting the outbox thread".into(),
                 source,
             })?;
-        Ok(DbThread { tx })
+        Ok(DbThread {
+            tx,
+            path: path.into(),
+        })
     }
 
     /// Runs `f` on the outbox thread inside a savepoint and returns its result once the
@@ -44,12 +49,13 @@ impl DbThread {
         F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     {
         let (reply_tx, reply_rx) = oneshot::channel::<Result<T, ClientError>>();
+        let path = self.path.clone();
         let op: Op = Box::new(move |conn: &Connection| {
             let result = in_savepoint(conn, f);
             Box::new(move |committed: bool| {
                 let answer = match (committed, result) {
                     (true, r) => r.map_err(|source| ClientError::Outbox {
-                        path: "outbox".into(),
+                        path: path.to_string(),
                         source,
                     }),
                     (false, _) => Err(ClientError::OutboxClosed),
