@@ -108,6 +108,8 @@ struct Armed {
     routes: u8,
     /// `None` for probability 1 (no draw needed).
     probability: Option<f64>,
+    /// Whether the fault reads [`RequestFacts::existing`].
+    needs_existing: bool,
     /// `derive(seed, ["chance", name])`: the rule's half of its probability draws.
     chance_seed: u64,
     /// `derive(seed, ["effect", name])`: the rule's half of its effects' randomness.
@@ -145,6 +147,7 @@ impl Engine {
                     .fold(0, |mask, r| mask | route_bit(r));
                 Armed {
                     kind: fault.kind(),
+                    needs_existing: fault.needs_existing(),
                     routes,
                     probability: rule.probability.filter(|p| *p < 1.0),
                     chance_seed: derive(seed, &[b"chance", name.as_bytes()]),
@@ -156,9 +159,7 @@ impl Engine {
                 }
             })
             .collect::<Vec<Armed>>();
-        let needs_existing = rules
-            .iter()
-            .any(|a| a.rule.fault.as_fault().needs_existing());
+        let needs_existing = rules.iter().any(|a| a.needs_existing);
         Ok(Engine {
             seed,
             rules,
@@ -184,9 +185,13 @@ impl Engine {
         Ok(next)
     }
 
-    /// Whether some rule needs [`RequestFacts::existing`] filled in (a store lookup).
-    pub fn needs_existing(&self) -> bool {
+    /// Whether some rule that targets this request needs [`RequestFacts::existing`]
+    /// filled in, so the upload path looks the number up in the store only then.
+    pub fn needs_existing(&self, req: &RequestFacts<'_>) -> bool {
         self.needs_existing
+            && self.rules.iter().any(|a| {
+                a.needs_existing && a.routes & route_bit(req.route) != 0 && targets_cheaply(a, req)
+            })
     }
 
     /// The run's seed.
@@ -256,6 +261,11 @@ impl Engine {
 
 /// Seller, prefix, window and applicability: the targeting beyond the route mask.
 fn targets(armed: &Armed, req: &RequestFacts<'_>) -> bool {
+    targets_cheaply(armed, req) && armed.rule.fault.as_fault().applies(req)
+}
+
+/// Seller, prefix and window, without asking the fault.
+fn targets_cheaply(armed: &Armed, req: &RequestFacts<'_>) -> bool {
     let rule = &armed.rule;
     rule.after.map_or(true, |a| req.elapsed >= a)
         && rule.until.map_or(true, |u| req.elapsed < u)
@@ -267,7 +277,6 @@ fn targets(armed: &Armed, req: &RequestFacts<'_>) -> bool {
             .number_prefix
             .as_deref()
             .map_or(true, |p| req.number.is_some_and(|n| n.starts_with(p)))
-        && rule.fault.as_fault().applies(req)
 }
 
 /// One bit per API route, for the armed route mask.

@@ -2,6 +2,7 @@
 //! append, plus the attempt counter per (route, seller, number) that fault
 //! decisions key on. Entries are kept compact and formatted only when read.
 
+use std::hash::{Hash, Hasher};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -104,14 +105,29 @@ impl Entry {
 #[derive(Debug, Default)]
 pub struct Journal {
     entries: Mutex<Vec<Entry>>,
-    attempts: Mutex<FxHashMap<(Route, String, String), u32>>,
+    /// Attempts by a 128-bit fingerprint of (route, seller, number): no key
+    /// allocation per request and small entries; a collision is out of reach.
+    attempts: Mutex<FxHashMap<u128, u32>>,
+}
+
+/// Two independent SipHash-1-3 digests (fixed keys, so stable within a run).
+fn fingerprint(route: Route, seller: &str, number: &str) -> u128 {
+    let digest = |salt: u8| {
+        let mut hasher = std::hash::DefaultHasher::new();
+        salt.hash(&mut hasher);
+        route.hash(&mut hasher);
+        seller.hash(&mut hasher);
+        number.hash(&mut hasher);
+        hasher.finish()
+    };
+    (u128::from(digest(1)) << 64) | u128::from(digest(2))
 }
 
 impl Journal {
     /// The attempt index of this request about `number` on `route` for `seller`:
     /// 0 for the first, 1 for the next, … Counted in arrival order.
     pub fn next_attempt(&self, route: Route, seller: &str, number: &str) -> u32 {
-        let key = (route, seller.to_owned(), number.to_owned());
+        let key = fingerprint(route, seller, number);
         let mut attempts = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
         let counter = attempts.entry(key).or_insert(0);
         let attempt = *counter;

@@ -30,7 +30,9 @@
 //! - [`seeded`]: the order-independent hash every decision is drawn from.
 //! - [`maintenance`]: which maintenance windows are open and which owe a migration.
 //! - [`migration`]: which records a migration loses, strips or reverts.
-//! - `chaos`: the engine, schedule and checkpoints as the request path uses them.
+//! - `chaos`: the engine, schedule and checkpoints as the request path uses them
+//!   (gate, decision, delays, resets, hangs, lazy checkpoints and migrations);
+//!   `routes/chaos.rs` serves the plan's control routes. See `FAULTS.md`.
 
 mod auth;
 mod body;

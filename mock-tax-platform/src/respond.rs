@@ -2,11 +2,12 @@
 //! error carries `details.retry_after_secs`), JSON lines.
 
 use bytes::Bytes;
-use http::header::{HeaderValue, CONTENT_TYPE, RETRY_AFTER};
+use http::header::{HeaderValue, ALLOW, CONTENT_TYPE, RETRY_AFTER};
 use http::StatusCode;
 use http_body_util::Full;
 use serde::Serialize;
-use tax_api::ApiError;
+use serde_json::Value;
+use tax_api::{ApiError, ErrorCode};
 
 /// Every response the platform sends.
 pub type Response = hyper::Response<Full<Bytes>>;
@@ -44,6 +45,15 @@ pub fn error(err: &ApiError) -> Response {
     });
     body.push(b'\n');
     let mut response = with_body(status, "application/json", body);
+    if err.code == ErrorCode::MethodNotAllowed {
+        // HTTP requires a 405 to say which methods the resource accepts.
+        if let Some(Value::Array(allowed)) = err.details.get("allowed") {
+            let allow: Vec<&str> = allowed.iter().filter_map(Value::as_str).collect();
+            if let Ok(value) = HeaderValue::from_str(&allow.join(", ")) {
+                response.headers_mut().insert(ALLOW, value);
+            }
+        }
+    }
     if let Some(secs) = err.retry_after_secs() {
         response
             .headers_mut()
@@ -67,7 +77,6 @@ pub fn json_lines<T: Serialize>(values: &[T]) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tax_api::ErrorCode;
 
     #[test]
     fn an_error_with_retry_after_secs_sends_the_retry_after_header() {

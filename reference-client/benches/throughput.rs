@@ -107,8 +107,10 @@ async fn bench() {
     config.queue_capacity = 4096;
     config.delivery_deadline = Duration::from_secs(600);
     config.fsync = fsync;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let client = reference_client::start(config, listener).await.unwrap();
+    // The client on its own runtime and threads (`reference-client`, `outbox`), so a
+    // profiler can tell its CPU from the platform's and the load generator's.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let client = reference_client::spawn_isolated(config, listener).unwrap();
     let addr = client.addr();
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(producers)
@@ -166,6 +168,6 @@ async fn bench() {
             None => "not measured".into(),
         },
     );
-    client.shutdown().await;
+    client.kill();
     platform.shutdown().await;
 }

@@ -26,7 +26,8 @@
 //! - `config`: [`ClientConfig`] and [`Mode`], the settings of one client.
 //! - `error`: [`ClientError`], why a client could not start or run.
 //! - `runtime`: [`start`], [`run`], [`spawn_isolated`] and their handles.
-//! - `server`: the contract routes (`/healthz`, `/invoices`, `/reconcile`, `/ledger`) on hyper.
+//! - `server`: the contract routes (`/healthz`, `/invoices`, `/reconcile`, `/ledger`, and
+//!   `/stats`) on hyper; [`ROUTES`] lists them for the OpenAPI check.
 //! - `outbox`: the SQLite outbox on its own thread (WAL, group commit) and the row states.
 //! - `dispatch`: the worker pool and its bounded queue over open outbox rows.
 //! - `deliver`: delivery of one invoice — `naive`, `robust`, and the read-back `check`.

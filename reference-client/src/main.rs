@@ -71,6 +71,7 @@ async fn main() -> anyhow::Result<()> {
     config.max_attempts = cli.max_attempts;
     config.jitter_seed = cli.jitter_seed;
     config.fsync = !cli.no_fsync;
+    config.validate()?;
     let listener = tokio::net::TcpListener::bind((cli.host.as_str(), cli.port)).await?;
     println!(
         "reference-client ({}) listening on http://{}",

@@ -31,19 +31,27 @@ pub struct Hit {
 
 /// The plan's view of this request — engine, plan time — or 503 `MAINTENANCE` with
 /// `Retry-After` when a window refuses this route now.
-pub fn enter(state: &AppState, route: Route) -> Result<Entered, ApiError> {
+/// A refused request's journal entry names the window (`rule`) and `maintenance` (`fault`).
+pub fn enter(state: &AppState, exchange: &mut Exchange, route: Route) -> Result<Entered, ApiError> {
     let entered = state.chaos.enter(route, state.clock.elapsed());
     match &entered.gate {
         None => Ok(entered),
         Some(Gate {
             window,
             retry_after_secs,
-        }) => Err(ApiError::new(
-            ErrorCode::Maintenance,
-            format!("the platform is in maintenance ({window}); retry after {retry_after_secs}s"),
-        )
-        .with_detail("window", window.as_str())
-        .with_detail("retry_after_secs", *retry_after_secs)),
+        }) => {
+            let entry = exchange.entry();
+            entry.rule = Some(window.clone());
+            entry.fault = Some("maintenance".to_owned());
+            Err(ApiError::new(
+                ErrorCode::Maintenance,
+                format!(
+                    "the platform is in maintenance ({window}); retry after {retry_after_secs}s"
+                ),
+            )
+            .with_detail("window", window.as_str())
+            .with_detail("retry_after_secs", *retry_after_secs))
+        }
     }
 }
 

@@ -211,6 +211,16 @@ fn duplicate_without_pointer_only_matches_uploads_of_known_numbers() {
     again.existing = true;
     assert_eq!(e.decide(&again).effect, Some(Effect::StripOriginalRef));
     assert_eq!(e.stats()[0].matched, 1);
+    assert!(e.needs_existing(&upload("N", 2)));
+    let prefixed = engine(
+        1,
+        r#"[{"kind": "duplicate_without_pointer", "number_prefix": "ZZ"}]"#,
+    );
+    assert!(
+        !prefixed.needs_existing(&upload("N", 0)),
+        "no lookup when no such rule targets it"
+    );
+    assert!(!engine(1, r#"[{"kind": "reject"}]"#).needs_existing(&upload("N", 0)));
 }
 
 #[test]

@@ -212,3 +212,24 @@ fn adding_and_removing_a_rule_keeps_names_unique() {
     assert!(!plan.remove_rule(&a));
     assert_eq!(plan.faults.len(), 1);
 }
+
+#[test]
+fn a_rule_inside_a_scenario_step_reports_the_line_of_an_unknown_kind() {
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Step {
+        fault: FaultRule,
+    }
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Scenario {
+        steps: Vec<Step>,
+    }
+    let text = "[[steps]]\nfault = { kind = \"partial_wirte\", probability = 0.1 }\n";
+    let message = toml::from_str::<Scenario>(text).unwrap_err().to_string();
+    assert!(message.contains("line 2"), "{message}");
+    assert!(message.contains("partial_wirte"), "{message}");
+    let ok: Scenario =
+        toml::from_str("[[steps]]\nfault = { kind = \"duplicate\", max = 2 }\n").unwrap();
+    assert_eq!(ok.steps[0].fault.max, Some(2));
+}

@@ -121,7 +121,7 @@ pub async fn query(
     let attempt = state
         .journal
         .next_attempt(Route::Query, &request.seller_tax_id, &key);
-    let entered = chaos::enter(state, Route::Query)?;
+    let entered = chaos::enter(state, exchange, Route::Query)?;
     let facts = chaos::facts(
         &entered,
         Route::Query,

@@ -26,7 +26,7 @@ pub async fn get_invoice(
     exchange.entry().seller_tax_id.clone_from(&seller);
     let attempt = exchange.count_attempt(seller.as_deref().unwrap_or(""), number);
     let conn = req.extensions().get::<ConnHandle>().cloned();
-    let entered = chaos::enter(state, Route::Get)?;
+    let entered = chaos::enter(state, exchange, Route::Get)?;
     let facts = chaos::facts(
         &entered,
         Route::Get,
@@ -65,7 +65,7 @@ pub async fn get_submission(
         .journal
         .next_attempt(Route::Get, seller.as_deref().unwrap_or(""), id);
     let conn = req.extensions().get::<ConnHandle>().cloned();
-    let entered = chaos::enter(state, Route::Get)?;
+    let entered = chaos::enter(state, exchange, Route::Get)?;
     let facts = chaos::facts(&entered, Route::Get, seller.as_deref(), None, id, attempt);
     if let Some(response) =
         chaos::before_read(state, exchange, conn.as_ref(), &entered, &facts).await

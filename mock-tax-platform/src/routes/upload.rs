@@ -2,8 +2,9 @@
 //! where they happen on a real platform:
 //!
 //! 1. authenticate — 401 before anything else;
-//! 2. maintenance gate — where an open window answers 503 `MAINTENANCE`;
-//! 3. parse and validate — 413, 400, 422; counts the attempt for the number;
+//! 2. parse — 413, 400; counts the attempt for the number;
+//! 3. maintenance gate — an open window answers 503 `MAINTENANCE` (journaled with
+//!    the number and the window), then validation — 422;
 //! 4. decide — what the platform will do with this attempt ([`Decision`]);
 //! 5. store — check-and-insert in one store call ([`crate::store::Store::upload`]);
 //! 6. respond — 201 (sync) or 202 (async), or 409 `DUPLICATE`.
@@ -63,10 +64,7 @@ pub async fn upload(
     let seller = auth::authenticate(state, req.headers())?;
     exchange.entry().seller_tax_id.clone_from(&seller);
 
-    // 2. Maintenance gate.
-    let entered = chaos::enter(state, Route::Upload)?;
-
-    // 3. Parse and validate.
+    // 2. Parse.
     let (parts, incoming) = req.into_parts();
     let conn = parts.extensions.get::<ConnHandle>().cloned();
     let bytes = body::read_limited(&parts.headers, incoming, state.config.body_limit).await?;
@@ -74,6 +72,8 @@ pub async fn upload(
     drop(bytes);
     let attempt = exchange.count_attempt(&invoice.seller_tax_id, &invoice.number);
     exchange.entry().request_serial = Some(invoice.request_serial.clone());
+    // 3. Maintenance gate, once the journal knows which invoice was refused.
+    let entered = chaos::enter(state, exchange, Route::Upload)?;
     auth::check_seller(seller.as_deref(), &invoice.seller_tax_id)?;
     tax_api::validate(&invoice)?;
     if exchange.entry().seller_tax_id.is_none() {
@@ -81,13 +81,6 @@ pub async fn upload(
     }
 
     // 4. Decide, then wait out any delay with no lock held.
-    let existing = entered.engine.needs_existing()
-        && state
-            .store
-            .update(&invoice.seller_tax_id, &invoice.number, |r| {
-                r.stored.is_some()
-            })
-            .unwrap_or(false);
     let mut facts = chaos::facts(
         &entered,
         Route::Upload,
@@ -96,7 +89,13 @@ pub async fn upload(
         &invoice.number,
         attempt,
     );
-    facts.existing = existing;
+    facts.existing = entered.engine.needs_existing(&facts)
+        && state
+            .store
+            .update(&invoice.seller_tax_id, &invoice.number, |r| {
+                r.stored.is_some()
+            })
+            .unwrap_or(false);
     let hit = chaos::decide(&entered, exchange, &facts);
     chaos::pause(state, hit.delay).await;
     let cause = hit.rule.clone().unwrap_or_default();

@@ -28,7 +28,7 @@ pub async fn verify(
     let bytes = body::read_limited(&parts.headers, incoming, state.config.body_limit).await?;
     let request: VerifyRequest = body::parse_json(&bytes)?;
     let attempt = exchange.count_attempt(seller.as_deref().unwrap_or(""), &request.number);
-    let entered = chaos::enter(state, Route::Verify)?;
+    let entered = chaos::enter(state, exchange, Route::Verify)?;
     let facts = chaos::facts(
         &entered,
         Route::Verify,

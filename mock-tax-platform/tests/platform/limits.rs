@@ -110,7 +110,9 @@ async fn an_unknown_route_is_404_with_the_envelope() {
 async fn a_wrong_method_is_405_with_the_envelope() {
     let platform = start(two_sellers()).await;
     let api = Api::new(&platform, Some(TOKEN));
-    let body = expect_error(api.get("/v1/verify").await, 405, "METHOD_NOT_ALLOWED").await;
+    let response = api.get("/v1/verify").await;
+    assert_eq!(response.headers()["allow"], "POST");
+    let body = expect_error(response, 405, "METHOD_NOT_ALLOWED").await;
     assert_eq!(body["details"]["allowed"], serde_json::json!(["POST"]));
 }
 

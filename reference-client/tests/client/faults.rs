@@ -259,3 +259,35 @@ async fn naive_mode_confirms_a_submission_that_never_completes() {
     .await;
     assert!(!run.verdict.silent.is_empty(), "{:?}", run.verdict);
 }
+
+#[tokio::test]
+async fn nothing_stays_pending_when_the_platform_is_unreachable() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    for mode in [Mode::Robust, Mode::Naive] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cfg = ClientConfig::new(url.clone(), SELLER, dir.path());
+        cfg.mode = mode;
+        cfg.delivery_deadline = Duration::from_secs(1);
+        cfg.backoff_base = Duration::from_millis(10);
+        cfg.backoff_cap = Duration::from_millis(100);
+        let client = start_client(cfg).await;
+        issue(client.addr(), "UNREACHABLE", 5).await;
+        let ledger = settled(client.addr(), Duration::from_secs(30)).await;
+        for e in &ledger.entries {
+            assert_eq!(e.status, tax_api::LedgerStatus::Flagged, "{mode}: {e:?}");
+            let reason = e.reason.as_deref().unwrap_or_default();
+            let expected: &[&str] = match mode {
+                Mode::Robust => &["DEADLINE", "GAVE_UP"],
+                Mode::Naive => &["GAVE_UP"],
+            };
+            assert!(
+                expected.iter().any(|x| reason.starts_with(x)),
+                "{mode}: {reason}"
+            );
+            assert!(reason.contains("Connect"), "{mode}: {reason}");
+        }
+        client.shutdown().await;
+    }
+}

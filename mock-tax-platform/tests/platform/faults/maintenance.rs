@@ -33,6 +33,11 @@ async fn an_open_window_refuses_uploads_with_503_and_retry_after_and_status_says
         .unwrap();
     assert!(retry_after > 3000, "{retry_after}");
     expect_error(response, 503, "MAINTENANCE").await;
+    let entries = journal(&platform).await;
+    let gated = uploads_of(&entries, "N1")[0];
+    assert_eq!(gated.status, Some(503));
+    assert_eq!(gated.rule.as_deref(), Some("maintenance#1"));
+    assert_eq!(gated.fault.as_deref(), Some("maintenance"));
     let (_, state) = status_json(api.get("/v1/status").await).await;
     assert_eq!(state["state"], "maintenance");
     assert_eq!(state["windows"].as_array().unwrap().len(), 1);
