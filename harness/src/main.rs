@@ -35,6 +35,9 @@ enum Command {
         /// Use a running platform at this URL instead of the embedded one.
         #[arg(long, value_name = "URL")]
         platform_url: Option<String>,
+        /// Issue at most N invoices per issue step (a quick, smaller run of the same script).
+        #[arg(long, value_name = "N")]
+        max_count: Option<std::num::NonZeroU64>,
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
@@ -111,6 +114,7 @@ fn main() -> ExitCode {
             seed,
             reports,
             platform_url,
+            max_count,
             quiet,
             json,
         } => {
@@ -121,6 +125,7 @@ fn main() -> ExitCode {
                 }),
                 seed,
                 platform_url,
+                max_count,
             };
             let args = RunArgs {
                 scripts,

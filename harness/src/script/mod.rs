@@ -11,6 +11,7 @@ mod step;
 mod values;
 
 use std::collections::BTreeMap;
+use std::num::NonZeroU64;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -144,6 +145,9 @@ pub struct Overrides {
     pub seed: Option<u64>,
     /// `--platform-url`.
     pub platform_url: Option<String>,
+    /// `--max-count`: caps every issue step's `count`, for quick runs of a library
+    /// whose scripts are sized for realistic load (tests, a first try).
+    pub max_count: Option<NonZeroU64>,
 }
 
 impl Scenario {
@@ -181,6 +185,13 @@ impl Scenario {
         }
         if let Some(url) = &overrides.platform_url {
             self.platform.url = Some(url.clone());
+        }
+        if let Some(max) = overrides.max_count {
+            for step in &mut self.steps {
+                if let Step::Issue(issue) = step {
+                    issue.count = issue.count.min(max);
+                }
+            }
         }
         if matches!(self.client.adapter, AdapterSpec::Ledger { .. }) {
             // The platform holds the records the ledger is checked against: never wipe it.
@@ -285,6 +296,7 @@ faults_must_fire = true
             mode: Some(ClientMode::Naive),
             seed: Some(99),
             platform_url: Some("http://127.0.0.1:1".into()),
+            max_count: NonZeroU64::new(5),
         });
         assert_eq!(s.seed, Some(99));
         assert!(matches!(
@@ -294,6 +306,15 @@ faults_must_fire = true
             }
         ));
         assert_eq!(s.platform.url.as_deref(), Some("http://127.0.0.1:1"));
+        let counts: Vec<u64> = s
+            .steps
+            .iter()
+            .filter_map(|step| match step {
+                Step::Issue(issue) => Some(issue.count.get()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(counts, vec![5], "--max-count caps the issue step's 500");
     }
 
     #[test]

@@ -8,5 +8,6 @@ mod ledger_file;
 mod remote;
 mod report;
 mod run;
+mod scenario_library;
 mod scripts;
 mod support;

@@ -179,10 +179,13 @@ pub async fn query(
         _ => None,
     };
     let page = QueryPage {
+        // A record a fault duplicated is listed once per copy, as a platform holding
+        // two records would list both: reconciliation is how a client finds them.
         items: scan
             .records
             .iter()
-            .filter_map(|r| r.to_stored_invoice())
+            .filter_map(|r| r.to_stored_invoice().map(|s| (s, r.copies.max(1))))
+            .flat_map(|(s, copies)| std::iter::repeat(s).take(copies as usize))
             .collect(),
         has_more: next_cursor.is_some(),
         next_cursor,

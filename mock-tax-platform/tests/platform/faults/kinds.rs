@@ -164,6 +164,19 @@ async fn duplicate_answers_success_and_keeps_two_copies() {
         uploads_of(&entries, "N1")[0].effect,
         StoreEffect::StoredDuplicate
     );
+    let period = json!({
+        "seller_tax_id": SELLER,
+        "from": "2025-05-01T00:00:00+08:00",
+        "to": "2025-06-01T00:00:00+08:00",
+    });
+    let (_, page) = status_json(api.post_json("/v1/invoices/query", &period).await).await;
+    let listed: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["number"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, ["N1", "N1"], "reconciliation sees both copies");
 }
 
 #[tokio::test]

@@ -1,0 +1,119 @@
+//! The scenario library, run both ways (with `--max-count` to keep it small): the
+//! robust reference client passes every script; the naive one fails every fault script
+//! with exactly the invariant `scenarios/README.md` names, and passes `smoke`.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::run::run_json;
+
+const LIBRARY: &str = "../scenarios/";
+/// Invoices per issue step: enough for every rule of every script to fire.
+const MAX_COUNT: &str = "200";
+
+/// `script name → what the naive run fails with` (`passes` for smoke), from the
+/// README table's first and last columns.
+fn naive_expectations() -> BTreeMap<String, String> {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../scenarios/README.md"
+    ))
+    .unwrap();
+    text.lines()
+        .filter(|l| l.starts_with("| `"))
+        .map(|l| {
+            let cells: Vec<&str> = l.trim_matches('|').split('|').map(str::trim).collect();
+            let unquote = |c: &str| c.trim_matches('`').to_string();
+            (unquote(cells[0]), unquote(cells[cells.len() - 1]))
+        })
+        .collect()
+}
+
+/// The library's scripts by name.
+fn library_names() -> Vec<String> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios");
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn by_scenario(runs: Vec<Value>) -> BTreeMap<String, Value> {
+    runs.into_iter()
+        .map(|r| (r["scenario"].as_str().unwrap().to_string(), r))
+        .collect()
+}
+
+/// Whether the report's invariant `name` (a class or `false_flag_ratio`) is broken.
+fn broken(report: &Value, name: &str) -> bool {
+    report["invariants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["name"] == name && i["holds"] == false)
+}
+
+#[test]
+fn the_readme_table_names_every_script_in_the_library() {
+    let table: Vec<String> = naive_expectations().into_keys().collect();
+    assert_eq!(table, library_names());
+    assert!(table.len() >= 12, "{table:?}");
+}
+
+#[test]
+fn every_library_script_passes_with_the_robust_reference_client() {
+    let reports = tempfile::tempdir().unwrap();
+    let (code, runs) = run_json(
+        &["--max-count", MAX_COUNT, "--client-mode", "robust", LIBRARY],
+        reports.path(),
+    );
+    let runs = by_scenario(runs);
+    let names: Vec<&String> = runs.keys().collect();
+    assert_eq!(names, library_names().iter().collect::<Vec<_>>());
+    for (name, report) in &runs {
+        assert_eq!(
+            report["verdict"], "pass",
+            "{name} with the robust client: {:#}",
+            report["invariants"]
+        );
+    }
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn every_fault_script_fails_the_naive_client_with_the_class_its_readme_names() {
+    let expected = naive_expectations();
+    let reports = tempfile::tempdir().unwrap();
+    let (code, runs) = run_json(
+        &["--max-count", MAX_COUNT, "--client-mode", "naive", LIBRARY],
+        reports.path(),
+    );
+    let runs = by_scenario(runs);
+    assert_eq!(
+        runs.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>()
+    );
+    for (name, class) in &expected {
+        let report = &runs[name];
+        if class == "passes" {
+            assert_eq!(report["verdict"], "pass", "{name}: {report:#}");
+            continue;
+        }
+        assert_eq!(
+            report["verdict"], "fail",
+            "{name} with the naive client: {:#}",
+            report["counts"]
+        );
+        assert!(
+            broken(report, class),
+            "{name}: expected {class} broken, found {:#}",
+            report["invariants"]
+        );
+    }
+    assert_eq!(code, 1, "the worst outcome over the library is a failure");
+}
