@@ -1,6 +1,9 @@
 //! The baseline for the upload throughput bench: a bare hyper 1 server that reads
 //! the request body and answers 201 with a small JSON body, doing nothing else.
 //! The platform's requests/s divided by this server's is the figure the bench prints.
+//! It uses the platform's runtime (default multi-thread) and the same `http1::Builder`
+//! options (a timer and the default header-read timeout), so the ratio measures the
+//! platform's own work, not a difference in hyper settings.
 
 use std::convert::Infallible;
 
@@ -10,7 +13,8 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use mock_tax_platform::DEFAULT_HEADER_READ_TIMEOUT;
 use tokio::net::TcpListener;
 
 const ANSWER: &[u8] = br#"{"number":"B","platform_ref":"PLT-0000000001","status":"ISSUED","received_at":"2025-01-01T00:00:00.000Z"}"#;
@@ -39,6 +43,8 @@ async fn main() -> anyhow::Result<()> {
         stream.set_nodelay(true)?;
         tokio::spawn(async move {
             let _ = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(DEFAULT_HEADER_READ_TIMEOUT)
                 .serve_connection(TokioIo::new(stream), service_fn(answer))
                 .await;
         });

@@ -5,7 +5,7 @@
 use std::sync::RwLock;
 use std::time::Duration;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, SecondsFormat, Timelike, Utc};
 use tokio::time::Instant;
 
 /// Run clock. Elapsed time drives fault windows and async processing; wall time is
@@ -62,6 +62,71 @@ fn to_chrono(d: Duration) -> chrono::Duration {
 }
 
 /// RFC 3339 in UTC with milliseconds, the one stamp format the platform prints.
+/// Every upload answer carries one; writing the fixed-width digits directly costs
+/// a fraction of chrono's formatter, which stays the fallback outside years 0–9999.
 pub fn stamp(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+    let naive = at.naive_utc();
+    let (date, time) = (naive.date(), naive.time());
+    let year = date.year();
+    if !(0..=9999).contains(&year) {
+        return at.to_rfc3339_opts(SecondsFormat::Millis, true);
+    }
+    // A leap second shows as second 60 with chrono's nanosecond over 1e9.
+    let nanos = time.nanosecond();
+    let (second, nanos) = if nanos >= 1_000_000_000 {
+        (time.second() + 1, nanos - 1_000_000_000)
+    } else {
+        (time.second(), nanos)
+    };
+    let mut out = *b"0000-00-00T00:00:00.000Z";
+    let fields = [
+        (year.unsigned_abs(), 0..4),
+        (date.month(), 5..7),
+        (date.day(), 8..10),
+        (time.hour(), 11..13),
+        (time.minute(), 14..16),
+        (second, 17..19),
+        (nanos / 1_000_000, 20..23),
+    ];
+    for (mut value, range) in fields {
+        for slot in out[range].iter_mut().rev() {
+            *slot = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+    }
+    // Only ASCII digits and separators were written, so this never falls back.
+    String::from_utf8(out.to_vec())
+        .unwrap_or_else(|_| at.to_rfc3339_opts(SecondsFormat::Millis, true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stamp_matches_chronos_rfc3339_with_millis() {
+        let cases = [
+            "2025-05-02T08:57:33.123456789Z",
+            "2025-01-01T00:00:00Z",
+            "1999-12-31T23:59:59.999Z",
+            "0042-02-03T04:05:06.007Z",
+            "9999-12-31T23:59:59.5Z",
+            "2016-12-31T23:59:60.250Z",
+        ];
+        for case in cases {
+            let at = DateTime::parse_from_rfc3339(case)
+                .unwrap()
+                .with_timezone(&Utc);
+            assert_eq!(
+                stamp(at),
+                at.to_rfc3339_opts(SecondsFormat::Millis, true),
+                "{case}"
+            );
+        }
+        let far = DateTime::parse_from_rfc3339("2025-01-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+            + chrono::Duration::days(3_000_000);
+        assert_eq!(stamp(far), far.to_rfc3339_opts(SecondsFormat::Millis, true));
+    }
 }

@@ -2,7 +2,6 @@
 //! the shutdown signal. One `Arc<AppState>` per platform; no lock in it is held
 //! across an `.await`.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use tokio::sync::watch;
@@ -10,6 +9,7 @@ use tokio::sync::watch;
 use crate::chaos::Chaos;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::fasthash::FxHashMap;
 use crate::journal::Journal;
 use crate::store::Store;
 use crate::submissions::Submissions;
@@ -19,8 +19,9 @@ use crate::submissions::Submissions;
 pub struct AppState {
     /// Settings the platform was started with.
     pub config: Config,
-    /// Seller tax id by bearer token (the reverse of `config.tokens`).
-    pub sellers_by_token: HashMap<String, String>,
+    /// Seller tax id by bearer token (the reverse of `config.tokens`); looked up on
+    /// every API request, so Fx-hashed like the store's maps.
+    pub sellers_by_token: FxHashMap<String, String>,
     /// Every record, as actually stored.
     pub store: Store,
     /// Every request answered.

@@ -119,6 +119,25 @@ impl Record {
     }
 }
 
+/// `PLT-` and the sequence, zero-padded to ten digits (`format!("PLT-{n:010}")`,
+/// written directly: the formatter showed up in every upload's profile).
+fn platform_ref(n: u64) -> String {
+    let mut digits = [b'0'; 20];
+    let mut v = n;
+    let mut len = 0;
+    while v > 0 || len < 10 {
+        digits[19 - len] = b'0' + (v % 10) as u8;
+        v /= 10;
+        len += 1;
+    }
+    let mut out = String::with_capacity(4 + len);
+    out.push_str("PLT-");
+    digits[20 - len..]
+        .iter()
+        .for_each(|&d| out.push(char::from(d)));
+    out
+}
+
 fn parse_ms(issued_at: &str) -> Option<i64> {
     DateTime::parse_from_rfc3339(issued_at)
         .ok()
@@ -198,6 +217,17 @@ impl SellerRecords {
             .and_then(|&i| self.records.get(i))
     }
 
+    /// Puts `record` at index `replace` (a record a migration lost), or appends it.
+    fn place(&mut self, replace: Option<usize>, number: String, record: Record) {
+        match replace.and_then(|i| self.records.get_mut(i)) {
+            Some(slot) => *slot = record,
+            None => {
+                self.by_number.insert(number, self.records.len());
+                self.records.push(record);
+            }
+        }
+    }
+
     fn get_mut(&mut self, number: &str) -> Option<&mut Record> {
         let i = *self.by_number.get(number)?;
         self.records.get_mut(i)
@@ -268,7 +298,7 @@ impl Store {
         }
         inner.last_seq += 1;
         let seq = replace.map_or(inner.last_seq, |(_, seq)| seq);
-        let platform_ref = format!("PLT-{:010}", inner.last_seq);
+        let platform_ref = platform_ref(inner.last_seq);
         let sent_line_count = incoming.lines.len();
         let seller = incoming.seller_tax_id.clone();
         let number = incoming.number.clone();
@@ -289,7 +319,7 @@ impl Store {
         };
         let record = Record {
             seq,
-            seller_tax_id: seller.clone(),
+            seller_tax_id: seller,
             number: number.clone(),
             issued_at_ms: parse_ms(&stored.issued_at),
             stored: Some(stored),
@@ -304,12 +334,15 @@ impl Store {
             copies: write.copies,
             checkpointed: false,
         };
-        let shard = inner.sellers.entry(seller).or_default();
-        match replace {
-            Some((i, _)) => shard.records[i] = record,
+        // Look the seller up by reference: `entry` would need an owned key, one
+        // allocation per upload, although the seller is almost always known.
+        match inner.sellers.get_mut(&record.seller_tax_id) {
+            Some(shard) => shard.place(replace.map(|(i, _)| i), number, record),
             None => {
-                shard.by_number.insert(number, shard.records.len());
-                shard.records.push(record);
+                let key = record.seller_tax_id.clone();
+                let mut shard = SellerRecords::default();
+                shard.place(None, number, record);
+                inner.sellers.insert(key, shard);
             }
         }
         UploadOutcome::Stored {
@@ -427,6 +460,13 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn platform_refs_are_the_sequence_zero_padded_to_ten_digits() {
+        for n in [0, 1, 42, 9_999_999_999, 10_000_000_000, u64::MAX] {
+            assert_eq!(platform_ref(n), format!("PLT-{n:010}"));
+        }
+    }
     use tax_api::{InvoiceKind, InvoiceLine, Totals};
 
     fn invoice(seller: &str, number: &str) -> Invoice {
