@@ -39,11 +39,17 @@ pub fn replay_command(run: &RunRecord) -> String {
         .script_path
         .clone()
         .unwrap_or_else(|| format!("{}.toml", run.scenario));
-    format!(
+    let mut cmd = format!(
         "invoice-chaos run {} --seed {}",
         shell_word(&script),
         run.seed
-    )
+    );
+    // The mode may have come from `--client-mode`, not the script: name it so the
+    // replay drives the same client behaviour.
+    if let Some(mode) = &run.client.mode {
+        cmd.push_str(&format!(" --client-mode {}", shell_word(mode)));
+    }
+    cmd
 }
 
 /// The wire name of a store effect.

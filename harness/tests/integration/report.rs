@@ -127,7 +127,7 @@ fn json_report_carries_verdict_counts_chains_and_replay() {
     assert_eq!(json["inconclusive"][0]["kind"], "fault_never_fired");
     assert_eq!(
         json["replay"],
-        "invoice-chaos run scenarios/unit.toml --seed 7"
+        "invoice-chaos run scenarios/unit.toml --seed 7 --client-mode robust"
     );
     let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
     assert_eq!(keys[0], "schema");
@@ -224,8 +224,16 @@ fn replay_command_quotes_a_script_path_with_spaces() {
 
     assert_eq!(
         replay_command(&run),
-        r"invoice-chaos run 'my scenarios/it'\''s.toml' --seed 7"
+        r"invoice-chaos run 'my scenarios/it'\''s.toml' --seed 7 --client-mode robust"
     );
+}
+
+#[test]
+fn replay_command_names_the_client_mode_the_run_used() {
+    let mut run = support::run();
+    run.client.mode = Some("naive".into());
+
+    assert!(replay_command(&run).ends_with("--seed 7 --client-mode naive"));
 }
 
 #[test]
