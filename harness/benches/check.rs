@@ -10,8 +10,8 @@ use chrono::{TimeZone, Utc};
 use harness::check::check;
 use harness::outcome::{ClientInfo, Expect, IssuedInvoice, RunRecord};
 use tax_api::{
-    Integrity, Invoice, InvoiceKind, InvoiceLine, JournalEntry, Ledger, LedgerEntry, LedgerStatus,
-    Route, StoreEffect, Totals, TruthRecord, TruthSnapshot,
+    Integrity, Invoice, JournalEntry, Ledger, LedgerEntry, LedgerStatus, Route, StoreEffect,
+    TruthRecord, TruthSnapshot,
 };
 
 const SELLER: &str = "91110000MA01ABCD1X";
@@ -21,24 +21,7 @@ fn invoice(i: u64) -> Invoice {
         number: format!("{:020}", 25_117_000_000_000_000u64 + i),
         request_serial: format!("order-{i:012}"),
         seller_tax_id: SELLER.into(),
-        buyer_tax_id: "91110108MA02EFGH2Y".into(),
-        buyer_name: "Beijing Example Trading Co.".into(),
-        kind: InvoiceKind::Blue,
-        issued_at: "2025-05-02T16:57:33+08:00".into(),
-        currency: "CNY".into(),
-        lines: vec![InvoiceLine {
-            description: "Office chair".into(),
-            quantity: 2,
-            unit_price: 45000,
-            tax_rate: 1300,
-            amount: 90000,
-            tax: 11700,
-        }],
-        totals: Totals {
-            amount_excl_tax: 90000,
-            tax: 11700,
-            total_incl_tax: 101700,
-        },
+        ..Invoice::example()
     }
 }
 

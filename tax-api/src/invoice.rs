@@ -83,6 +83,34 @@ pub struct Totals {
 }
 
 impl Invoice {
+    /// The upload body DESIGN §2 shows (also `docs/examples/invoice.json`): a valid
+    /// one-line invoice that tests, benches and examples start from and then adjust.
+    pub fn example() -> Invoice {
+        Invoice {
+            number: "25117000000000000001".into(),
+            request_serial: "order-2025-000001".into(),
+            seller_tax_id: "91110000MA01ABCD1X".into(),
+            buyer_tax_id: "91110108MA02EFGH2Y".into(),
+            buyer_name: "Beijing Example Trading Co.".into(),
+            kind: InvoiceKind::Blue,
+            issued_at: "2025-05-02T16:57:33+08:00".into(),
+            currency: "CNY".into(),
+            lines: vec![InvoiceLine {
+                description: "Office chair".into(),
+                quantity: 2,
+                unit_price: 45000,
+                tax_rate: 1300,
+                amount: 90000,
+                tax: 11700,
+            }],
+            totals: Totals {
+                amount_excl_tax: 90000,
+                tax: 11700,
+                total_incl_tax: 101700,
+            },
+        }
+    }
+
     /// Totals computed from the lines, for building invoices and checking them.
     pub fn computed_totals(&self) -> Option<Totals> {
         let mut amount: i64 = 0;

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use mock_tax_platform::{Config, Platform};
 use reqwest::{Client, Response};
 use serde_json::Value;
-use tax_api::{Invoice, InvoiceKind, InvoiceLine, Totals};
+use tax_api::Invoice;
 
 pub const SELLER: &str = "91110000MA01ABCD1X";
 pub const TOKEN: &str = "secret";
@@ -29,30 +29,11 @@ pub async fn start(config: Config) -> Platform {
 
 /// A valid invoice whose single line adds up.
 pub fn invoice(seller: &str, number: &str) -> Invoice {
-    let amount = 2 * 45_000;
-    let tax = tax_api::expected_tax(amount, 1300).unwrap();
     Invoice {
         number: number.to_owned(),
         request_serial: format!("serial-{number}"),
         seller_tax_id: seller.to_owned(),
-        buyer_tax_id: "91110108MA02EFGH2Y".to_owned(),
-        buyer_name: "Beijing Example Trading Co.".to_owned(),
-        kind: InvoiceKind::Blue,
-        issued_at: "2025-05-02T16:57:33+08:00".to_owned(),
-        currency: "CNY".to_owned(),
-        lines: vec![InvoiceLine {
-            description: "Office chair".to_owned(),
-            quantity: 2,
-            unit_price: 45_000,
-            tax_rate: 1300,
-            amount,
-            tax,
-        }],
-        totals: Totals {
-            amount_excl_tax: amount,
-            tax,
-            total_incl_tax: amount + tax,
-        },
+        ..Invoice::example()
     }
 }
 

@@ -105,3 +105,11 @@ fn every_error_code_has_its_documented_status() {
         assert_eq!(code.as_str(), wire);
     }
 }
+
+#[test]
+fn the_example_invoice_is_the_documented_upload_body() {
+    let body = include_str!("../../../docs/examples/invoice.json");
+    let documented: Invoice = serde_json::from_str(body).unwrap();
+    assert_eq!(documented, Invoice::example());
+    assert_eq!(validate(&Invoice::example()), Ok(()));
+}
