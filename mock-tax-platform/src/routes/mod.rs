@@ -1,5 +1,18 @@
 //! One file per group of `/v1` routes, plus the control plane.
 
+use std::sync::Arc;
+
+use hyper::body::Incoming;
+use hyper::Request;
+use serde::de::DeserializeOwned;
+use tax_api::ApiError;
+
+use crate::auth;
+use crate::body;
+use crate::conn::ConnHandle;
+use crate::exchange::Exchange;
+use crate::state::AppState;
+
 pub mod chaos;
 pub mod control;
 pub mod query;
@@ -7,3 +20,29 @@ pub mod read;
 pub mod status;
 pub mod upload;
 pub mod verify;
+
+/// A `/v1` request with a JSON body, authenticated and parsed.
+pub(crate) struct JsonRequest<T> {
+    /// The seller the bearer token names (`None` when no tokens are configured).
+    pub seller: Option<String>,
+    /// The connection, for faults that reset or hang it.
+    pub conn: Option<ConnHandle>,
+    /// The parsed body; the raw bytes are already dropped.
+    pub body: T,
+}
+
+/// The shared first phases of every JSON route: authenticate (401), note the seller
+/// in the journal, read the body within the limit (413) and parse it (400).
+pub(crate) async fn authenticated_json<T: DeserializeOwned>(
+    state: &Arc<AppState>,
+    req: Request<Incoming>,
+    exchange: &mut Exchange,
+) -> Result<JsonRequest<T>, ApiError> {
+    let seller = auth::authenticate(state, req.headers())?;
+    exchange.entry().seller_tax_id.clone_from(&seller);
+    let (parts, incoming) = req.into_parts();
+    let conn = parts.extensions.get::<ConnHandle>().cloned();
+    let bytes = body::read_limited(&parts.headers, incoming, state.config.body_limit).await?;
+    let body = body::parse_json(&bytes)?;
+    Ok(JsonRequest { seller, conn, body })
+}

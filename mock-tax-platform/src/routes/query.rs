@@ -16,12 +16,12 @@ use tax_api::api::DEFAULT_PAGE_SIZE;
 use tax_api::{ApiError, QueryPage, QueryRequest, Route, TimeField, MAX_PAGE_SIZE};
 
 use crate::auth;
-use crate::body;
 use crate::chaos::request as chaos;
-use crate::conn::ConnHandle;
 use crate::exchange::Exchange;
 use crate::respond::{self, Response};
 use crate::state::AppState;
+
+use super::{authenticated_json, JsonRequest};
 
 /// Position in a paging run: the last sequence served, the run's high-water mark,
 /// and a fingerprint of the query so a cursor cannot be replayed on another query.
@@ -88,12 +88,11 @@ pub async fn query(
     req: Request<Incoming>,
     exchange: &mut Exchange,
 ) -> Result<Response, ApiError> {
-    let seller = auth::authenticate(state, req.headers())?;
-    exchange.entry().seller_tax_id.clone_from(&seller);
-    let (parts, incoming) = req.into_parts();
-    let conn = parts.extensions.get::<ConnHandle>().cloned();
-    let bytes = body::read_limited(&parts.headers, incoming, state.config.body_limit).await?;
-    let request: QueryRequest = body::parse_json(&bytes)?;
+    let JsonRequest {
+        seller,
+        conn,
+        body: request,
+    } = authenticated_json::<QueryRequest>(state, req, exchange).await?;
     auth::check_seller(seller.as_deref(), &request.seller_tax_id)?;
     let page_size = request.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
     if page_size == 0 || page_size > MAX_PAGE_SIZE {

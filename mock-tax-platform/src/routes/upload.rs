@@ -21,14 +21,14 @@ use tax_api::{
 };
 
 use crate::auth;
-use crate::body;
 use crate::chaos::request as chaos;
 use crate::chaos::upload::{plan as upload_plan, UploadPlan};
 use crate::clock::stamp;
-use crate::conn::ConnHandle;
 use crate::exchange::Exchange;
 use crate::respond::{self, Response};
 use crate::state::AppState;
+
+use super::{authenticated_json, JsonRequest};
 use crate::store::{Keep, UploadOutcome, Write};
 use crate::submissions::{Outcome, Submission};
 
@@ -60,16 +60,12 @@ pub async fn upload(
     req: Request<Incoming>,
     exchange: &mut Exchange,
 ) -> Result<Response, ApiError> {
-    // 1. Authenticate.
-    let seller = auth::authenticate(state, req.headers())?;
-    exchange.entry().seller_tax_id.clone_from(&seller);
-
-    // 2. Parse.
-    let (parts, incoming) = req.into_parts();
-    let conn = parts.extensions.get::<ConnHandle>().cloned();
-    let bytes = body::read_limited(&parts.headers, incoming, state.config.body_limit).await?;
-    let invoice: Invoice = body::parse_json(&bytes)?;
-    drop(bytes);
+    // 1. Authenticate, then 2. parse (the raw body is dropped once parsed).
+    let JsonRequest {
+        seller,
+        conn,
+        body: invoice,
+    } = authenticated_json::<Invoice>(state, req, exchange).await?;
     let attempt = exchange.count_attempt(&invoice.seller_tax_id, &invoice.number);
     exchange.entry().request_serial = Some(invoice.request_serial.clone());
     // 3. Maintenance gate, once the journal knows which invoice was refused.

@@ -7,13 +7,12 @@ use hyper::body::Incoming;
 use hyper::Request;
 use tax_api::{ApiError, Route, VerifyRequest, VerifyResponse, VerifyResult};
 
-use crate::auth;
-use crate::body;
 use crate::chaos::request as chaos;
-use crate::conn::ConnHandle;
 use crate::exchange::Exchange;
 use crate::respond::{self, Response};
 use crate::state::AppState;
+
+use super::{authenticated_json, JsonRequest};
 
 /// Serves `POST /v1/verify`.
 pub async fn verify(
@@ -21,12 +20,11 @@ pub async fn verify(
     req: Request<Incoming>,
     exchange: &mut Exchange,
 ) -> Result<Response, ApiError> {
-    let seller = auth::authenticate(state, req.headers())?;
-    exchange.entry().seller_tax_id.clone_from(&seller);
-    let (parts, incoming) = req.into_parts();
-    let conn = parts.extensions.get::<ConnHandle>().cloned();
-    let bytes = body::read_limited(&parts.headers, incoming, state.config.body_limit).await?;
-    let request: VerifyRequest = body::parse_json(&bytes)?;
+    let JsonRequest {
+        seller,
+        conn,
+        body: request,
+    } = authenticated_json::<VerifyRequest>(state, req, exchange).await?;
     let attempt = exchange.count_attempt(seller.as_deref().unwrap_or(""), &request.number);
     let entered = chaos::enter(state, exchange, Route::Verify)?;
     let facts = chaos::facts(
