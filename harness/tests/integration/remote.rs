@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::run::run_json;
 
-const BIN: &str = env!("CARGO_BIN_EXE_invoice-chaos");
+use crate::support::BIN;
 
 #[test]
 fn a_running_platform_is_driven_through_its_control_plane_and_a_ledger_checked_against_it() {

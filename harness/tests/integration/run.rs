@@ -3,20 +3,11 @@
 //! `command` adapter, killed and restarted mid-issue.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_invoice-chaos");
-
-fn run(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("RUST_LOG")
-        .output()
-        .unwrap()
-}
+use crate::support::{invoice_chaos, BIN};
 
 /// The `reference-client` binary of this build. `cargo test --workspace` builds it;
 /// `cargo test -p harness` alone does not, so it is built here if missing.
@@ -56,7 +47,7 @@ pub fn run_json(scripts: &[&str], reports: &Path) -> (i32, Vec<Value>) {
         reports.to_str().unwrap(),
     ];
     args.extend_from_slice(scripts);
-    let out = run(&args);
+    let out = invoice_chaos(&args);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let reports: Vec<Value> = serde_json::Deserializer::from_str(&stdout)
         .into_iter::<Value>()
@@ -103,7 +94,7 @@ fn smoke_passes_with_the_embedded_platform_and_reference_client() {
 #[test]
 fn the_terminal_says_where_the_runs_files_went() {
     let reports = tempfile::tempdir().unwrap();
-    let out = run(&[
+    let out = invoice_chaos(&[
         "run",
         "--quiet",
         "--reports",

@@ -2,19 +2,9 @@
 //! names `file:line:column` and what was expected, and starts nothing.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-const BIN: &str = env!("CARGO_BIN_EXE_invoice-chaos");
-
-/// Runs the binary from the crate directory, so script paths in messages are relative.
-fn invoice_chaos(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("RUST_LOG")
-        .output()
-        .unwrap()
-}
+use crate::support::invoice_chaos;
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()

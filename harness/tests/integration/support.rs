@@ -7,6 +7,20 @@ use tax_api::{
     Route, StoreEffect, Totals, TruthRecord, TruthSnapshot,
 };
 
+/// The `invoice-chaos` binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_invoice-chaos");
+
+/// Runs the binary from the crate directory (so script paths in messages are
+/// relative), without the caller's `RUST_LOG`.
+pub fn invoice_chaos(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(BIN)
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap()
+}
+
 pub const SELLER: &str = "91110000MA01ABCD1X";
 
 pub fn invoice(number: &str) -> Invoice {
