@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use http::Method;
 use tax_api::{ErrorCode, JournalEntry, Route, StoreEffect};
 
+use crate::chunked::Chunked;
 use crate::clock::stamp;
 use crate::fasthash::{FxHashMap, FxHasher};
 
@@ -104,7 +105,7 @@ impl Entry {
 /// one counter bump only.
 #[derive(Debug, Default)]
 pub struct Journal {
-    entries: Mutex<Vec<Entry>>,
+    entries: Mutex<Chunked<Entry>>,
     /// Attempts by a 128-bit fingerprint of (route, seller, number): no key
     /// allocation per request and small entries; a collision is out of reach.
     attempts: Mutex<FxHashMap<u128, u32>>,
@@ -150,7 +151,7 @@ impl Journal {
         let start = usize::try_from(since).unwrap_or(usize::MAX);
         let slice: Vec<Entry> = {
             let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-            entries[start.min(entries.len())..].to_vec()
+            entries.iter_from(start).cloned().collect()
         };
         slice
             .iter()
@@ -161,10 +162,7 @@ impl Journal {
 
     /// Forgets every entry and attempt count.
     pub fn clear(&self) {
-        self.entries
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
+        *self.entries.lock().unwrap_or_else(|e| e.into_inner()) = Chunked::default();
         self.attempts
             .lock()
             .unwrap_or_else(|e| e.into_inner())

@@ -20,6 +20,7 @@
 //! - `store`: records keyed by (seller, number), write sequence, ground truth.
 //! - `journal`: append-only request log and attempt counter per (route, seller, number).
 //! - `fasthash`: the Fx hasher for the store's and journal's maps.
+//! - `chunked`: the append-only list the store and journal grow without copying.
 //! - `submissions`: asynchronous uploads (`processing_delay`) and their states.
 //! - `state`: the shared state every request sees, including the run clock
 //!   (`clock`) and the shutdown signal.
@@ -37,6 +38,7 @@
 mod auth;
 mod body;
 mod chaos;
+mod chunked;
 mod clock;
 mod config;
 mod conn;

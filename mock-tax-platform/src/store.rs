@@ -4,7 +4,7 @@
 //! One `std::sync::Mutex` guards the map; it is held only for the map operation
 //! itself (never across an `.await`). Each record gets a write sequence number
 //! once, at insertion, and keeps it: paging by that sequence can therefore never
-//! skip or repeat a record. Each seller's records sit in a `Vec` in sequence order
+//! skip or repeat a record. Each seller's records sit in a [`Chunked`] list in sequence order
 //! with an index by number, so an upload is two cheap inserts and a page is a
 //! binary search plus a walk.
 //!
@@ -19,6 +19,7 @@ use chrono::{DateTime, Utc};
 use tax_api::hash::same_content;
 use tax_api::{Integrity, Invoice, StoredInvoice, TruthRecord, TruthSnapshot};
 
+use crate::chunked::Chunked;
 use crate::clock::stamp;
 use crate::fasthash::FxHashMap;
 
@@ -207,7 +208,7 @@ struct SellerRecords {
     /// Index into `records` by invoice number.
     by_number: FxHashMap<String, usize>,
     /// In write-sequence order (appended under the lock, so always sorted).
-    records: Vec<Record>,
+    records: Chunked<Record>,
 }
 
 impl SellerRecords {
@@ -222,8 +223,8 @@ impl SellerRecords {
         match replace.and_then(|i| self.records.get_mut(i)) {
             Some(slot) => *slot = record,
             None => {
-                self.by_number.insert(number, self.records.len());
-                self.records.push(record);
+                let index = self.records.push(record);
+                self.by_number.insert(number, index);
             }
         }
     }
@@ -282,8 +283,7 @@ impl Store {
         let inner = &mut *guard;
         let mut replace = None;
         if let Some(shard) = inner.sellers.get(&incoming.seller_tax_id) {
-            if let Some(&i) = shard.by_number.get(&incoming.number) {
-                let existing = &shard.records[i];
+            if let Some(existing) = shard.get(&incoming.number) {
                 match &existing.stored {
                     Some(stored) => {
                         return UploadOutcome::Existing {
@@ -292,7 +292,7 @@ impl Store {
                             same_content: same_content(stored, &incoming),
                         }
                     }
-                    None => replace = Some((i, existing.seq)),
+                    None => replace = shard.by_number.get(&incoming.number).map(|&i| (i, existing.seq)),
                 }
             }
         }
@@ -392,8 +392,9 @@ impl Store {
             };
         }
         let start = shard.records.partition_point(|r| r.seq <= after);
-        let mut matching = shard.records[start..]
-            .iter()
+        let mut matching = shard
+            .records
+            .iter_from(start)
             .take_while(|r| r.seq <= high_water_mark)
             .filter(|r| r.visible(now) && filter(r));
         let records: Vec<Record> = matching.by_ref().take(limit).cloned().collect();
