@@ -124,7 +124,15 @@ mod tests {
         for n in [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, CHUNK * 3] {
             let c = filled(n);
             let plain: Vec<usize> = c.iter().copied().collect();
-            for cut in [0, 1, CHUNK, CHUNK * 2 - 1, CHUNK * 2, CHUNK * 2 + 1, n * 2 + 9] {
+            for cut in [
+                0,
+                1,
+                CHUNK,
+                CHUNK * 2 - 1,
+                CHUNK * 2,
+                CHUNK * 2 + 1,
+                n * 2 + 9,
+            ] {
                 assert_eq!(
                     c.partition_point(|&v| v < cut),
                     plain.partition_point(|&v| v < cut),

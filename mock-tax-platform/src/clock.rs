@@ -2,7 +2,7 @@
 //! `tokio::time::Instant` so tests can pause and advance it, mapped onto wall time
 //! for the RFC 3339 stamps the API prints.
 
-use std::sync::RwLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Datelike, SecondsFormat, Timelike, Utc};
@@ -10,44 +10,61 @@ use tokio::time::Instant;
 
 /// Run clock. Elapsed time drives fault windows and async processing; wall time is
 /// derived from it so stamps and elapsed times never disagree.
+///
+/// Every request reads the clock several times from both worker threads, so reading
+/// takes no lock and writes no shared memory: the base instant and its wall time
+/// are fixed, and only the run's start (moved by a reset) is an atomic.
 #[derive(Debug)]
 pub struct Clock {
-    epoch: RwLock<(Instant, DateTime<Utc>)>,
+    /// A monotonic instant fixed at construction …
+    base: Instant,
+    /// … and the wall time it corresponds to.
+    base_wall: DateTime<Utc>,
+    /// Time from `base` to the start of the current run, in nanoseconds.
+    run_start_nanos: AtomicU64,
+}
+
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
 impl Clock {
     /// A clock whose run starts now.
     pub fn new() -> Self {
         Clock {
-            epoch: RwLock::new((Instant::now(), Utc::now())),
+            base: Instant::now(),
+            base_wall: Utc::now(),
+            run_start_nanos: AtomicU64::new(0),
         }
     }
 
-    fn epoch(&self) -> (Instant, DateTime<Utc>) {
-        *self.epoch.read().unwrap_or_else(|e| e.into_inner())
+    fn run_start(&self) -> Duration {
+        Duration::from_nanos(self.run_start_nanos.load(Ordering::Acquire))
     }
 
     /// Starts the run again (on `/_chaos/reset`).
     pub fn restart(&self) {
-        *self.epoch.write().unwrap_or_else(|e| e.into_inner()) = (Instant::now(), Utc::now());
+        self.run_start_nanos
+            .store(nanos(self.base.elapsed()), Ordering::Release);
     }
 
     /// Time since the run started.
     pub fn elapsed(&self) -> Duration {
-        self.epoch().0.elapsed()
+        self.base.elapsed().saturating_sub(self.run_start())
     }
 
     /// Time since the run started and the matching wall time, read together.
     pub fn now(&self) -> (Duration, DateTime<Utc>) {
-        let (instant, start) = self.epoch();
-        let elapsed = instant.elapsed();
-        (elapsed, start + to_chrono(elapsed))
+        let since_base = self.base.elapsed();
+        (
+            since_base.saturating_sub(self.run_start()),
+            self.base_wall + to_chrono(since_base),
+        )
     }
 
     /// Wall time of a moment given as time since the run started.
     pub fn wall_at(&self, elapsed: Duration) -> DateTime<Utc> {
-        let start = self.epoch().1;
-        start + to_chrono(elapsed)
+        self.base_wall + to_chrono(self.run_start() + elapsed)
     }
 }
 
@@ -102,6 +119,22 @@ pub fn stamp(at: DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_restart_starts_the_run_again_and_keeps_wall_time_continuous() {
+        let clock = Clock::new();
+        tokio::time::advance(Duration::from_secs(5)).await;
+        let (elapsed, wall) = clock.now();
+        assert_eq!(elapsed, Duration::from_secs(5));
+        assert_eq!(clock.wall_at(elapsed), wall);
+        clock.restart();
+        assert_eq!(clock.elapsed(), Duration::ZERO);
+        assert_eq!(clock.wall_at(Duration::ZERO), wall);
+        tokio::time::advance(Duration::from_millis(1500)).await;
+        let (elapsed, later) = clock.now();
+        assert_eq!(elapsed, Duration::from_millis(1500));
+        assert_eq!(later - wall, chrono::Duration::milliseconds(1500));
+    }
 
     #[test]
     fn stamp_matches_chronos_rfc3339_with_millis() {

@@ -16,8 +16,8 @@ use tokio::sync::{watch, Notify};
 
 use crate::respond::Response;
 
-/// Control over the connection a request arrived on; every request carries one in
-/// its extensions. Faults that make the peer see "connection reset by peer" use it.
+/// Control over the connection a request arrived on; the handler gets one with every
+/// request. Faults that make the peer see "connection reset by peer" use it.
 #[derive(Debug, Clone)]
 pub struct ConnHandle {
     inner: Arc<ConnInner>,
@@ -124,7 +124,7 @@ pub async fn serve<F, Fut>(
     mut shutdown: watch::Receiver<bool>,
     handler: F,
 ) where
-    F: Fn(Request<Incoming>) -> Fut + Clone + Send + 'static,
+    F: Fn(Request<Incoming>, ConnHandle) -> Fut + Send + 'static,
     Fut: Future<Output = Response> + Send + 'static,
 {
     if let Err(err) = stream.set_nodelay(true) {
@@ -138,10 +138,11 @@ pub async fn serve<F, Fut>(
         }
     };
     let request_handle = handle.clone();
-    let service = service_fn(move |mut req: Request<Incoming>| {
-        req.extensions_mut().insert(request_handle.clone());
-        let handler = handler.clone();
-        async move { Ok::<_, std::convert::Infallible>(handler(req).await) }
+    // The handle goes to the handler as an argument: request extensions would cost
+    // an allocation per request.
+    let service = service_fn(move |req: Request<Incoming>| {
+        let answer = handler(req, request_handle.clone());
+        async move { Ok::<_, std::convert::Infallible>(answer.await) }
     });
     let conn = http1::Builder::new()
         .timer(TokioTimer::new())
@@ -194,8 +195,8 @@ mod tests {
                 peer,
                 settings,
                 shutdown,
-                |req: Request<Incoming>| async move {
-                    req.extensions().get::<ConnHandle>().unwrap().reset();
+                |_req: Request<Incoming>, conn: ConnHandle| async move {
+                    conn.reset();
                     std::future::pending::<Response>().await
                 },
             )

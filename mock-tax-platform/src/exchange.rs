@@ -3,36 +3,45 @@
 //! when the response is produced — or, if the request's future is dropped first (a
 //! reset connection, a request cut off by shutdown), with no status.
 
-use std::sync::Arc;
-
 use http::Method;
 use tax_api::{ErrorCode, Route};
 
+use crate::conn::ConnHandle;
 use crate::journal::Entry;
 use crate::state::AppState;
 
 /// Journal entry under construction for one request.
 #[derive(Debug)]
-pub struct Exchange {
-    state: Arc<AppState>,
+pub struct Exchange<'s> {
+    /// Borrowed, not shared: a clone of the `Arc` per request was two atomic writes
+    /// to one cache line that both worker threads contend for.
+    state: &'s AppState,
     /// The entry; `None` once appended.
     entry: Option<Entry>,
+    /// The request's connection, for faults that reset or hang it.
+    conn: Option<ConnHandle>,
 }
 
-impl Exchange {
+impl<'s> Exchange<'s> {
     /// Starts the entry for a request arriving now.
-    pub fn begin(state: &Arc<AppState>, route: Route, method: &Method, path: &str) -> Self {
+    pub fn begin(
+        state: &'s AppState,
+        route: Route,
+        method: &Method,
+        path: String,
+        conn: Option<ConnHandle>,
+    ) -> Self {
         let (elapsed, at) = state.clock.now();
         Exchange {
-            state: Arc::clone(state),
-            entry: Some(Entry::new(
-                elapsed,
-                at,
-                route,
-                method.clone(),
-                path.to_owned(),
-            )),
+            state,
+            entry: Some(Entry::new(elapsed, at, route, method.clone(), path)),
+            conn,
         }
+    }
+
+    /// The request's connection (`None` for a request refused before routing).
+    pub fn conn(&self) -> Option<ConnHandle> {
+        self.conn.clone()
     }
 
     /// The entry, for handlers to fill in. (`finish` consumes the exchange, so the
@@ -74,7 +83,7 @@ impl Exchange {
     }
 }
 
-impl Drop for Exchange {
+impl Drop for Exchange<'_> {
     fn drop(&mut self) {
         if let Some(entry) = self.entry.take() {
             self.state.journal.append(entry);

@@ -18,6 +18,7 @@
 //! - `body`: bounded body reading (413) and JSON parsing with field or position errors (400).
 //! - `respond`: JSON responses and the error envelope (with `Retry-After`).
 //! - `store`: records keyed by (seller, number), write sequence, ground truth.
+//! - `packed`: the compact form the store keeps each invoice in.
 //! - `journal`: append-only request log and attempt counter per (route, seller, number).
 //! - `fasthash`: the Fx hasher for the store's and journal's maps.
 //! - `chunked`: the append-only list the store and journal grow without copying.
@@ -45,6 +46,7 @@ mod conn;
 mod exchange;
 mod fasthash;
 mod journal;
+mod packed;
 mod respond;
 mod router;
 mod routes;

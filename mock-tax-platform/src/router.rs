@@ -8,6 +8,7 @@ use hyper::body::Incoming;
 use hyper::Request;
 use tax_api::{ApiError, ErrorCode, Route};
 
+use crate::conn::ConnHandle;
 use crate::exchange::Exchange;
 use crate::respond::{self, Response};
 use crate::routes;
@@ -204,33 +205,40 @@ fn find<'p>(
 }
 
 /// Serves one request: routes it, runs its handler, journals the exchange.
-pub async fn handle(state: Arc<AppState>, serves: Serves, req: Request<Incoming>) -> Response {
+pub async fn handle(
+    state: Arc<AppState>,
+    serves: Serves,
+    req: Request<Incoming>,
+    conn: ConnHandle,
+) -> Response {
     crate::chaos::housekeeping::tick(&state);
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
-    let (exchange, result) = match find(serves, &method, &path) {
+    let (mut exchange, result) = match find(serves, &method, &path) {
         Ok((spec, param)) => {
             let param = param.map(str::to_owned);
-            let mut exchange = Exchange::begin(&state, spec.route, &method, &path);
+            let mut exchange = Exchange::begin(&state, spec.route, &method, path, Some(conn));
             let result = dispatch(&state, spec.endpoint, param, req, &mut exchange).await;
             (exchange, result)
         }
-        Err((route, err)) => (Exchange::begin(&state, route, &method, &path), Err(err)),
+        Err((route, err)) => (
+            Exchange::begin(&state, route, &method, path, None),
+            Err(err),
+        ),
     };
-    let response = match result {
-        Ok(response) => {
-            exchange.finish(response.status().as_u16(), None);
-            response
-        }
+    let (response, error_code) = match result {
+        Ok(response) => (response, None),
         Err(err) => {
-            exchange.finish(err.status(), Some(err.code));
             if err.code == ErrorCode::Internal {
+                let path = &exchange.entry().path;
                 tracing::error!(%method, %path, message = %err.message, "internal error");
             }
-            respond::error(&err)
+            (respond::error(&err), Some(err.code))
         }
     };
-    tracing::debug!(%method, %path, status = response.status().as_u16(), "answered");
+    let status = response.status().as_u16();
+    tracing::debug!(%method, path = %exchange.entry().path, status, "answered");
+    exchange.finish(status, error_code);
     response
 }
 
@@ -239,7 +247,7 @@ async fn dispatch(
     endpoint: Endpoint,
     param: Option<String>,
     req: Request<Incoming>,
-    exchange: &mut Exchange,
+    exchange: &mut Exchange<'_>,
 ) -> Result<Response, ApiError> {
     let param = param.unwrap_or_default();
     match endpoint {

@@ -226,7 +226,8 @@ async fn accept_loop(
                     let stopped = stopped.clone();
                     let alive = alive.clone();
                     tokio::spawn(async move {
-                        let handler = move |req| router::handle(Arc::clone(&state), serves, req);
+                        let handler =
+                            move |req, conn| router::handle(Arc::clone(&state), serves, req, conn);
                         conn::serve(stream, peer, settings, stopped, handler).await;
                         drop(alive);
                     });

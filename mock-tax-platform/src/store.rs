@@ -4,43 +4,52 @@
 //! One `std::sync::Mutex` guards the map; it is held only for the map operation
 //! itself (never across an `.await`). Each record gets a write sequence number
 //! once, at insertion, and keeps it: paging by that sequence can therefore never
-//! skip or repeat a record. Each seller's records sit in a [`Chunked`] list in sequence order
-//! with an index by number, so an upload is two cheap inserts and a page is a
-//! binary search plus a walk.
+//! skip or repeat a record. Each seller's records sit in a [`Chunked`] list in
+//! sequence order with an index by number, so an upload is two cheap inserts and a
+//! page is a binary search plus a walk.
+//!
+//! The store keeps every upload of a run, so records are compact: the invoice
+//! packed into one byte string ([`PackedInvoice`]), the seller shared, the
+//! reference kept as its number, the index holding positions rather than keys.
 //!
 //! Hashes are computed when read, not on upload: an intact record's `sent_hash`
 //! is the hash of what is stored. Anything that changes a record goes through
 //! [`Store::update`] or [`Store::update_all`], which pin `sent_hash` first.
 
-use std::sync::Mutex;
+use std::hash::BuildHasher;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
 use tax_api::hash::same_content;
 use tax_api::{Integrity, Invoice, StoredInvoice, TruthRecord, TruthSnapshot};
 
 use crate::chunked::Chunked;
 use crate::clock::stamp;
 use crate::fasthash::FxHashMap;
+use crate::packed::PackedInvoice;
 
-/// One stored record. Compact: the parsed invoice as stored, never the raw body.
+/// One stored record: the invoice as stored (packed, never the raw body) and the
+/// metadata the truth endpoint reports.
 #[derive(Debug, Clone)]
 pub struct Record {
     /// Write sequence, assigned once at insertion; orders queries and the truth.
     pub seq: u64,
-    /// The seller that uploaded it.
-    pub seller_tax_id: String,
+    /// The seller that uploaded it (one shared copy per seller).
+    pub seller_tax_id: Arc<str>,
     /// The invoice number.
-    pub number: String,
+    pub number: Box<str>,
     /// What is stored now; `None` once a migration lost it.
-    pub stored: Option<Invoice>,
+    stored: Option<PackedInvoice>,
     /// `content_hash` of what the client sent; `None` while `stored` is exactly
     /// what was sent (then it is the hash of `stored`, computed when read).
-    pub sent_hash: Option<String>,
+    sent_hash: Option<Box<str>>,
     /// Lines the client sent.
     pub sent_line_count: usize,
-    /// The platform's reference for the (first) copy.
-    pub platform_ref: String,
+    /// The number in the platform's reference for the (first) copy.
+    ref_no: u64,
     /// When the upload arrived.
     pub received_at: DateTime<Utc>,
     /// When it was persisted.
@@ -51,7 +60,7 @@ pub struct Record {
     /// Its fate, as the truth endpoint reports it.
     pub integrity: Integrity,
     /// The fault rule or migration that damaged it.
-    pub cause: Option<String>,
+    pub cause: Option<Box<str>>,
     /// Copies held (2+ when a fault duplicated it).
     pub copies: u32,
     /// Whether a checkpoint covers it (durable across a maintenance migration).
@@ -66,26 +75,48 @@ impl Record {
         self.stored.is_some() && now >= self.visible_from
     }
 
+    /// Whether anything is stored (a migration may have lost it).
+    pub fn has_stored(&self) -> bool {
+        self.stored.is_some()
+    }
+
+    /// A copy of what is stored.
+    pub fn stored(&self) -> Option<Invoice> {
+        self.stored.as_ref().and_then(PackedInvoice::unpack)
+    }
+
+    /// Replaces what is stored (`None`: lost). Goes through [`Store::update`] or
+    /// [`Store::update_all`], which pin `sent_hash` first.
+    pub fn set_stored(&mut self, invoice: Option<Invoice>) {
+        self.issued_at_ms = invoice.as_ref().and_then(|i| parse_ms(&i.issued_at));
+        self.stored = invoice.as_ref().map(PackedInvoice::pack);
+    }
+
     /// `issued_at` of the stored copy in Unix milliseconds, when it parses.
     pub fn issued_at_ms(&self) -> Option<i64> {
         self.issued_at_ms
     }
 
+    /// The platform's reference for the record.
+    pub fn platform_ref(&self) -> String {
+        platform_ref(self.ref_no)
+    }
+
     /// Fixes `sent_hash` from the stored copy before anything changes it.
     pub fn pin_sent_hash(&mut self) {
         if self.sent_hash.is_none() {
-            self.sent_hash = self.stored.as_ref().map(tax_api::content_hash);
+            self.sent_hash = self.stored().map(|i| tax_api::content_hash(&i).into());
         }
     }
 
     /// The record as `GET /v1/invoices/{number}` shows it; `None` when nothing is stored.
     pub fn to_stored_invoice(&self) -> Option<StoredInvoice> {
-        let invoice = self.stored.clone()?;
+        let invoice = self.stored()?;
         Some(StoredInvoice {
             line_count: invoice.lines.len(),
             content_hash: tax_api::content_hash(&invoice),
             invoice,
-            platform_ref: self.platform_ref.clone(),
+            platform_ref: self.platform_ref(),
             received_at: stamp(self.received_at),
             persisted_at: stamp(self.persisted_at),
         })
@@ -93,29 +124,27 @@ impl Record {
 
     /// The record as `GET /_chaos/truth` shows it.
     pub fn to_truth(&self) -> TruthRecord {
-        let stored_hash = self.stored.as_ref().map(tax_api::content_hash);
+        let stored = self.stored();
+        let stored_hash = stored.as_ref().map(tax_api::content_hash);
         TruthRecord {
-            seller_tax_id: self.seller_tax_id.clone(),
-            number: self.number.clone(),
-            platform_ref: self.platform_ref.clone(),
+            seller_tax_id: self.seller_tax_id.to_string(),
+            number: self.number.to_string(),
+            platform_ref: self.platform_ref(),
             integrity: self.integrity,
             sent_hash: self
                 .sent_hash
-                .clone()
+                .as_deref()
+                .map(str::to_owned)
                 .or_else(|| stored_hash.clone())
                 .unwrap_or_default(),
             stored_hash,
             sent_line_count: self.sent_line_count,
-            stored_line_count: self.stored.as_ref().map_or(0, |i| i.lines.len()),
-            copies: if self.stored.is_some() {
-                self.copies
-            } else {
-                0
-            },
-            cause: self.cause.clone(),
+            stored_line_count: stored.as_ref().map_or(0, |i| i.lines.len()),
+            copies: if stored.is_some() { self.copies } else { 0 },
+            cause: self.cause.as_deref().map(str::to_owned),
             persisted_at: stamp(self.persisted_at),
             checkpointed: self.checkpointed,
-            stored: self.stored.clone(),
+            stored,
         }
     }
 }
@@ -203,34 +232,59 @@ pub enum UploadOutcome {
     },
 }
 
-#[derive(Debug, Default)]
+fn hash_number(number: &str) -> u64 {
+    FxBuildHasher.hash_one(number)
+}
+
+#[derive(Debug)]
 struct SellerRecords {
-    /// Index into `records` by invoice number.
-    by_number: FxHashMap<String, usize>,
+    /// The seller, shared by all its records.
+    seller: Arc<str>,
+    /// Positions in `records`, found by hashing the number: no key is stored twice.
+    by_number: HashTable<usize>,
     /// In write-sequence order (appended under the lock, so always sorted).
     records: Chunked<Record>,
 }
 
 impl SellerRecords {
-    fn get(&self, number: &str) -> Option<&Record> {
+    fn new(seller: &str) -> Self {
+        SellerRecords {
+            seller: Arc::from(seller),
+            by_number: HashTable::new(),
+            records: Chunked::default(),
+        }
+    }
+
+    fn position(&self, number: &str) -> Option<usize> {
+        let records = &self.records;
         self.by_number
-            .get(number)
-            .and_then(|&i| self.records.get(i))
+            .find(hash_number(number), |&i| {
+                records.get(i).is_some_and(|r| &*r.number == number)
+            })
+            .copied()
+    }
+
+    fn get(&self, number: &str) -> Option<&Record> {
+        self.records.get(self.position(number)?)
     }
 
     /// Puts `record` at index `replace` (a record a migration lost), or appends it.
-    fn place(&mut self, replace: Option<usize>, number: String, record: Record) {
+    fn place(&mut self, replace: Option<usize>, record: Record) {
         match replace.and_then(|i| self.records.get_mut(i)) {
             Some(slot) => *slot = record,
             None => {
+                let hash = hash_number(&record.number);
                 let index = self.records.push(record);
-                self.by_number.insert(number, index);
+                let records = &self.records;
+                self.by_number.insert_unique(hash, index, |&i| {
+                    records.get(i).map_or(0, |r| hash_number(&r.number))
+                });
             }
         }
     }
 
     fn get_mut(&mut self, number: &str) -> Option<&mut Record> {
-        let i = *self.by_number.get(number)?;
+        let i = self.position(number)?;
         self.records.get_mut(i)
     }
 }
@@ -239,7 +293,7 @@ impl SellerRecords {
 struct Inner {
     /// Last sequence handed out; 0 means none yet.
     last_seq: u64,
-    sellers: FxHashMap<String, SellerRecords>,
+    sellers: FxHashMap<Box<str>, SellerRecords>,
 }
 
 /// The store. See the module docs for its locking and ordering guarantees.
@@ -276,56 +330,70 @@ impl Store {
     pub fn upload(&self, incoming: Invoice, write: Write) -> UploadOutcome {
         // Hash a damaged record's original outside the lock.
         let damaged_sent_hash = match &write.keep {
-            Keep::Damaged { .. } => Some(tax_api::content_hash(&incoming)),
+            Keep::Damaged { .. } => Some(tax_api::content_hash(&incoming).into_boxed_str()),
             Keep::Intact | Keep::Nothing => None,
         };
-        let mut guard = self.lock();
-        let inner = &mut *guard;
-        let mut replace = None;
-        if let Some(shard) = inner.sellers.get(&incoming.seller_tax_id) {
-            if let Some(existing) = shard.get(&incoming.number) {
-                match &existing.stored {
-                    Some(stored) => {
-                        return UploadOutcome::Existing {
-                            platform_ref: existing.platform_ref.clone(),
-                            received_at: existing.received_at,
-                            same_content: same_content(stored, &incoming),
-                        }
-                    }
-                    None => replace = shard.by_number.get(&incoming.number).map(|&i| (i, existing.seq)),
-                }
-            }
-        }
-        inner.last_seq += 1;
-        let seq = replace.map_or(inner.last_seq, |(_, seq)| seq);
-        let platform_ref = platform_ref(inner.last_seq);
         let sent_line_count = incoming.lines.len();
-        let seller = incoming.seller_tax_id.clone();
-        let number = incoming.number.clone();
-        let (stored, integrity, cause) = match write.keep {
-            Keep::Nothing => {
-                return UploadOutcome::Stored {
-                    platform_ref,
-                    received_at: write.received_at,
-                    kept: false,
-                }
-            }
-            Keep::Intact => (incoming, Integrity::Intact, None),
+        // Pack what will be kept (and read its issue time) before taking the lock.
+        let pack = |invoice: &Invoice| {
+            let issued_at_ms = parse_ms(&invoice.issued_at);
+            (PackedInvoice::pack(invoice), issued_at_ms)
+        };
+        let (kept, integrity, cause) = match write.keep {
+            Keep::Nothing => (None, Integrity::Intact, None),
+            Keep::Intact => (Some(pack(&incoming)), Integrity::Intact, None),
             Keep::Damaged {
                 copy,
                 integrity,
                 cause,
-            } => (*copy, integrity, Some(cause)),
+            } => (Some(pack(&copy)), integrity, Some(cause.into_boxed_str())),
+        };
+        let (seller, number) = (incoming.seller_tax_id.as_str(), incoming.number.as_str());
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        let shard = match inner.sellers.get_mut(seller) {
+            Some(shard) => shard,
+            // Looked up by reference first: `entry` needs an owned key, an
+            // allocation per upload although the seller is almost always known.
+            None => inner
+                .sellers
+                .entry(Box::from(seller))
+                .or_insert_with(|| SellerRecords::new(seller)),
+        };
+        let mut replace = None;
+        if let Some(i) = shard.position(number) {
+            if let Some(existing) = shard.records.get(i) {
+                match existing.stored() {
+                    Some(held) => {
+                        return UploadOutcome::Existing {
+                            platform_ref: existing.platform_ref(),
+                            received_at: existing.received_at,
+                            same_content: same_content(&held, &incoming),
+                        }
+                    }
+                    None => replace = Some((i, existing.seq)),
+                }
+            }
+        }
+        inner.last_seq += 1;
+        let ref_no = inner.last_seq;
+        let seq = replace.map_or(ref_no, |(_, seq)| seq);
+        let Some((packed, issued_at_ms)) = kept else {
+            return UploadOutcome::Stored {
+                platform_ref: platform_ref(ref_no),
+                received_at: write.received_at,
+                kept: false,
+            };
         };
         let record = Record {
             seq,
-            seller_tax_id: seller,
-            number: number.clone(),
-            issued_at_ms: parse_ms(&stored.issued_at),
-            stored: Some(stored),
+            seller_tax_id: Arc::clone(&shard.seller),
+            number: Box::from(number),
+            issued_at_ms,
+            stored: Some(packed),
             sent_hash: damaged_sent_hash,
             sent_line_count,
-            platform_ref: platform_ref.clone(),
+            ref_no,
             received_at: write.received_at,
             persisted_at: write.persisted_at,
             visible_from: write.visible_from,
@@ -334,19 +402,9 @@ impl Store {
             copies: write.copies,
             checkpointed: false,
         };
-        // Look the seller up by reference: `entry` would need an owned key, one
-        // allocation per upload, although the seller is almost always known.
-        match inner.sellers.get_mut(&record.seller_tax_id) {
-            Some(shard) => shard.place(replace.map(|(i, _)| i), number, record),
-            None => {
-                let key = record.seller_tax_id.clone();
-                let mut shard = SellerRecords::default();
-                shard.place(None, number, record);
-                inner.sellers.insert(key, shard);
-            }
-        }
+        shard.place(replace.map(|(i, _)| i), record);
         UploadOutcome::Stored {
-            platform_ref,
+            platform_ref: platform_ref(ref_no),
             received_at: write.received_at,
             kept: true,
         }
@@ -522,7 +580,7 @@ mod tests {
             .records
             .iter()
             .chain(&rest.records)
-            .map(|r| r.number.as_str())
+            .map(|r| &*r.number)
             .collect();
         assert!(first.has_more);
         assert!(!rest.has_more);

@@ -70,7 +70,7 @@ fn migrate(state: &AppState, due: &DueMigration) {
     let mut keys: Vec<(String, Duration, bool)> = Vec::new();
     state.store.update_all(|record| {
         let written = written_at(state, record).saturating_sub(started);
-        if record.stored.is_some() && written < due.ended_at {
+        if record.has_stored() && written < due.ended_at {
             keys.push((record_key(record), written, record.checkpointed));
         }
     });
@@ -104,7 +104,7 @@ fn migrate(state: &AppState, due: &DueMigration) {
     state.store.update_all(|record| {
         let key = record_key(record);
         let Some(&fate) = fates.get(&key) else { return };
-        if record.stored.is_none() {
+        if !record.has_stored() {
             return;
         }
         // What the client sent stays known after the stored copy changes.
@@ -113,23 +113,28 @@ fn migrate(state: &AppState, due: &DueMigration) {
             MigrationFate::Lost | MigrationFate::Revert => {
                 // Nothing older than the checkpoint exists for a record created since,
                 // so a revert removes it just as a loss does.
-                record.stored = None;
+                record.set_stored(None);
                 record.integrity = Integrity::LostInMigration;
             }
             MigrationFate::StripLines => {
-                if let Some(stored) = record.stored.as_mut() {
+                if let Some(mut stored) = record.stored() {
                     stored.lines.clear();
+                    record.set_stored(Some(stored));
                 }
                 record.integrity = Integrity::Partial;
             }
         }
-        record.cause = Some(format!("{} ({})", due.window, fate_name(fate)));
+        record.cause = Some(format!("{} ({})", due.window, fate_name(fate)).into());
         match fate {
             MigrationFate::Lost => report.lost.push(key.clone()),
             MigrationFate::StripLines => report.stripped.push(key.clone()),
             MigrationFate::Revert => report.reverted.push(key.clone()),
         }
-        touched.push((record.seller_tax_id.clone(), record.number.clone(), fate));
+        touched.push((
+            record.seller_tax_id.to_string(),
+            record.number.to_string(),
+            fate,
+        ));
     });
     let summary = format!(
         "migration after {}: {} eligible, {} lost, {} stripped, {} reverted",

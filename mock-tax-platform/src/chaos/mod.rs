@@ -5,7 +5,9 @@
 //! is what `after`/`until` and window offsets are relative to. One `RwLock` guards
 //! the plan; it is held for bookkeeping only, never across an `.await`.
 
-use std::sync::{Arc, Mutex, RwLock};
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock, RwLockWriteGuard};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -86,15 +88,48 @@ struct Inner {
 pub struct Chaos {
     seed: u64,
     inner: RwLock<Inner>,
+    /// Run-clock nanoseconds at which deferred work next falls due (`u64::MAX`:
+    /// never), republished after every change, so the check every request makes
+    /// ([`Chaos::take_due`]) takes no lock.
+    next_due_nanos: AtomicU64,
     migrations: Mutex<Vec<MigrationReport>>,
+}
+
+/// Write access to the plan that, on release, republishes when work next falls due.
+struct PlanWrite<'a> {
+    guard: RwLockWriteGuard<'a, Inner>,
+    next_due_nanos: &'a AtomicU64,
+}
+
+impl Deref for PlanWrite<'_> {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.guard
+    }
+}
+
+impl DerefMut for PlanWrite<'_> {
+    fn deref_mut(&mut self) -> &mut Inner {
+        &mut self.guard
+    }
+}
+
+impl Drop for PlanWrite<'_> {
+    fn drop(&mut self) {
+        // Still under the write lock: no reader sees the change without the new time.
+        self.next_due_nanos
+            .store(self.guard.next_due_nanos(), Ordering::Release);
+    }
 }
 
 impl Chaos {
     /// Installs `plan` (normalized) at run time `now`.
     pub fn new(seed: u64, plan: Plan, now: Duration) -> Result<Chaos, PlanError> {
+        let inner = Inner::install(seed, plan, now)?;
         Ok(Chaos {
             seed,
-            inner: RwLock::new(Inner::install(seed, plan, now)?),
+            next_due_nanos: AtomicU64::new(inner.next_due_nanos()),
+            inner: RwLock::new(inner),
             migrations: Mutex::new(Vec::new()),
         })
     }
@@ -103,8 +138,11 @@ impl Chaos {
         self.inner.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Inner> {
-        self.inner.write().unwrap_or_else(|e| e.into_inner())
+    fn write(&self) -> PlanWrite<'_> {
+        PlanWrite {
+            guard: self.inner.write().unwrap_or_else(|e| e.into_inner()),
+            next_due_nanos: &self.next_due_nanos,
+        }
     }
 
     /// Everything a request needs from the plan, under one read lock: the engine,
@@ -219,10 +257,14 @@ impl Chaos {
 
     /// Takes the checkpoints and migrations due by run time `now`, in order.
     pub fn take_due(&self, now: Duration) -> Vec<Due> {
-        if !self.read().anything_due(now) {
+        let next_due = self.next_due_nanos.load(Ordering::Acquire);
+        if u64::try_from(now.as_nanos()).unwrap_or(u64::MAX) < next_due {
             return Vec::new();
         }
         let mut inner = self.write();
+        if !inner.anything_due(now) {
+            return Vec::new();
+        }
         let at = now.saturating_sub(inner.started);
         let every = inner.plan.checkpoint_every;
         let mut due = Vec::new();
@@ -297,6 +339,33 @@ impl Inner {
     }
 
     /// The cheap check every request makes (under the read lock) before `take_due`.
+    /// Run-clock nanoseconds at which [`Inner::anything_due`] next turns true, or
+    /// `u64::MAX` when nothing is scheduled.
+    fn next_due_nanos(&self) -> u64 {
+        let window_end = self
+            .schedule
+            .windows()
+            .iter()
+            .filter(|w| !w.migrated)
+            .map(|w| w.end)
+            .min();
+        let checkpoint = self
+            .plan
+            .checkpoint_every
+            .filter(|every| !every.is_zero())
+            .map(|every| {
+                self.checkpointed_through
+                    .unwrap_or_default()
+                    .saturating_add(every)
+            });
+        window_end
+            .into_iter()
+            .chain(checkpoint)
+            .min()
+            .and_then(|at| u64::try_from(self.started.checked_add(at)?.as_nanos()).ok())
+            .unwrap_or(u64::MAX)
+    }
+
     fn anything_due(&self, now: Duration) -> bool {
         let at = now.saturating_sub(self.started);
         let window_ended = self

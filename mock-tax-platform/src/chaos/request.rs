@@ -32,7 +32,11 @@ pub struct Hit {
 /// The plan's view of this request — engine, plan time — or 503 `MAINTENANCE` with
 /// `Retry-After` when a window refuses this route now.
 /// A refused request's journal entry names the window (`rule`) and `maintenance` (`fault`).
-pub fn enter(state: &AppState, exchange: &mut Exchange, route: Route) -> Result<Entered, ApiError> {
+pub fn enter(
+    state: &AppState,
+    exchange: &mut Exchange<'_>,
+    route: Route,
+) -> Result<Entered, ApiError> {
     let entered = state.chaos.enter(route, state.clock.elapsed());
     match &entered.gate {
         None => Ok(entered),
@@ -76,7 +80,7 @@ pub fn facts<'a>(
 }
 
 /// Asks the engine and notes the fired rules in the journal entry.
-pub fn decide(entered: &Entered, exchange: &mut Exchange, facts: &RequestFacts<'_>) -> Hit {
+pub fn decide(entered: &Entered, exchange: &mut Exchange<'_>, facts: &RequestFacts<'_>) -> Hit {
     let decision = entered.engine.decide(facts);
     if decision.is_clean() {
         return Hit::default();
@@ -117,7 +121,7 @@ pub fn error_with_status(err: &ApiError, status: u16) -> Response {
 pub async fn answer_without_store(
     state: &AppState,
     conn: Option<&ConnHandle>,
-    exchange: &mut Exchange,
+    exchange: &mut Exchange<'_>,
     effect: &Effect,
 ) -> Option<Response> {
     match effect {
@@ -150,7 +154,7 @@ fn injected_message(code: ErrorCode) -> &'static str {
 
 /// Cuts the connection with a TCP RST. The journal gets the entry now, without a
 /// status; the returned future never completes (it is dropped with the connection).
-pub async fn reset(conn: Option<&ConnHandle>, exchange: &mut Exchange) -> Response {
+pub async fn reset(conn: Option<&ConnHandle>, exchange: &mut Exchange<'_>) -> Response {
     exchange.record_unanswered();
     match conn {
         Some(conn) => {
@@ -166,7 +170,7 @@ pub async fn reset(conn: Option<&ConnHandle>, exchange: &mut Exchange) -> Respon
 pub async fn hang(
     state: &AppState,
     conn: Option<&ConnHandle>,
-    exchange: &mut Exchange,
+    exchange: &mut Exchange<'_>,
 ) -> Response {
     exchange.record_unanswered();
     match conn {
@@ -189,7 +193,7 @@ pub async fn hang(
 /// `Some(_)`: send that instead of reading.
 pub async fn before_read(
     state: &AppState,
-    exchange: &mut Exchange,
+    exchange: &mut Exchange<'_>,
     conn: Option<&ConnHandle>,
     entered: &Entered,
     facts: &RequestFacts<'_>,

@@ -36,12 +36,12 @@ pub(crate) struct JsonRequest<T> {
 pub(crate) async fn authenticated_json<T: DeserializeOwned>(
     state: &Arc<AppState>,
     req: Request<Incoming>,
-    exchange: &mut Exchange,
+    exchange: &mut Exchange<'_>,
 ) -> Result<JsonRequest<T>, ApiError> {
     let seller = auth::authenticate(state, req.headers())?;
     exchange.entry().seller_tax_id.clone_from(&seller);
     let (parts, incoming) = req.into_parts();
-    let conn = parts.extensions.get::<ConnHandle>().cloned();
+    let conn = exchange.conn();
     let bytes = body::read_limited(&parts.headers, incoming, state.config.body_limit).await?;
     let body = body::parse_json(&bytes)?;
     Ok(JsonRequest { seller, conn, body })

@@ -86,7 +86,7 @@ fn parse_time(field: &str, value: &str) -> Result<i64, ApiError> {
 pub async fn query(
     state: &Arc<AppState>,
     req: Request<Incoming>,
-    exchange: &mut Exchange,
+    exchange: &mut Exchange<'_>,
 ) -> Result<Response, ApiError> {
     let JsonRequest {
         seller,

@@ -10,7 +10,6 @@ use tax_api::{ApiError, Route};
 
 use crate::auth;
 use crate::chaos::request as chaos;
-use crate::conn::ConnHandle;
 use crate::exchange::Exchange;
 use crate::respond::{self, Response};
 use crate::state::AppState;
@@ -20,12 +19,12 @@ pub async fn get_invoice(
     state: &Arc<AppState>,
     req: Request<Incoming>,
     number: &str,
-    exchange: &mut Exchange,
+    exchange: &mut Exchange<'_>,
 ) -> Result<Response, ApiError> {
     let seller = auth::authenticate(state, req.headers())?;
     exchange.entry().seller_tax_id.clone_from(&seller);
     let attempt = exchange.count_attempt(seller.as_deref().unwrap_or(""), number);
-    let conn = req.extensions().get::<ConnHandle>().cloned();
+    let conn = exchange.conn();
     let entered = chaos::enter(state, exchange, Route::Get)?;
     let facts = chaos::facts(
         &entered,
@@ -57,14 +56,14 @@ pub async fn get_submission(
     state: &Arc<AppState>,
     req: Request<Incoming>,
     id: &str,
-    exchange: &mut Exchange,
+    exchange: &mut Exchange<'_>,
 ) -> Result<Response, ApiError> {
     let seller = auth::authenticate(state, req.headers())?;
     exchange.entry().seller_tax_id.clone_from(&seller);
     let attempt = state
         .journal
         .next_attempt(Route::Get, seller.as_deref().unwrap_or(""), id);
-    let conn = req.extensions().get::<ConnHandle>().cloned();
+    let conn = exchange.conn();
     let entered = chaos::enter(state, exchange, Route::Get)?;
     let facts = chaos::facts(&entered, Route::Get, seller.as_deref(), None, id, attempt);
     if let Some(response) =

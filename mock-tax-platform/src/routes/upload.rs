@@ -58,7 +58,7 @@ impl Default for Decision {
 pub async fn upload(
     state: &Arc<AppState>,
     req: Request<Incoming>,
-    exchange: &mut Exchange,
+    exchange: &mut Exchange<'_>,
 ) -> Result<Response, ApiError> {
     // 1. Authenticate, then 2. parse (the raw body is dropped once parsed).
     let JsonRequest {
@@ -88,9 +88,7 @@ pub async fn upload(
     facts.existing = entered.engine.needs_existing(&facts)
         && state
             .store
-            .update(&invoice.seller_tax_id, &invoice.number, |r| {
-                r.stored.is_some()
-            })
+            .update(&invoice.seller_tax_id, &invoice.number, |r| r.has_stored())
             .unwrap_or(false);
     let hit = chaos::decide(&entered, exchange, &facts);
     chaos::pause(state, hit.delay).await;
@@ -152,7 +150,7 @@ pub async fn upload(
     if kept && after.copies > 1 {
         state.store.update(&seller_tax_id, &number, |r| {
             r.integrity = Integrity::Duplicated;
-            r.cause = Some(cause.clone());
+            r.cause = Some(cause.as_str().into());
         });
         exchange.entry().effect = StoreEffect::StoredDuplicate;
     }

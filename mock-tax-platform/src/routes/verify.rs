@@ -18,7 +18,7 @@ use super::{authenticated_json, JsonRequest};
 pub async fn verify(
     state: &Arc<AppState>,
     req: Request<Incoming>,
-    exchange: &mut Exchange,
+    exchange: &mut Exchange<'_>,
 ) -> Result<Response, ApiError> {
     let JsonRequest {
         seller,
@@ -44,7 +44,7 @@ pub async fn verify(
     let result = match state
         .store
         .get_visible(seller.as_deref(), &request.number, now)
-        .and_then(|r| r.stored)
+        .and_then(|r| r.stored())
     {
         None => VerifyResult::NotFound,
         Some(stored) if stored.totals.total_incl_tax == request.total_incl_tax => {

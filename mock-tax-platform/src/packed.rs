@@ -1,0 +1,74 @@
+//! The store's compact form of an invoice: one byte string (postcard) instead of
+//! the parsed struct's dozen heap allocations. The store keeps every upload of a
+//! run, so its size per record is what the platform's memory — and the page faults
+//! of growing it — scale with; reads unpack a copy.
+
+use tax_api::Invoice;
+
+/// An invoice as the store keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PackedInvoice {
+    /// The usual form.
+    Bytes(Box<[u8]>),
+    /// Kept as parsed if encoding ever fails, so nothing is lost.
+    Plain(Box<Invoice>),
+}
+
+impl PackedInvoice {
+    /// Packs `invoice`.
+    pub fn pack(invoice: &Invoice) -> Self {
+        match postcard::to_allocvec(invoice) {
+            Ok(bytes) => PackedInvoice::Bytes(bytes.into_boxed_slice()),
+            Err(err) => {
+                tracing::warn!(error = %err, number = %invoice.number, "cannot pack an invoice; keeping it as parsed");
+                PackedInvoice::Plain(Box::new(invoice.clone()))
+            }
+        }
+    }
+
+    /// A copy of the invoice; `None` only if bytes this module wrote fail to decode.
+    pub fn unpack(&self) -> Option<Invoice> {
+        match self {
+            PackedInvoice::Bytes(bytes) => match postcard::from_bytes(bytes) {
+                Ok(invoice) => Some(invoice),
+                Err(err) => {
+                    tracing::error!(error = %err, "a stored invoice does not decode");
+                    None
+                }
+            },
+            PackedInvoice::Plain(invoice) => Some((**invoice).clone()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tax_api::{InvoiceKind, InvoiceLine};
+
+    #[test]
+    fn packing_round_trips_every_field_and_is_smaller_than_the_struct() {
+        let mut invoice = Invoice::example();
+        invoice.kind = InvoiceKind::Red;
+        invoice.buyer_name = "北京 \"quoted\" \\ name".into();
+        invoice.lines.push(InvoiceLine {
+            description: String::new(),
+            quantity: -3,
+            unit_price: i64::MAX,
+            tax_rate: 0,
+            amount: i64::MIN,
+            tax: -1,
+        });
+        let packed = PackedInvoice::pack(&invoice);
+        let PackedInvoice::Bytes(bytes) = &packed else {
+            panic!("not packed: {packed:?}");
+        };
+        assert!(bytes.len() < 256, "{} bytes", bytes.len());
+        assert_eq!(packed.unpack(), Some(invoice));
+    }
+
+    #[test]
+    fn bytes_that_do_not_decode_give_none_not_a_panic() {
+        assert_eq!(PackedInvoice::Bytes(Box::new([0xff; 3])).unpack(), None);
+    }
+}
