@@ -21,6 +21,11 @@ fn with_body(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> R
     response
 }
 
+/// A JSON response from a body already written (and newline-terminated).
+pub fn json_body(status: StatusCode, body: Vec<u8>) -> Response {
+    with_body(status, "application/json", body)
+}
+
 /// A JSON response. Serialising our own types cannot fail in practice; if it does,
 /// the client gets a logged 500.
 pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {

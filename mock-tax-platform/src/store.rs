@@ -327,10 +327,10 @@ impl Store {
     /// otherwise mints a reference and keeps what `write.keep` says. Check and insert
     /// happen under one lock, so two concurrent uploads of one number never both
     /// store. A record a migration lost is replaced in place (keeping its sequence).
-    pub fn upload(&self, incoming: Invoice, write: Write) -> UploadOutcome {
+    pub fn upload(&self, incoming: &Invoice, write: Write) -> UploadOutcome {
         // Hash a damaged record's original outside the lock.
         let damaged_sent_hash = match &write.keep {
-            Keep::Damaged { .. } => Some(tax_api::content_hash(&incoming).into_boxed_str()),
+            Keep::Damaged { .. } => Some(tax_api::content_hash(incoming).into_boxed_str()),
             Keep::Intact | Keep::Nothing => None,
         };
         let sent_line_count = incoming.lines.len();
@@ -341,7 +341,7 @@ impl Store {
         };
         let (kept, integrity, cause) = match write.keep {
             Keep::Nothing => (None, Integrity::Intact, None),
-            Keep::Intact => (Some(pack(&incoming)), Integrity::Intact, None),
+            Keep::Intact => (Some(pack(incoming)), Integrity::Intact, None),
             Keep::Damaged {
                 copy,
                 integrity,
@@ -368,7 +368,7 @@ impl Store {
                         return UploadOutcome::Existing {
                             platform_ref: existing.platform_ref(),
                             received_at: existing.received_at,
-                            same_content: same_content(&held, &incoming),
+                            same_content: same_content(&held, incoming),
                         }
                     }
                     None => replace = Some((i, existing.seq)),
@@ -569,11 +569,11 @@ mod tests {
     fn a_scan_bounded_by_the_high_water_mark_ignores_later_writes() {
         let store = Store::default();
         for i in 0..10 {
-            store.upload(invoice("S", &format!("N{i}")), write(Keep::Intact));
+            store.upload(&invoice("S", &format!("N{i}")), write(Keep::Intact));
         }
         let mark = store.high_water_mark();
         let first = store.scan("S", 0, mark, 4, Duration::ZERO, |_| true);
-        store.upload(invoice("S", "LATE"), write(Keep::Intact));
+        store.upload(&invoice("S", "LATE"), write(Keep::Intact));
         let after = first.records.last().unwrap().seq;
         let rest = store.scan("S", after, mark, 100, Duration::ZERO, |_| true);
         let numbers: Vec<&str> = first
@@ -599,7 +599,7 @@ mod tests {
             integrity: Integrity::Partial,
             cause: "rule-1".to_owned(),
         };
-        store.upload(sent.clone(), write(keep));
+        store.upload(&sent, write(keep));
         let truth = store.truth(0).records.remove(0);
         assert_eq!(truth.sent_hash, tax_api::content_hash(&sent));
         assert_ne!(truth.stored_hash.as_deref(), Some(truth.sent_hash.as_str()));
@@ -611,7 +611,7 @@ mod tests {
     fn update_pins_the_sent_hash_before_a_record_is_lost() {
         let store = Store::default();
         let sent = invoice("S", "N1");
-        store.upload(sent.clone(), write(Keep::Intact));
+        store.upload(&sent, write(Keep::Intact));
         store.update("S", "N1", |r| {
             r.stored = None;
             r.integrity = Integrity::LostInMigration;
@@ -625,9 +625,9 @@ mod tests {
     #[test]
     fn a_lost_record_is_replaced_by_a_new_upload_of_its_number() {
         let store = Store::default();
-        store.upload(invoice("S", "N1"), write(Keep::Intact));
+        store.upload(&invoice("S", "N1"), write(Keep::Intact));
         store.update("S", "N1", |r| r.stored = None);
-        let outcome = store.upload(invoice("S", "N1"), write(Keep::Intact));
+        let outcome = store.upload(&invoice("S", "N1"), write(Keep::Intact));
         assert!(matches!(outcome, UploadOutcome::Stored { kept: true, .. }));
         assert_eq!(store.truth(0).records.len(), 1);
         assert!(store.get_visible(Some("S"), "N1", Duration::ZERO).is_some());
@@ -636,7 +636,7 @@ mod tests {
     #[test]
     fn keeping_nothing_mints_a_ref_but_stores_no_record() {
         let store = Store::default();
-        let outcome = store.upload(invoice("S", "N1"), write(Keep::Nothing));
+        let outcome = store.upload(&invoice("S", "N1"), write(Keep::Nothing));
         assert!(matches!(outcome, UploadOutcome::Stored { kept: false, .. }));
         assert!(store.truth(0).records.is_empty());
     }
@@ -646,7 +646,7 @@ mod tests {
         let store = Store::default();
         let mut w = write(Keep::Intact);
         w.visible_from = Duration::from_secs(5);
-        store.upload(invoice("S", "N1"), w);
+        store.upload(&invoice("S", "N1"), w);
         assert!(store
             .get_visible(None, "N1", Duration::from_secs(4))
             .is_none());
