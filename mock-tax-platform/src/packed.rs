@@ -17,6 +17,12 @@ pub enum PackedInvoice {
 impl PackedInvoice {
     /// Packs `invoice`.
     pub fn pack(invoice: &Invoice) -> Self {
+        // Encoded on the stack first, so the kept copy is one allocation of its exact
+        // size rather than a growing Vec reallocated several times and then shrunk.
+        let mut scratch = [0u8; 1024];
+        if let Ok(bytes) = postcard::to_slice(invoice, &mut scratch) {
+            return PackedInvoice::Bytes(Box::from(&*bytes));
+        }
         match postcard::to_allocvec(invoice) {
             Ok(bytes) => PackedInvoice::Bytes(bytes.into_boxed_slice()),
             Err(err) => {
@@ -64,6 +70,15 @@ mod tests {
             panic!("not packed: {packed:?}");
         };
         assert!(bytes.len() < 256, "{} bytes", bytes.len());
+        assert_eq!(packed.unpack(), Some(invoice));
+    }
+
+    #[test]
+    fn an_invoice_too_big_for_the_scratch_buffer_packs_too() {
+        let mut invoice = Invoice::example();
+        invoice.buyer_name = "x".repeat(5000);
+        let packed = PackedInvoice::pack(&invoice);
+        assert!(matches!(packed, PackedInvoice::Bytes(_)));
         assert_eq!(packed.unpack(), Some(invoice));
     }
 
