@@ -28,6 +28,9 @@ pub(crate) struct Row {
     pub submission_id: Option<String>,
     /// Wall-clock deadline (ms since the epoch) for proving delivery.
     pub due_ms: i64,
+    /// The invoice's content hash, computed when it was accepted: what a stored copy
+    /// must match.
+    pub content_hash: String,
 }
 
 /// What intake did with an invoice.
@@ -166,7 +169,7 @@ impl Outbox {
         self.db
             .call(move |c| {
                 let mut stmt = c.prepare_cached(
-                    "SELECT id, body, request_serial, state, attempts, submission_id, due_ms \
+                    "SELECT id, body, request_serial, state, attempts, submission_id, due_ms, content_hash \
                      FROM outbox WHERE state IN ('PENDING','SENT') AND id > ?1 ORDER BY id LIMIT ?2",
                 )?;
                 let rows = stmt.query_map(params![after, limit as i64], read_row)?;
@@ -278,7 +281,7 @@ impl Outbox {
         self.db
             .call(move |c| {
                 c.prepare_cached(
-                    "SELECT id, body, request_serial, state, attempts, submission_id, due_ms \
+                    "SELECT id, body, request_serial, state, attempts, submission_id, due_ms, content_hash \
                      FROM outbox WHERE id = ?1",
                 )?
                 .query_row([id], read_row)
@@ -302,6 +305,7 @@ fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
         attempts: r.get(4)?,
         submission_id: r.get(5)?,
         due_ms: r.get(6)?,
+        content_hash: r.get(7)?,
     })
 }
 

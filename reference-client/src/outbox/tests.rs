@@ -72,6 +72,11 @@ async fn a_reopened_outbox_resumes_open_rows_with_their_serial_and_attempts() {
     assert_eq!(rows[0].attempts, 1);
     assert_eq!(rows[0].invoice.request_serial, "serial-N-0");
     assert_eq!(rows[0].due_ms, 42);
+    assert_eq!(
+        rows[0].content_hash,
+        tax_api::content_hash(&invoice("N-0")),
+        "the hash taken at intake travels with the row"
+    );
     let counts = outbox.counts().await.unwrap();
     assert_eq!((counts.open, counts.confirmed), (4, 1));
 }
