@@ -32,7 +32,7 @@
 //! - `dispatch`: the worker pool and its bounded queue over open outbox rows.
 //! - `deliver`: delivery of one invoice — `naive`, `robust`, and the read-back `check`.
 //! - `retry`: which failures are transient, and backoff with seeded jitter.
-//! - `platform`: the platform's `/v1` API over reqwest, failures classified.
+//! - `platform`: the platform's `/v1` API over hyper's pooled client, failures classified.
 //! - `reconcile`: reconciliation by period through `POST /v1/invoices/query`.
 
 mod config;

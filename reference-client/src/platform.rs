@@ -1,13 +1,22 @@
-//! The platform's `/v1` API as the client calls it, over HTTP only, with a per-request
-//! timeout. Every call returns a [`Reply`]: what came back, or how the exchange failed,
+//! The platform's `/v1` API as the client calls it, over HTTP/1.1 only (hyper's pooled
+//! client, keep-alive), with a per-request timeout covering connect, send and the whole
+//! answer. Every call returns a [`Reply`]: what came back, or how the exchange failed,
 //! classified so the delivery code can tell "not sent" from "possibly processed".
 
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use hyper::{Method, Request, Uri};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use tax_api::{
-    ApiError, ErrorCode, Invoice, QueryPage, QueryRequest, StoredInvoice, SubmissionStatus,
+    ApiError, ErrorCode, Invoice, InvoiceKind, InvoiceLine, QueryPage, QueryRequest, StoredInvoice,
+    SubmissionStatus, Totals,
 };
 
 use crate::{ClientConfig, ClientError};
@@ -45,46 +54,158 @@ pub(crate) enum Uploaded {
     Unreadable,
 }
 
-/// The platform API client. Cheap to clone (reqwest pools connections).
+/// Idle connections are closed after this long, as browsers and most clients do.
+const POOL_IDLE: Duration = Duration::from_secs(90);
+
+/// The platform API client. Cheap to clone (the pool is shared).
 #[derive(Clone)]
 pub(crate) struct Platform {
-    http: reqwest::Client,
+    http: Client<HttpConnector, Full<Bytes>>,
+    /// Base URL without a trailing `/`.
     base: String,
-    token: Option<String>,
+    /// `POST /v1/invoices`, parsed once.
+    upload_uri: Uri,
+    /// `Authorization: Bearer …`, marked sensitive; `None` sends no such header.
+    auth: Option<HeaderValue>,
+    /// Whole-exchange timeout: connect, send, and read the full answer.
+    timeout: Duration,
+}
+
+fn bad_url(e: impl std::fmt::Display) -> ClientError {
+    ClientError::Http(format!("the platform URL is not usable: {e}"))
+}
+
+/// Percent-encodes one path segment: everything but RFC 3986 unreserved characters.
+fn segment(text: &str) -> std::borrow::Cow<'_, str> {
+    let plain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
+    if text.bytes().all(plain) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() * 3);
+    for b in text.bytes() {
+        if plain(b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out.into()
 }
 
 impl Platform {
-    /// Builds the HTTP client with the configured per-request timeout.
+    /// Builds the pooled HTTP client with the configured per-request timeout.
     pub(crate) fn new(config: &ClientConfig) -> Result<Platform, ClientError> {
-        let http = reqwest::Client::builder()
-            .timeout(config.request_timeout)
-            .connect_timeout(config.request_timeout)
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        connector.set_connect_timeout(Some(config.request_timeout));
+        let http = Client::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
+            .pool_idle_timeout(POOL_IDLE)
             .pool_max_idle_per_host(config.workers.max(1) * 2)
-            .tcp_nodelay(true)
-            .build()
-            .map_err(|e| ClientError::Http(e.to_string()))?;
+            .build(connector);
+        let base = config.platform_url.trim_end_matches('/').to_owned();
+        let upload_uri = format!("{base}/v1/invoices")
+            .parse::<Uri>()
+            .map_err(bad_url)?;
+        let auth = match &config.token {
+            Some(t) => {
+                let mut v = HeaderValue::from_str(&format!("Bearer {t}")).map_err(|e| {
+                    ClientError::Http(format!("the platform token is not a valid header: {e}"))
+                })?;
+                v.set_sensitive(true);
+                Some(v)
+            }
+            None => None,
+        };
         Ok(Platform {
             http,
-            base: config.platform_url.trim_end_matches('/').to_owned(),
-            token: config.token.clone(),
+            base,
+            upload_uri,
+            auth,
+            timeout: config.request_timeout,
         })
     }
 
-    fn req(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        let b = self.http.request(method, format!("{}{}", self.base, path));
-        match &self.token {
-            Some(t) => b.bearer_auth(t),
-            None => b,
+    fn uri(&self, path: &str) -> Option<Uri> {
+        format!("{}{}", self.base, path).parse().ok()
+    }
+
+    fn request(
+        &self,
+        method: Method,
+        uri: Uri,
+        body: Option<Vec<u8>>,
+    ) -> Option<Request<Full<Bytes>>> {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(ACCEPT, HeaderValue::from_static("application/json"));
+        if let Some(auth) = &self.auth {
+            b = b.header(AUTHORIZATION, auth.clone());
         }
+        let body = match body {
+            Some(bytes) => {
+                b = b.header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                Full::new(Bytes::from(bytes))
+            }
+            None => Full::new(Bytes::new()),
+        };
+        b.body(body).ok()
+    }
+
+    /// Sends a request and reads its whole answer within the timeout.
+    async fn send(&self, req: Option<Request<Full<Bytes>>>) -> Result<Answer, Transport> {
+        // A request that could not be built (a URL that makes no URI) never left.
+        let req = req.ok_or(Transport::Connect)?;
+        tokio::time::timeout(self.timeout, self.round_trip(req))
+            .await
+            .unwrap_or(Err(Transport::Timeout))
+    }
+
+    async fn exchange<T: DeserializeOwned>(&self, req: Option<Request<Full<Bytes>>>) -> Reply<T> {
+        match self.send(req).await {
+            Ok(answer) => decode(&answer),
+            Err(t) => Reply::Failed(t),
+        }
+    }
+
+    async fn round_trip(&self, req: Request<Full<Bytes>>) -> Result<Answer, Transport> {
+        let resp = self.http.request(req).await.map_err(|e| {
+            if e.is_connect() {
+                Transport::Connect
+            } else {
+                Transport::Reset
+            }
+        })?;
+        let (parts, body) = resp.into_parts();
+        let body = body
+            .collect()
+            .await
+            .map_err(|_| Transport::Reset)?
+            .to_bytes();
+        Ok(Answer {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body,
+        })
     }
 
     /// `POST /v1/invoices`.
     pub(crate) async fn upload(&self, invoice: &Invoice) -> Reply<Uploaded> {
-        let sent = self
-            .req(reqwest::Method::POST, "/v1/invoices")
-            .json(invoice);
-        match exchange::<serde_json::Value>(sent).await {
-            Reply::Ok(status, v) => Reply::Ok(status, read_upload(v)),
+        let body = serde_json::to_vec(invoice).ok();
+        let req = body.and_then(|b| self.request(Method::POST, self.upload_uri.clone(), Some(b)));
+        let answer = match self.send(req).await {
+            Ok(a) => a,
+            Err(t) => return Reply::Failed(t),
+        };
+        match decode::<UploadAnswer>(&answer) {
+            Reply::Ok(status, a) => Reply::Ok(status, a.into()),
+            // Not the usual shape: read it field by field, as any JSON value.
+            Reply::Err(..) if answer.is_success() => match decode::<serde_json::Value>(&answer) {
+                Reply::Ok(status, v) => Reply::Ok(status, read_upload(&v)),
+                Reply::Err(s, e, r) => Reply::Err(s, e, r),
+                Reply::Failed(t) => Reply::Failed(t),
+            },
             Reply::Err(s, e, r) => Reply::Err(s, e, r),
             Reply::Failed(t) => Reply::Failed(t),
         }
@@ -92,30 +213,70 @@ impl Platform {
 
     /// `GET /v1/invoices/{number}`.
     pub(crate) async fn get(&self, number: &str) -> Reply<StoredInvoice> {
-        exchange(self.req(reqwest::Method::GET, &format!("/v1/invoices/{number}"))).await
+        let uri = self.uri(&format!("/v1/invoices/{}", segment(number)));
+        let req = uri.and_then(|u| self.request(Method::GET, u, None));
+        match self.exchange::<StoredWire>(req).await {
+            Reply::Ok(status, wire) => Reply::Ok(status, wire.into()),
+            Reply::Err(s, e, r) => Reply::Err(s, e, r),
+            Reply::Failed(t) => Reply::Failed(t),
+        }
     }
 
     /// `GET /v1/submissions/{id}`.
     pub(crate) async fn submission(&self, id: &str) -> Reply<SubmissionStatus> {
-        exchange(self.req(reqwest::Method::GET, &format!("/v1/submissions/{id}"))).await
+        let uri = self.uri(&format!("/v1/submissions/{}", segment(id)));
+        self.exchange(uri.and_then(|u| self.request(Method::GET, u, None)))
+            .await
     }
 
     /// `POST /v1/invoices/query`, one page.
     pub(crate) async fn query(&self, q: &QueryRequest) -> Reply<QueryPage> {
-        exchange(
-            self.req(reqwest::Method::POST, "/v1/invoices/query")
-                .json(q),
-        )
-        .await
+        let body = serde_json::to_vec(q).ok();
+        let req = body
+            .zip(self.uri("/v1/invoices/query"))
+            .and_then(|(b, u)| self.request(Method::POST, u, Some(b)));
+        self.exchange(req).await
     }
 
     /// `GET /v1/status`.
     pub(crate) async fn status(&self) -> Reply<tax_api::PlatformStatus> {
-        exchange(self.req(reqwest::Method::GET, "/v1/status")).await
+        let uri = self.uri("/v1/status");
+        self.exchange(uri.and_then(|u| self.request(Method::GET, u, None)))
+            .await
+    }
+}
+/// A complete HTTP answer.
+struct Answer {
+    status: u16,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl Answer {
+    fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
     }
 }
 
-fn read_upload(v: serde_json::Value) -> Uploaded {
+/// The fields of an upload answer the client reads; any other field is ignored, and a
+/// field that is not a string counts as absent.
+#[derive(Deserialize)]
+struct UploadAnswer {
+    #[serde(default, deserialize_with = "text_or_none")]
+    platform_ref: Option<String>,
+    #[serde(default, deserialize_with = "text_or_none")]
+    submission_id: Option<String>,
+}
+
+/// A string, or `None` for any other JSON value.
+fn text_or_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) => Some(s),
+        _ => None,
+    })
+}
+
+fn read_upload(v: &serde_json::Value) -> Uploaded {
     let text = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_owned);
     if let Some(platform_ref) = text("platform_ref") {
         Uploaded::Issued { platform_ref }
@@ -126,13 +287,61 @@ fn read_upload(v: serde_json::Value) -> Uploaded {
     }
 }
 
-fn classify(e: &reqwest::Error) -> Transport {
-    if e.is_timeout() {
-        Transport::Timeout
-    } else if e.is_connect() {
-        Transport::Connect
-    } else {
-        Transport::Reset
+impl From<UploadAnswer> for Uploaded {
+    fn from(a: UploadAnswer) -> Uploaded {
+        if let Some(platform_ref) = a.platform_ref {
+            Uploaded::Issued { platform_ref }
+        } else if let Some(submission_id) = a.submission_id {
+            Uploaded::Submitted { submission_id }
+        } else {
+            Uploaded::Unreadable
+        }
+    }
+}
+
+/// [`StoredInvoice`] as it comes over the wire, read in one pass (the shared type
+/// flattens the invoice, which makes serde buffer the whole record first). Unknown
+/// fields are ignored, as they are by the shared type.
+#[derive(Deserialize)]
+struct StoredWire {
+    number: String,
+    request_serial: String,
+    seller_tax_id: String,
+    buyer_tax_id: String,
+    buyer_name: String,
+    kind: InvoiceKind,
+    issued_at: String,
+    currency: String,
+    lines: Vec<InvoiceLine>,
+    totals: Totals,
+    platform_ref: String,
+    line_count: usize,
+    content_hash: String,
+    received_at: String,
+    persisted_at: String,
+}
+
+impl From<StoredWire> for StoredInvoice {
+    fn from(w: StoredWire) -> StoredInvoice {
+        StoredInvoice {
+            invoice: Invoice {
+                number: w.number,
+                request_serial: w.request_serial,
+                seller_tax_id: w.seller_tax_id,
+                buyer_tax_id: w.buyer_tax_id,
+                buyer_name: w.buyer_name,
+                kind: w.kind,
+                issued_at: w.issued_at,
+                currency: w.currency,
+                lines: w.lines,
+                totals: w.totals,
+            },
+            platform_ref: w.platform_ref,
+            line_count: w.line_count,
+            content_hash: w.content_hash,
+            received_at: w.received_at,
+            persisted_at: w.persisted_at,
+        }
     }
 }
 
@@ -155,19 +364,11 @@ fn status_code(status: u16) -> ErrorCode {
     }
 }
 
-async fn exchange<T: DeserializeOwned>(req: reqwest::RequestBuilder) -> Reply<T> {
-    let resp = match req.send().await {
-        Ok(r) => r,
-        Err(e) => return Reply::Failed(classify(&e)),
-    };
-    let status = resp.status().as_u16();
-    let after = retry_after(resp.headers());
-    let body = match resp.bytes().await {
-        Ok(b) => b,
-        Err(e) => return Reply::Failed(classify(&e)),
-    };
-    if (200..300).contains(&status) {
-        match serde_json::from_slice::<T>(&body) {
+/// Decodes a complete answer: a 2xx body as `T`, anything else as the error envelope.
+fn decode<T: DeserializeOwned>(answer: &Answer) -> Reply<T> {
+    let (status, body) = (answer.status, &answer.body[..]);
+    if answer.is_success() {
+        match serde_json::from_slice::<T>(body) {
             Ok(v) => Reply::Ok(status, v),
             Err(e) => Reply::Err(
                 status,
@@ -179,13 +380,101 @@ async fn exchange<T: DeserializeOwned>(req: reqwest::RequestBuilder) -> Reply<T>
             ),
         }
     } else {
-        let err = serde_json::from_slice::<ApiError>(&body).unwrap_or_else(|_| {
+        let err = serde_json::from_slice::<ApiError>(body).unwrap_or_else(|_| {
             ApiError::new(
                 status_code(status),
                 format!("HTTP {status} without an error envelope"),
             )
         });
-        let after = after.or_else(|| err.retry_after_secs().map(Duration::from_secs));
+        let after = retry_after(&answer.headers)
+            .or_else(|| err.retry_after_secs().map(Duration::from_secs));
         Reply::Err(status, err, after)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: u16, body: &str) -> Answer {
+        Answer {
+            status,
+            headers: HeaderMap::new(),
+            body: Bytes::copy_from_slice(body.as_bytes()),
+        }
+    }
+
+    #[test]
+    fn a_path_segment_keeps_plain_text_and_escapes_the_rest() {
+        assert_eq!(segment("B000000001-x.y_z~"), "B000000001-x.y_z~");
+        assert_eq!(segment("a/b c?#%"), "a%2Fb%20c%3F%23%25");
+        assert_eq!(segment("发票"), "%E5%8F%91%E7%A5%A8");
+    }
+
+    #[test]
+    fn a_stored_record_reads_the_same_as_the_shared_type() {
+        let inv = crate::testutil::invoice("N-1");
+        let mut record = serde_json::to_value(StoredInvoice {
+            invoice: inv.clone(),
+            platform_ref: "P-1".into(),
+            line_count: 1,
+            content_hash: tax_api::content_hash(&inv),
+            received_at: "2025-05-02T08:57:33Z".into(),
+            persisted_at: "2025-05-02T08:57:34Z".into(),
+        })
+        .unwrap();
+        record["unknown_field"] = serde_json::json!(1);
+        let text = record.to_string();
+        let shared: StoredInvoice = serde_json::from_str(&text).unwrap();
+        let ours: StoredInvoice = serde_json::from_str::<StoredWire>(&text).unwrap().into();
+        assert_eq!(ours, shared);
+        record.as_object_mut().unwrap().remove("lines");
+        assert!(serde_json::from_str::<StoredWire>(&record.to_string()).is_err());
+    }
+
+    #[test]
+    fn upload_answers_are_read_by_field_and_odd_shapes_are_unreadable() {
+        let read = |status, body| match decode::<UploadAnswer>(&answer(status, body)) {
+            Reply::Ok(_, a) => Some(Uploaded::from(a)),
+            _ => None,
+        };
+        assert!(matches!(
+            read(201, r#"{"number":"N","platform_ref":"P-1","status":"ISSUED"}"#),
+            Some(Uploaded::Issued { platform_ref }) if platform_ref == "P-1"
+        ));
+        assert!(matches!(
+            read(202, r#"{"submission_id":"S-1","status":"RECEIVED"}"#),
+            Some(Uploaded::Submitted { submission_id }) if submission_id == "S-1"
+        ));
+        assert!(matches!(
+            read(201, r#"{"platform_ref":7}"#),
+            Some(Uploaded::Unreadable)
+        ));
+        assert!(matches!(read(201, "[1]"), Some(Uploaded::Unreadable)));
+        assert!(read(201, "not json").is_none());
+        assert!(matches!(
+            read_upload(&serde_json::json!([1])),
+            Uploaded::Unreadable
+        ));
+    }
+
+    #[test]
+    fn an_error_answer_keeps_its_envelope_and_retry_after() {
+        let mut a = answer(
+            429,
+            r#"{"code":"RATE_LIMITED","message":"slow down","retryable":true,"details":{}}"#,
+        );
+        a.headers.insert(RETRY_AFTER, HeaderValue::from_static("3"));
+        match decode::<UploadAnswer>(&a) {
+            Reply::Err(429, err, after) => {
+                assert_eq!(err.code, ErrorCode::RateLimited);
+                assert_eq!(after, Some(Duration::from_secs(3)));
+            }
+            _ => panic!("expected an error reply"),
+        }
+        match decode::<UploadAnswer>(&answer(502, "<html>")) {
+            Reply::Err(502, err, None) => assert_eq!(err.code, ErrorCode::SystemAborted),
+            _ => panic!("expected an error reply"),
+        }
     }
 }

@@ -44,6 +44,12 @@ pub(crate) struct App {
 
 type Resp = Response<Full<Bytes>>;
 
+/// The 202 body of `POST /invoices`.
+#[derive(Serialize)]
+struct Accepted<'a> {
+    number: &'a str,
+}
+
 fn json(status: StatusCode, body: &impl Serialize) -> Resp {
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
     let mut resp = Response::new(Full::new(Bytes::from(bytes)));
@@ -143,15 +149,9 @@ async fn intake(app: &App, req: Request<Incoming>) -> Resp {
     {
         Ok(Intake::New) => {
             app.wake.notify_one();
-            json(
-                StatusCode::ACCEPTED,
-                &serde_json::json!({ "number": number }),
-            )
+            json(StatusCode::ACCEPTED, &Accepted { number: &number })
         }
-        Ok(Intake::Same) => json(
-            StatusCode::ACCEPTED,
-            &serde_json::json!({ "number": number }),
-        ),
+        Ok(Intake::Same) => json(StatusCode::ACCEPTED, &Accepted { number: &number }),
         Ok(Intake::Conflict) => error(&ApiError::duplicate(&number, None)),
         Err(e) => {
             tracing::error!(error = %e, "storing an invoice failed");

@@ -16,7 +16,7 @@ use crate::platform::Platform;
 use crate::retry::Backoff;
 use crate::{ClientConfig, ClientError, Mode};
 
-pub(crate) use check::{compare, Damage};
+pub(crate) use check::{compare, same_content, Damage};
 pub(crate) use robust::deliver as deliver_robust;
 
 /// What every delivery shares.

@@ -13,7 +13,7 @@ use std::time::Duration;
 use tax_api::{ApiError, ErrorCode, StoredInvoice, SubmissionState};
 use tokio::time::Instant;
 
-use super::{compare, deadline_of, wait, Ctx, Damage};
+use super::{compare, deadline_of, same_content, wait, Ctx, Damage};
 use crate::outbox::{Move, Row};
 use crate::platform::{Reply, Uploaded};
 use crate::retry::{classify_status, classify_transport, Class};
@@ -305,7 +305,7 @@ impl Run<'_> {
 
     /// Compares the platform's copy with ours: confirm, or re-upload once, or flag.
     async fn settle(&mut self, stored: StoredInvoice) -> Result<Step, ClientError> {
-        match compare(&self.row.invoice, &stored) {
+        match compare(&self.row.invoice, &self.row.content_hash, &stored) {
             Ok(()) => {
                 let platform_ref = Some(stored.platform_ref);
                 self.ctx
@@ -332,7 +332,7 @@ impl Run<'_> {
         match self.fetch().await? {
             Fetched::OutOfTime => Ok(Step::Again),
             Fetched::Found(stored) => {
-                if tax_api::hash::same_content(&self.row.invoice, &stored.invoice) {
+                if same_content(&self.row.invoice, &stored.invoice) {
                     return self.settle(*stored).await;
                 }
                 if let Some(d) = &self.damage {

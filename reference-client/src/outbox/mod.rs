@@ -28,6 +28,9 @@ pub(crate) struct Row {
     pub submission_id: Option<String>,
     /// Wall-clock deadline (ms since the epoch) for proving delivery.
     pub due_ms: i64,
+    /// The invoice's content hash, computed when it was accepted: what a stored copy
+    /// must match.
+    pub content_hash: String,
 }
 
 /// What intake did with an invoice.
@@ -125,34 +128,42 @@ impl Outbox {
         invoice: Invoice,
         due_ms: i64,
     ) -> Result<Intake, ClientError> {
+        // Encoding happens here, off the outbox thread, which only stores.
         let hash = tax_api::content_hash(&invoice);
+        let body = serde_json::to_string(&invoice);
+        let issued_ms = chrono::DateTime::parse_from_rfc3339(&invoice.issued_at)
+            .map(|t| t.timestamp_millis())
+            .ok();
         self.db
             .call(move |c| {
-                let known: Option<String> = c
-                    .prepare_cached("SELECT content_hash FROM outbox WHERE number = ?1")?
-                    .query_row([&invoice.number], |r| r.get(0))
-                    .optional()?;
-                if let Some(h) = known {
-                    return Ok(if h == hash { Intake::Same } else { Intake::Conflict });
+                let body = body.map_err(to_sql_err)?;
+                let inserted = c
+                    .prepare_cached(
+                        "INSERT INTO outbox (number, body, content_hash, issued_ms, request_serial, \
+                         state, attempts, due_ms, updated_ms) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, 'PENDING', 0, ?6, ?7) \
+                         ON CONFLICT (number) DO NOTHING",
+                    )?
+                    .execute(params![
+                        invoice.number,
+                        body,
+                        hash,
+                        issued_ms,
+                        invoice.request_serial,
+                        due_ms,
+                        now_ms()
+                    ])?;
+                if inserted == 1 {
+                    return Ok(Intake::New);
                 }
-                let body = serde_json::to_string(&invoice).map_err(to_sql_err)?;
-                let issued_ms = chrono::DateTime::parse_from_rfc3339(&invoice.issued_at)
-                    .map(|t| t.timestamp_millis())
-                    .ok();
-                c.prepare_cached(
-                    "INSERT INTO outbox (number, body, content_hash, issued_ms, request_serial, \
-                     state, attempts, due_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, 'PENDING', 0, ?6, ?7)",
-                )?
-                .execute(params![
-                    invoice.number,
-                    body,
-                    hash,
-                    issued_ms,
-                    invoice.request_serial,
-                    due_ms,
-                    now_ms()
-                ])?;
-                Ok(Intake::New)
+                let known: String = c
+                    .prepare_cached("SELECT content_hash FROM outbox WHERE number = ?1")?
+                    .query_row([&invoice.number], |r| r.get(0))?;
+                Ok(if known == hash {
+                    Intake::Same
+                } else {
+                    Intake::Conflict
+                })
             })
             .await
     }
@@ -166,7 +177,7 @@ impl Outbox {
         self.db
             .call(move |c| {
                 let mut stmt = c.prepare_cached(
-                    "SELECT id, body, request_serial, state, attempts, submission_id, due_ms \
+                    "SELECT id, body, request_serial, state, attempts, submission_id, due_ms, content_hash \
                      FROM outbox WHERE state IN ('PENDING','SENT') AND id > ?1 ORDER BY id LIMIT ?2",
                 )?;
                 let rows = stmt.query_map(params![after, limit as i64], read_row)?;
@@ -278,7 +289,7 @@ impl Outbox {
         self.db
             .call(move |c| {
                 c.prepare_cached(
-                    "SELECT id, body, request_serial, state, attempts, submission_id, due_ms \
+                    "SELECT id, body, request_serial, state, attempts, submission_id, due_ms, content_hash \
                      FROM outbox WHERE id = ?1",
                 )?
                 .query_row([id], read_row)
@@ -302,53 +313,51 @@ fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
         attempts: r.get(4)?,
         submission_id: r.get(5)?,
         due_ms: r.get(6)?,
+        content_hash: r.get(7)?,
     })
 }
 
+/// Commits `mv` of row `id` if [`State::can_move_to`] allows it from the row's current
+/// state: each statement names, in its `WHERE`, the states the move may start from
+/// (`tests::every_move_is_legal_exactly_when_the_state_machine_says_so` checks them).
 fn apply(c: &rusqlite::Connection, id: i64, mv: &Move) -> rusqlite::Result<bool> {
-    let current: Option<String> = c
-        .prepare_cached("SELECT state FROM outbox WHERE id = ?1")?
-        .query_row([id], |r| r.get(0))
-        .optional()?;
-    let Some(current) = current.as_deref().and_then(State::parse) else {
-        return Ok(false);
-    };
-    let to = match mv {
-        Move::Sent { .. } => State::Sent,
-        Move::Submitted { .. } | Move::Note { .. } => current,
-        Move::Confirmed { .. } => State::Confirmed,
-        Move::Flagged { .. } => State::Flagged,
-        Move::Reopened { .. } => State::Pending,
-    };
-    if !current.can_move_to(to) {
-        return Ok(false);
-    }
     let now = now_ms();
     let n = match mv {
         Move::Sent { serial, attempts } => c
             .prepare_cached(
-                "UPDATE outbox SET state = 'SENT', request_serial = ?2, attempts = ?3, updated_ms = ?4 WHERE id = ?1",
+                "UPDATE outbox SET state = 'SENT', request_serial = ?2, attempts = ?3, updated_ms = ?4 \
+                 WHERE id = ?1 AND state IN ('PENDING','SENT')",
             )?
             .execute(params![id, serial, attempts, now])?,
         Move::Submitted { submission_id } => c
-            .prepare_cached("UPDATE outbox SET submission_id = ?2, updated_ms = ?3 WHERE id = ?1")?
+            .prepare_cached(
+                "UPDATE outbox SET submission_id = ?2, updated_ms = ?3 \
+                 WHERE id = ?1 AND state IN ('PENDING','SENT','CONFIRMED')",
+            )?
             .execute(params![id, submission_id, now])?,
         Move::Note { note } => c
-            .prepare_cached("UPDATE outbox SET reason = ?2, updated_ms = ?3 WHERE id = ?1")?
+            .prepare_cached(
+                "UPDATE outbox SET reason = ?2, updated_ms = ?3 \
+                 WHERE id = ?1 AND state IN ('PENDING','SENT','CONFIRMED')",
+            )?
             .execute(params![id, note, now])?,
         Move::Confirmed { platform_ref } => c
             .prepare_cached(
                 "UPDATE outbox SET state = 'CONFIRMED', reason = NULL, submission_id = NULL, \
-                 platform_ref = COALESCE(?2, platform_ref), updated_ms = ?3 WHERE id = ?1",
+                 platform_ref = COALESCE(?2, platform_ref), updated_ms = ?3 \
+                 WHERE id = ?1 AND state IN ('PENDING','SENT','CONFIRMED')",
             )?
             .execute(params![id, platform_ref, now])?,
         Move::Flagged { reason } => c
-            .prepare_cached("UPDATE outbox SET state = 'FLAGGED', reason = ?2, updated_ms = ?3 WHERE id = ?1")?
+            .prepare_cached(
+                "UPDATE outbox SET state = 'FLAGGED', reason = ?2, updated_ms = ?3 \
+                 WHERE id = ?1 AND state IN ('PENDING','SENT','CONFIRMED')",
+            )?
             .execute(params![id, reason, now])?,
         Move::Reopened { reason, due_ms } => c
             .prepare_cached(
                 "UPDATE outbox SET state = 'PENDING', reason = ?2, due_ms = ?3, submission_id = NULL, \
-                 updated_ms = ?4 WHERE id = ?1",
+                 updated_ms = ?4 WHERE id = ?1 AND state IN ('PENDING','SENT','CONFIRMED')",
             )?
             .execute(params![id, reason, due_ms, now])?,
     };

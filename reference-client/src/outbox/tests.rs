@@ -72,6 +72,11 @@ async fn a_reopened_outbox_resumes_open_rows_with_their_serial_and_attempts() {
     assert_eq!(rows[0].attempts, 1);
     assert_eq!(rows[0].invoice.request_serial, "serial-N-0");
     assert_eq!(rows[0].due_ms, 42);
+    assert_eq!(
+        rows[0].content_hash,
+        tax_api::content_hash(&invoice("N-0")),
+        "the hash taken at intake travels with the row"
+    );
     let counts = outbox.counts().await.unwrap();
     assert_eq!((counts.open, counts.confirmed), (4, 1));
 }
@@ -140,4 +145,88 @@ async fn reconciliation_join_finds_missing_damaged_and_duplicated_copies() {
             .any(|f| matches!(f, Finding::Duplicated { copies: 2, .. })),
         "{text}"
     );
+}
+
+fn every_move() -> Vec<(Move, Option<State>)> {
+    vec![
+        (
+            Move::Sent {
+                serial: "s".into(),
+                attempts: 1,
+            },
+            Some(State::Sent),
+        ),
+        (
+            Move::Submitted {
+                submission_id: "SUB-1".into(),
+            },
+            None,
+        ),
+        (Move::Note { note: "n".into() }, None),
+        (
+            Move::Confirmed { platform_ref: None },
+            Some(State::Confirmed),
+        ),
+        (Move::Flagged { reason: "r".into() }, Some(State::Flagged)),
+        (
+            Move::Reopened {
+                reason: "r".into(),
+                due_ms: 1,
+            },
+            Some(State::Pending),
+        ),
+    ]
+}
+
+/// Brings a fresh row to `state` through legal moves.
+async fn row_in(outbox: &Outbox, number: &str, state: State) -> i64 {
+    outbox.accept(invoice(number), 0).await.unwrap();
+    let id = outbox
+        .open_rows(0, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.invoice.number == number)
+        .unwrap()
+        .id;
+    let mv = match state {
+        State::Pending => return id,
+        State::Sent => Move::Sent {
+            serial: "s".into(),
+            attempts: 1,
+        },
+        State::Confirmed => Move::Confirmed { platform_ref: None },
+        State::Flagged => Move::Flagged { reason: "r".into() },
+    };
+    assert!(outbox.record(id, mv).await.unwrap());
+    id
+}
+
+#[tokio::test]
+async fn every_move_is_legal_exactly_when_the_state_machine_says_so() {
+    let (_dir, outbox) = open();
+    let states = [
+        State::Pending,
+        State::Sent,
+        State::Confirmed,
+        State::Flagged,
+    ];
+    let mut n = 0;
+    for from in states {
+        for (mv, to) in every_move() {
+            n += 1;
+            let id = row_in(&outbox, &format!("M-{n}"), from).await;
+            // A move that keeps the state (a note, a submission id) is legal where
+            // staying put is.
+            let to = to.unwrap_or(from);
+            let applied = outbox.record(id, mv.clone()).await.unwrap();
+            assert_eq!(applied, from.can_move_to(to), "{from:?} with {mv:?}");
+            let now = outbox.row(id).await.unwrap().unwrap().state;
+            assert_eq!(now, if applied { to } else { from }, "{from:?} with {mv:?}");
+        }
+    }
+    assert!(!outbox
+        .record(i64::MAX, Move::Note { note: "n".into() })
+        .await
+        .unwrap());
 }

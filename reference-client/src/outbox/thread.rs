@@ -85,10 +85,17 @@ fn in_savepoint<T>(
     }
 }
 
+/// Runs one cached statement that returns no rows (`BEGIN`, `COMMIT`, `ROLLBACK`).
+fn run(conn: &Connection, sql: &str) -> bool {
+    conn.prepare_cached(sql)
+        .and_then(|mut s| s.execute([]))
+        .is_ok()
+}
+
 fn serve(conn: Connection, rx: mpsc::Receiver<Op>) {
     let mut replies: Vec<Reply> = Vec::new();
     while let Ok(first) = rx.recv() {
-        let began = conn.execute_batch("BEGIN IMMEDIATE").is_ok();
+        let began = run(&conn, "BEGIN IMMEDIATE");
         replies.push(first(&conn));
         while replies.len() < MAX_BATCH {
             match rx.try_recv() {
@@ -96,13 +103,13 @@ fn serve(conn: Connection, rx: mpsc::Receiver<Op>) {
                 Err(_) => break,
             }
         }
-        let committed = began && conn.execute_batch("COMMIT").is_ok();
+        let committed = began && run(&conn, "COMMIT");
         if !committed {
             tracing::error!(
                 "outbox commit failed; answering {} callers with an error",
                 replies.len()
             );
-            let _ = conn.execute_batch("ROLLBACK");
+            run(&conn, "ROLLBACK");
         }
         for reply in replies.drain(..) {
             reply(committed);
