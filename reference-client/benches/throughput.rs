@@ -22,6 +22,11 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use reference_client::{ClientConfig, Mode};
 use serde_json::Value;
+
+// Client and platform run here in one process; give it the allocator both of their
+// binaries use, so the figure is the one their deployment would see.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use tax_api::{Invoice, InvoiceKind, InvoiceLine, Totals};
 
 const SELLER: &str = "91110000MA01ABCD1X";

@@ -146,10 +146,12 @@ pub async fn upload(
         UploadOutcome::Existing { .. } => StoreEffect::None,
     };
     if kept && after.copies > 1 {
-        state.store.update(&invoice.seller_tax_id, &invoice.number, |r| {
-            r.integrity = Integrity::Duplicated;
-            r.cause = Some(cause.as_str().into());
-        });
+        state
+            .store
+            .update(&invoice.seller_tax_id, &invoice.number, |r| {
+                r.integrity = Integrity::Duplicated;
+                r.cause = Some(cause.as_str().into());
+            });
         exchange.entry().effect = StoreEffect::StoredDuplicate;
     }
 
