@@ -24,15 +24,28 @@ pub fn expected_tax(amount: i64, tax_rate: i64) -> Option<i64> {
 }
 
 fn require_text(field: &str, value: &str, max: usize) -> Result<(), ApiError> {
+    require_text_at(|| field.to_owned(), value, max)
+}
+
+/// [`require_text`] with the field name built only for an error: a per-line name
+/// built eagerly was an allocation per line of every valid upload.
+fn require_text_at(
+    field: impl FnOnce() -> String,
+    value: &str,
+    max: usize,
+) -> Result<(), ApiError> {
     if value.trim().is_empty() {
+        let field = field();
         return Err(ApiError::validation(
-            field,
+            &field,
             format!("{field} must not be empty"),
         ));
     }
-    if value.chars().count() > max {
+    // A string of at most `max` bytes has at most `max` characters: count only longer ones.
+    if value.len() > max && value.chars().count() > max {
+        let field = field();
         return Err(ApiError::validation(
-            field,
+            &field,
             format!("{field} is longer than {max} characters"),
         ));
     }
@@ -92,7 +105,7 @@ pub fn validate(invoice: &Invoice) -> Result<(), ApiError> {
     }
     for (i, line) in invoice.lines.iter().enumerate() {
         let field = |name: &str| format!("lines[{i}].{name}");
-        require_text(&field("description"), &line.description, 200)?;
+        require_text_at(|| field("description"), &line.description, 200)?;
         let sign_ok = match invoice.kind {
             InvoiceKind::Blue => line.quantity > 0,
             InvoiceKind::Red => line.quantity < 0,
@@ -176,6 +189,25 @@ mod tests {
     #[test]
     fn design_example_is_valid() {
         assert_eq!(validate(&example()), Ok(()));
+    }
+
+    #[test]
+    fn text_limits_count_characters_not_bytes() {
+        let mut inv = example();
+        inv.buyer_name = "é".repeat(200);
+        assert_eq!(validate(&inv), Ok(()));
+        inv.buyer_name.push('é');
+        let err = validate(&inv).unwrap_err();
+        assert_eq!(err.details["field"], "buyer_name");
+        assert!(err.message.contains("longer than 200"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_blank_line_description_names_the_line() {
+        let mut inv = example();
+        inv.lines[0].description = "  ".into();
+        let err = validate(&inv).unwrap_err();
+        assert_eq!(err.details["field"], "lines[0].description");
     }
 
     #[test]
