@@ -67,6 +67,15 @@ pub async fn chaos(
             ))
         }
         Endpoint::DeleteFault => {
+            // The name is one path segment: a space or a slash in it arrives encoded.
+            let param = &*percent_encoding::percent_decode_str(param)
+                .decode_utf8()
+                .map_err(|_| {
+                    ApiError::validation(
+                        "name",
+                        "the rule name in the path is not UTF-8 once decoded",
+                    )
+                })?;
             if state.chaos.remove_rule(param) {
                 tracing::info!(rule = %param, "fault rule deleted");
                 Ok(respond::json(StatusCode::OK, &json!({"deleted": param})))

@@ -79,6 +79,28 @@ async fn rules_can_be_added_and_deleted_one_at_a_time() {
 }
 
 #[tokio::test]
+async fn a_rule_name_is_percent_decoded_from_the_delete_path() {
+    let (platform, _api) = start_with(1, json!({})).await;
+    let (status, body) = control(
+        &platform,
+        Method::POST,
+        "/_chaos/faults",
+        Some(json!({"kind": "rate_limit", "name": "slow down/1 ü"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let path = "/_chaos/faults/slow%20down%2F1%20%C3%BC";
+    let (status, body) = control(&platform, Method::DELETE, path, None).await;
+    assert_eq!((status, &body["deleted"]), (200, &json!("slow down/1 ü")));
+    let (status, body) = control(&platform, Method::DELETE, "/_chaos/faults/%FF", None).await;
+    assert_eq!(
+        (status, &body["code"]),
+        (400, &json!("VALIDATION_FAILED")),
+        "{body}"
+    );
+}
+
+#[tokio::test]
 async fn stats_count_matches_and_fires_per_rule_and_the_journal_names_the_rule() {
     let (platform, api) =
         start_with_rule(json!({"kind": "corrupt", "every": 2, "name": "c"})).await;
