@@ -56,6 +56,7 @@ impl PlatformHandle {
                 tokens: [(seller_tax_id.to_string(), token.clone())]
                     .into_iter()
                     .collect(),
+                processing_delay: spec.processing_delay,
                 ..mock_tax_platform::Config::default()
             };
             let platform = mock_tax_platform::start(config)

@@ -88,7 +88,19 @@ pub(super) fn check(path: &str, source: &str, raw: RawScenario) -> Result<Scenar
             _ => {}
         }
     }
+    if let (Some(_), Some(delay)) = (&raw.platform.url, &raw.platform.processing_delay) {
+        return Err(err(
+            delay.span(),
+            "processing_delay sets up the embedded platform; a running platform takes \
+             --processing-delay when it starts"
+                .into(),
+        ));
+    }
     let platform = PlatformSpec {
+        processing_delay: raw
+            .platform
+            .processing_delay
+            .map(|d| Spanned::into_inner(d).0),
         url: raw.platform.url.map(Spanned::into_inner),
         token: raw.platform.token,
         control_token: raw.platform.control_token,

@@ -134,6 +134,9 @@ pub struct PlatformSpec {
     pub control_token: Option<String>,
     /// Whether to reset a running platform before the run (default true).
     pub reset: bool,
+    /// The embedded platform answers uploads 202 and processes them after this delay
+    /// (asynchronous mode); `None`: synchronous 201.
+    pub processing_delay: Option<std::time::Duration>,
 }
 
 /// Command-line settings that take precedence over the script.

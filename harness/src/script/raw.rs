@@ -73,4 +73,6 @@ pub(super) struct RawPlatform {
     pub control_token: Option<String>,
     #[serde(default)]
     pub reset: Option<bool>,
+    #[serde(default)]
+    pub processing_delay: Option<Spanned<HumanDuration>>,
 }

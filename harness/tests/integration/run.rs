@@ -92,6 +92,53 @@ fn smoke_passes_with_the_embedded_platform_and_reference_client() {
 }
 
 #[test]
+fn an_asynchronous_embedded_platform_answers_202_and_the_robust_client_still_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("async.toml");
+    std::fs::write(
+        &script,
+        r#"name = "async"
+seed = 4
+
+[client]
+adapter = "reference"
+mode = "robust"
+
+[platform]
+processing_delay = "300ms"
+
+[[steps]]
+issue = { count = 40, rate = 200, concurrency = 4 }
+
+[[steps]]
+settle = { timeout = "30s" }
+
+[expect]
+faults_must_fire = false
+"#,
+    )
+    .unwrap();
+    let reports = dir.path().join("reports");
+    let (code, runs) = run_json(&[script.to_str().unwrap()], &reports);
+    assert_eq!(code, 0, "{runs:?}");
+    assert_eq!(runs[0]["counts"]["ok"], 40, "{runs:?}");
+    let run_dir = std::fs::read_dir(&reports)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let journal = std::fs::read_to_string(run_dir.join("journal.jsonl")).unwrap();
+    let upload_statuses: std::collections::BTreeSet<u64> = journal
+        .lines()
+        .map(|line| serde_json::from_str::<Value>(line).unwrap())
+        .filter(|e| e["route"] == "upload")
+        .filter_map(|e| e["status"].as_u64())
+        .collect();
+    assert_eq!(upload_statuses, [202].into_iter().collect());
+}
+
+#[test]
 fn the_terminal_says_where_the_runs_files_went() {
     let reports = tempfile::tempdir().unwrap();
     let out = invoice_chaos(&[

@@ -69,6 +69,11 @@ const CORPUS: &[(&str, &str, &str)] = &[
         "unknown variant `explode`, expected one of `issue`",
     ),
     (
+        "processing_delay_on_running_platform.toml",
+        "5:20",
+        "processing_delay sets up the embedded platform",
+    ),
+    (
         "restart_without_owned_client.toml",
         "7:1",
         "restart_client needs a client the harness started",
