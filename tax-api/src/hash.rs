@@ -82,7 +82,18 @@ pub fn content_hash(invoice: &Invoice) -> String {
     hex::encode(Sha256::digest(canonical_encoding(invoice)))
 }
 
-/// Whether two invoices carry the same content (the `request_serial` may differ).
+/// Whether two invoices carry the same content (the `request_serial` may differ):
+/// exactly when their [`canonical_encoding`]s are equal — the encoding is
+/// length-prefixed, so equal encodings mean equal fields — but without building
+/// them. Clients, the platform and the checker all ask this per invoice.
 pub fn same_content(a: &Invoice, b: &Invoice) -> bool {
-    canonical_encoding(a) == canonical_encoding(b)
+    a.number == b.number
+        && a.seller_tax_id == b.seller_tax_id
+        && a.buyer_tax_id == b.buyer_tax_id
+        && a.buyer_name == b.buyer_name
+        && a.kind == b.kind
+        && a.issued_at == b.issued_at
+        && a.currency == b.currency
+        && a.lines == b.lines
+        && a.totals == b.totals
 }

@@ -16,8 +16,9 @@ use crate::platform::Platform;
 use crate::retry::Backoff;
 use crate::{ClientConfig, ClientError, Mode};
 
-pub(crate) use check::{compare, same_content, Damage};
+pub(crate) use check::{compare, Damage};
 pub(crate) use robust::deliver as deliver_robust;
+pub(crate) use tax_api::hash::same_content;
 
 /// What every delivery shares.
 pub(crate) struct Ctx {

@@ -59,6 +59,49 @@ fn request_serial_does_not_change_the_hash_but_content_does() {
 }
 
 #[test]
+fn same_content_agrees_with_comparing_canonical_encodings_field_by_field() {
+    let sent = Invoice::example();
+    let mut variants: Vec<Invoice> = Vec::new();
+    let mut v = |f: &dyn Fn(&mut Invoice)| {
+        let mut x = sent.clone();
+        f(&mut x);
+        variants.push(x);
+    };
+    v(&|_| {});
+    v(&|i| i.request_serial.push('X'));
+    v(&|i| i.number.push('X'));
+    v(&|i| i.seller_tax_id.push('X'));
+    v(&|i| i.buyer_tax_id.push('X'));
+    v(&|i| i.buyer_name.push('X'));
+    v(&|i| i.kind = tax_api::InvoiceKind::Red);
+    v(&|i| i.issued_at.push('X'));
+    v(&|i| i.currency.push('X'));
+    v(&|i| i.lines.clear());
+    v(&|i| i.lines.push(i.lines[0].clone()));
+    v(&|i| i.lines[0].description.push('X'));
+    v(&|i| i.lines[0].quantity += 1);
+    v(&|i| i.lines[0].unit_price += 1);
+    v(&|i| i.lines[0].tax_rate += 1);
+    v(&|i| i.lines[0].amount += 1);
+    v(&|i| i.lines[0].tax += 1);
+    v(&|i| i.totals.amount_excl_tax += 1);
+    v(&|i| i.totals.tax += 1);
+    v(&|i| i.totals.total_incl_tax += 1);
+    let mut differing = 0;
+    for other in &variants {
+        let by_encoding = canonical_encoding(&sent) == canonical_encoding(other);
+        assert_eq!(
+            tax_api::hash::same_content(&sent, other),
+            by_encoding,
+            "{other:?}"
+        );
+        differing += usize::from(!by_encoding);
+    }
+    // Only the unchanged copy and the one with another request_serial agree.
+    assert_eq!(differing, variants.len() - 2);
+}
+
+#[test]
 fn dropping_lines_changes_the_hash() {
     let mut inv = vectors().vectors.remove(1).invoice;
     let original = content_hash(&inv);
