@@ -134,6 +134,7 @@ fn build(n: u64) -> RunRecord {
         expect: Expect::default(),
         problems: Vec::new(),
         timeline: Vec::new(),
+        replay_flags: Vec::new(),
     }
 }
 

@@ -43,6 +43,10 @@ pub struct RunRecord {
     pub problems: Vec<RunProblem>,
     /// Steps and platform events in time order, for the report's timeline.
     pub timeline: Vec<TimelineEvent>,
+    /// Command-line flags the run depended on that the script does not hold
+    /// (`--platform-url`, `--max-count`), for the replay command.
+    #[serde(default)]
+    pub replay_flags: Vec<String>,
 }
 
 /// The client system under test.

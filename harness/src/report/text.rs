@@ -49,6 +49,10 @@ pub fn replay_command(run: &RunRecord) -> String {
     if let Some(mode) = &run.client.mode {
         cmd.push_str(&format!(" --client-mode {}", shell_word(mode)));
     }
+    for flag in &run.replay_flags {
+        cmd.push(' ');
+        cmd.push_str(&shell_word(flag));
+    }
     cmd
 }
 

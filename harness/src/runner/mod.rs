@@ -165,8 +165,22 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
         expect: scenario.expect.clone(),
         problems,
         timeline,
+        replay_flags: replay_flags(scenario),
     };
     Ok(RunOutput { record, report_dir })
+}
+
+/// What the replay command must repeat besides the script, seed and mode: the
+/// running platform (script or `--platform-url`) and a `--max-count` cap.
+fn replay_flags(scenario: &Scenario) -> Vec<String> {
+    let mut flags = Vec::new();
+    if let Some(url) = &scenario.platform.url {
+        flags.extend(["--platform-url".to_owned(), url.clone()]);
+    }
+    if let Some(max) = scenario.max_count {
+        flags.extend(["--max-count".to_owned(), max.to_string()]);
+    }
+    flags
 }
 
 fn describe(adapter: &AdapterSpec) -> ClientInfo {

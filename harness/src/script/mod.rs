@@ -48,6 +48,8 @@ pub struct Scenario {
     pub steps: Vec<Step>,
     /// `[expect]`.
     pub expect: Expect,
+    /// The `--max-count` cap applied to the issue steps, if any.
+    pub max_count: Option<NonZeroU64>,
 }
 
 /// Delivery behaviour of the reference client.
@@ -190,6 +192,7 @@ impl Scenario {
             self.platform.url = Some(url.clone());
         }
         if let Some(max) = overrides.max_count {
+            self.max_count = Some(max);
             for step in &mut self.steps {
                 if let Step::Issue(issue) = step {
                     issue.count = issue.count.min(max);

@@ -229,6 +229,25 @@ fn replay_command_quotes_a_script_path_with_spaces() {
 }
 
 #[test]
+fn replay_command_repeats_the_flags_the_script_does_not_hold() {
+    let mut run = support::run();
+    run.replay_flags = vec![
+        "--platform-url".into(),
+        "http://127.0.0.1:8080".into(),
+        "--max-count".into(),
+        "50".into(),
+    ];
+
+    assert!(
+        replay_command(&run).ends_with(
+            "--seed 7 --client-mode robust --platform-url http://127.0.0.1:8080 --max-count 50"
+        ),
+        "{}",
+        replay_command(&run)
+    );
+}
+
+#[test]
 fn replay_command_names_the_client_mode_the_run_used() {
     let mut run = support::run();
     run.client.mode = Some("naive".into());

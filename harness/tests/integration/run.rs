@@ -139,6 +139,19 @@ faults_must_fire = false
 }
 
 #[test]
+fn a_max_count_override_is_in_the_replay_command() {
+    let reports = tempfile::tempdir().unwrap();
+    let (code, runs) = run_json(
+        &["../scenarios/smoke.toml", "--max-count", "20"],
+        reports.path(),
+    );
+    assert_eq!(code, 0, "{runs:?}");
+    assert_eq!(runs[0]["counts"]["judged"], 20);
+    let replay = runs[0]["replay"].as_str().unwrap();
+    assert!(replay.ends_with(" --max-count 20"), "{replay}");
+}
+
+#[test]
 fn the_terminal_says_where_the_runs_files_went() {
     let reports = tempfile::tempdir().unwrap();
     let out = invoice_chaos(&[

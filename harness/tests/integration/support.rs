@@ -86,6 +86,7 @@ pub fn run() -> RunRecord {
         expect: Expect::default(),
         problems: Vec::new(),
         timeline: Vec::new(),
+        replay_flags: Vec::new(),
     }
 }
 
