@@ -3,6 +3,9 @@
 
 use std::fmt::Write;
 
+use chrono::{DateTime, Utc};
+use tax_api::JournalEntry;
+
 use super::html::esc;
 use crate::check::CheckResult;
 use crate::outcome::RunRecord;
@@ -18,11 +21,27 @@ const VIOLATION_ROW: (f64, f64) = (180.0, 40.0);
 const AXIS_Y: f64 = 235.0;
 const HEIGHT: f64 = 275.0;
 
+/// A journal entry's time on the run's clock. The entry's `elapsed_ms` counts from
+/// the platform's own start (or last reset), which is not the run's start — a
+/// running platform may have been up for hours — so its wall-clock stamp is used,
+/// and `elapsed_ms` only when the stamp does not parse.
+fn journal_ms(started_at: DateTime<Utc>, entry: &JournalEntry) -> u64 {
+    DateTime::parse_from_rfc3339(&entry.at)
+        .ok()
+        .map(|at| (at.with_timezone(&Utc) - started_at).num_milliseconds())
+        .map_or(entry.elapsed_ms, |ms| u64::try_from(ms).unwrap_or(0))
+}
+
 fn span_ms(run: &RunRecord) -> u64 {
     let run_ms = super::text::duration_ms(run);
     let issued = run.issued.iter().map(|i| i.at_ms).max().unwrap_or(0);
     let events = run.timeline.iter().map(|e| e.at_ms).max().unwrap_or(0);
-    let journal = run.journal.iter().map(|e| e.elapsed_ms).max().unwrap_or(0);
+    let journal = run
+        .journal
+        .iter()
+        .map(|e| journal_ms(run.started_at, e))
+        .max()
+        .unwrap_or(0);
     run_ms.max(issued).max(events).max(journal).max(1)
 }
 
@@ -117,7 +136,7 @@ pub(crate) fn render_svg(run: &RunRecord, result: &CheckResult) -> String {
         .iter()
         .filter(|e| e.rule.is_some() || e.fault.is_some())
     {
-        faults[bucket(e.elapsed_ms, span)] += 1;
+        faults[bucket(journal_ms(run.started_at, e), span)] += 1;
     }
     let mut violations = [0u64; BUCKETS];
     for v in &result.violations {
@@ -186,4 +205,35 @@ pub(crate) fn render_svg(run: &RunRecord, result: &CheckResult) -> String {
     }
     out.push_str("</svg>\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn journal_times_are_put_on_the_runs_clock_by_their_wall_stamp() {
+        let started = DateTime::parse_from_rfc3339("2026-01-01T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let entry = |at: &str, elapsed_ms: u64| -> JournalEntry {
+            serde_json::from_value(serde_json::json!({
+                "seq": 0, "at": at, "elapsed_ms": elapsed_ms, "route": "upload",
+                "method": "POST", "path": "/v1/invoices", "effect": "stored"
+            }))
+            .unwrap()
+        };
+        // A platform up for an hour before the run: elapsed_ms says 3 601 500.
+        assert_eq!(
+            journal_ms(started, &entry("2026-01-01T10:00:01.500Z", 3_601_500)),
+            1500
+        );
+        // Before the run started (a reset racing the start): clamped to 0.
+        assert_eq!(
+            journal_ms(started, &entry("2026-01-01T09:59:59.000Z", 5)),
+            0
+        );
+        // No usable stamp: the platform's own count.
+        assert_eq!(journal_ms(started, &entry("garbage", 42)), 42);
+    }
 }
