@@ -16,31 +16,7 @@ PLATFORM_ARGS=${PLATFORM_ARGS:-}
 # Another build of the platform to compare, e.g. one copied aside before a change.
 PLATFORM_BIN=${PLATFORM_BIN:-}
 
-command -v wrk >/dev/null || { echo "wrk not found: apt-get install -y wrk" >&2; exit 1; }
-cargo build --release -q -p mock-tax-platform --bin mock-tax-platform --example bare_hyper
-target=${CARGO_TARGET_DIR:-target}
-
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
-trap cleanup EXIT
-RUST_LOG=warn "${PLATFORM_BIN:-$target/release/mock-tax-platform}" --listen "$PLATFORM_ADDR" \
-  --token 91110000MA01ABCD1X=bench-token $PLATFORM_ARGS >/dev/null &
-platform_pid=$!
-pids+=("$platform_pid")
-"$target/release/examples/bare_hyper" "$BARE_ADDR" >/dev/null &
-bare_pid=$!
-pids+=("$bare_pid")
-
-wait_up() {
-  for _ in $(seq 1 100); do
-    if (exec 3<>"/dev/tcp/${1%:*}/${1#*:}") 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  echo "server on $1 did not start" >&2
-  exit 1
-}
-wait_up "$PLATFORM_ADDR"
-wait_up "$BARE_ADDR"
+source bench/servers.sh
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)

@@ -21,32 +21,10 @@ BARE_ADDR=${BARE_ADDR:-127.0.0.1:18182}
 # Extra platform flags, e.g. PLATFORM_ARGS="--plan bench/twenty-rules.toml" to measure
 # the fault engine's cost with twenty rules loaded that never fire on this traffic.
 PLATFORM_ARGS=${PLATFORM_ARGS:-}
+# Another build of the platform to compare, e.g. one copied aside before a change.
+PLATFORM_BIN=${PLATFORM_BIN:-}
 
-command -v wrk >/dev/null || { echo "wrk not found: apt-get install -y wrk" >&2; exit 1; }
-
-cargo build --release -q -p mock-tax-platform --bin mock-tax-platform --example bare_hyper
-target=${CARGO_TARGET_DIR:-target}
-
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
-trap cleanup EXIT
-
-RUST_LOG=warn "$target/release/mock-tax-platform" --listen "$PLATFORM_ADDR" \
-  --token 91110000MA01ABCD1X=bench-token $PLATFORM_ARGS >/dev/null &
-pids+=($!)
-"$target/release/examples/bare_hyper" "$BARE_ADDR" >/dev/null &
-pids+=($!)
-
-wait_up() {
-  for _ in $(seq 1 100); do
-    if (exec 3<>"/dev/tcp/${1%:*}/${1#*:}") 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  echo "server on $1 did not start" >&2
-  exit 1
-}
-wait_up "$PLATFORM_ADDR"
-wait_up "$BARE_ADDR"
+source bench/servers.sh
 
 run() { # addr -> requests/s
   local out
