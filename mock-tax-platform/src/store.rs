@@ -526,31 +526,12 @@ mod tests {
             assert_eq!(platform_ref(n), format!("PLT-{n:010}"));
         }
     }
-    use tax_api::{InvoiceKind, InvoiceLine, Totals};
-
     fn invoice(seller: &str, number: &str) -> Invoice {
         Invoice {
             number: number.to_owned(),
             request_serial: format!("s-{number}"),
             seller_tax_id: seller.to_owned(),
-            buyer_tax_id: "B".to_owned(),
-            buyer_name: "Buyer".to_owned(),
-            kind: InvoiceKind::Blue,
-            issued_at: "2025-05-02T16:57:33+08:00".to_owned(),
-            currency: "CNY".to_owned(),
-            lines: vec![InvoiceLine {
-                description: "x".to_owned(),
-                quantity: 1,
-                unit_price: 100,
-                tax_rate: 1300,
-                amount: 100,
-                tax: 13,
-            }],
-            totals: Totals {
-                amount_excl_tax: 100,
-                tax: 13,
-                total_incl_tax: 113,
-            },
+            ..Invoice::example()
         }
     }
 

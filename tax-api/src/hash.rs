@@ -87,8 +87,13 @@ pub fn content_hash(invoice: &Invoice) -> String {
 /// length-prefixed, so equal encodings mean equal fields — but without building
 /// them. Clients, the platform and the checker all ask this per invoice.
 pub fn same_content(a: &Invoice, b: &Invoice) -> bool {
-    a.number == b.number
-        && a.seller_tax_id == b.seller_tax_id
+    a.number == b.number && same_sale(a, b)
+}
+
+/// Whether two invoices record the same sale: every field but the number and the
+/// request serial (a resend under a new number is the same sale).
+pub fn same_sale(a: &Invoice, b: &Invoice) -> bool {
+    a.seller_tax_id == b.seller_tax_id
         && a.buyer_tax_id == b.buyer_tax_id
         && a.buyer_name == b.buyer_name
         && a.kind == b.kind

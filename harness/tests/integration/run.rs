@@ -61,6 +61,16 @@ pub fn run_json(scripts: &[&str], reports: &Path) -> (i32, Vec<Value>) {
     (out.status.code().unwrap(), reports)
 }
 
+/// The report directory of the one run written under `reports`.
+fn only_run_dir(reports: &Path) -> PathBuf {
+    std::fs::read_dir(reports)
+        .unwrap()
+        .next()
+        .expect("a run directory")
+        .unwrap()
+        .path()
+}
+
 #[test]
 fn smoke_passes_with_the_embedded_platform_and_reference_client() {
     let reports = tempfile::tempdir().unwrap();
@@ -122,12 +132,7 @@ faults_must_fire = false
     let (code, runs) = run_json(&[script.to_str().unwrap()], &reports);
     assert_eq!(code, 0, "{runs:?}");
     assert_eq!(runs[0]["counts"]["ok"], 40, "{runs:?}");
-    let run_dir = std::fs::read_dir(&reports)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let run_dir = only_run_dir(&reports);
     let journal = std::fs::read_to_string(run_dir.join("journal.jsonl")).unwrap();
     let upload_statuses: std::collections::BTreeSet<u64> = journal
         .lines()
@@ -163,12 +168,7 @@ fn the_terminal_says_where_the_runs_files_went() {
     ]);
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
-    let dir = std::fs::read_dir(reports.path())
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let dir = only_run_dir(reports.path());
     assert!(
         text.contains(&format!("files:  {}/", dir.display())),
         "{text}"
@@ -228,12 +228,7 @@ faults_must_fire = false
         .position(|k| *k == "restarted")
         .expect("a restart");
     assert!(restart < kinds.iter().position(|k| *k == "settled").unwrap());
-    let run_dir = std::fs::read_dir(&reports)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let run_dir = only_run_dir(&reports);
     let log = std::fs::read_to_string(run_dir.join("client.log")).unwrap();
     assert_eq!(
         log.matches("listening on").count(),
@@ -300,12 +295,7 @@ settle = { timeout = "60s" }
         let reports = dir.path().join(run);
         let (_, runs) = run_json(&[script.to_str().unwrap()], &reports);
         assert_eq!(runs[0]["seed"], 42);
-        let run_dir = std::fs::read_dir(&reports)
-            .unwrap()
-            .next()
-            .unwrap()
-            .unwrap()
-            .path();
+        let run_dir = only_run_dir(&reports);
         decisions.push(fault_decisions(&run_dir));
         attempts.push(upload_attempts(&run_dir));
     }

@@ -97,35 +97,13 @@ pub fn plan(effect: Option<Effect>, invoice: &Invoice, cause: &str) -> UploadPla
 
 #[cfg(test)]
 mod tests {
-    use tax_api::{Integrity, InvoiceKind, InvoiceLine, Totals};
+    use tax_api::Integrity;
 
     use super::*;
     use crate::faults::Damage;
 
     fn invoice() -> Invoice {
-        Invoice {
-            number: "N".into(),
-            request_serial: "s".into(),
-            seller_tax_id: "S".into(),
-            buyer_tax_id: "B".into(),
-            buyer_name: "Buyer".into(),
-            kind: InvoiceKind::Blue,
-            issued_at: "2025-05-02T16:57:33+08:00".into(),
-            currency: "CNY".into(),
-            lines: vec![InvoiceLine {
-                description: "x".into(),
-                quantity: 1,
-                unit_price: 100,
-                tax_rate: 1300,
-                amount: 100,
-                tax: 13,
-            }],
-            totals: Totals {
-                amount_excl_tax: 100,
-                tax: 13,
-                total_incl_tax: 113,
-            },
-        }
+        Invoice::example()
     }
 
     #[test]

@@ -13,17 +13,24 @@ struct Field {
     column: usize,
 }
 
+impl Field {
+    /// An empty field starting at `line`:`column`.
+    fn empty_at(line: usize, column: usize) -> Self {
+        Field {
+            text: String::new(),
+            line,
+            column,
+        }
+    }
+}
+
 /// RFC 4180 records: quoted fields may hold commas, `""` and line breaks.
 fn csv_records(path: &str, text: &str) -> Result<Vec<Vec<Field>>, LedgerFileError> {
     let mut records = Vec::new();
     let mut record: Vec<Field> = Vec::new();
     let (mut line, mut column) = (1usize, 1usize);
     let mut chars = text.chars().peekable();
-    let mut field = Field {
-        text: String::new(),
-        line,
-        column,
-    };
+    let mut field = Field::empty_at(line, column);
     let mut quoted = false;
     let mut was_quoted = false;
     while let Some(c) = chars.next() {
@@ -62,26 +69,12 @@ fn csv_records(path: &str, text: &str) -> Result<Vec<Vec<Field>>, LedgerFileErro
                 ));
             }
             ',' => {
-                record.push(std::mem::replace(
-                    &mut field,
-                    Field {
-                        text: String::new(),
-                        line,
-                        column,
-                    },
-                ));
+                record.push(std::mem::replace(&mut field, Field::empty_at(line, column)));
                 was_quoted = false;
             }
             '\r' if chars.peek() == Some(&'\n') => {}
             '\n' => {
-                record.push(std::mem::replace(
-                    &mut field,
-                    Field {
-                        text: String::new(),
-                        line,
-                        column,
-                    },
-                ));
+                record.push(std::mem::replace(&mut field, Field::empty_at(line, column)));
                 was_quoted = false;
                 if !(record.len() == 1 && record[0].text.trim().is_empty()) {
                     records.push(std::mem::take(&mut record));
