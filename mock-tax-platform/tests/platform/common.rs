@@ -95,6 +95,16 @@ impl Api {
 }
 
 /// Status and JSON body of a response.
+/// `GET` a control-plane path and parse its JSON answer.
+pub async fn control_get<T: serde::de::DeserializeOwned>(platform: &Platform, path: &str) -> T {
+    reqwest::get(format!("{}{path}", platform.control_url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 pub async fn status_json(response: Response) -> (u16, Value) {
     let status = response.status().as_u16();
     let body = response.json::<Value>().await.unwrap();

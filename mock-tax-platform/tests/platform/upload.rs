@@ -210,10 +210,5 @@ async fn async_duplicate_ends_as_a_duplicate_submission_with_the_original_ref() 
 }
 
 pub async fn truth(platform: &mock_tax_platform::Platform) -> Value {
-    reqwest::get(format!("{}/_chaos/truth", platform.control_url()))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    control_get(platform, "/_chaos/truth").await
 }

@@ -37,12 +37,7 @@ pub fn impatient(api: &Api, timeout: Duration) -> Api {
 }
 
 pub async fn truth(platform: &Platform) -> TruthSnapshot {
-    reqwest::get(format!("{}/_chaos/truth", platform.control_url()))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    control_get(platform, "/_chaos/truth").await
 }
 
 /// The truth record of `number`, if the platform ever stored it.
@@ -67,12 +62,7 @@ pub async fn journal(platform: &Platform) -> Vec<JournalEntry> {
 }
 
 pub async fn stats(platform: &Platform) -> Value {
-    reqwest::get(format!("{}/_chaos/stats", platform.control_url()))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    control_get(platform, "/_chaos/stats").await
 }
 
 /// Sends a control-plane request with a JSON body.
