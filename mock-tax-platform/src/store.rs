@@ -410,6 +410,17 @@ impl Store {
         }
     }
 
+    /// Whether a record of `seller` holds something under `number` now (lost
+    /// records do not), whatever its visibility. Reads only: unlike
+    /// [`Store::update`] it pins nothing.
+    pub fn holds(&self, seller: &str, number: &str) -> bool {
+        self.lock()
+            .sellers
+            .get(seller)
+            .and_then(|s| s.get(number))
+            .is_some_and(Record::has_stored)
+    }
+
     /// A copy of the record a reader at run time `now` sees, if any. `seller`
     /// `None` (no tokens configured) searches every seller, oldest record first.
     pub fn get_visible(&self, seller: Option<&str>, number: &str, now: Duration) -> Option<Record> {

@@ -86,10 +86,7 @@ pub async fn upload(
         attempt,
     );
     facts.existing = entered.engine.needs_existing(&facts)
-        && state
-            .store
-            .update(&invoice.seller_tax_id, &invoice.number, |r| r.has_stored())
-            .unwrap_or(false);
+        && state.store.holds(&invoice.seller_tax_id, &invoice.number);
     let hit = chaos::decide(&entered, exchange, &facts);
     chaos::pause(state, hit.delay).await;
     let cause = hit.rule.clone().unwrap_or_default();
