@@ -25,7 +25,6 @@ pub struct ConnHandle {
 
 #[derive(Debug)]
 struct ConnInner {
-    #[allow(dead_code)] // Seam for the fault engine; nothing in the plain platform needs it yet.
     peer: SocketAddr,
     /// A second descriptor of the socket, so linger can be set and the socket
     /// closed from outside the serving future.
@@ -45,13 +44,6 @@ impl ConnHandle {
         })
     }
 
-    /// The client's address.
-    #[allow(dead_code)] // Seam for the fault engine; nothing in the plain platform needs it yet.
-    pub fn peer(&self) -> SocketAddr {
-        self.inner.peer
-    }
-
-    #[allow(dead_code)] // Seam for the fault engine; nothing in the plain platform needs it yet.
     /// Cuts the connection off with a TCP RST: sets SO_LINGER 0, closes this
     /// handle's descriptor and aborts the serving future (which closes the other).
     /// Nothing more is sent; the handler calling this should then await

@@ -33,8 +33,6 @@ pub struct AppState {
     /// Fault engine, maintenance schedule and checkpoints.
     pub chaos: Chaos,
     /// Flips to `true` when shutdown starts.
-    #[allow(dead_code)]
-    // Seam for the fault engine; nothing in the plain platform needs it yet.
     shutdown: watch::Receiver<bool>,
 }
 
@@ -66,12 +64,6 @@ impl AppState {
     /// that never answers) awaits this, so graceful shutdown never waits forever.
     pub async fn shutting_down(&self) {
         crate::conn::stopping(&mut self.shutdown.clone()).await;
-    }
-
-    #[allow(dead_code)] // Seam for the fault engine; nothing in the plain platform needs it yet.
-    /// Whether shutdown has started.
-    pub fn is_shutting_down(&self) -> bool {
-        *self.shutdown.borrow()
     }
 
     /// Forgets every record, journal entry and submission and restarts the run clock.

@@ -176,7 +176,6 @@ fn parse_ms(issued_at: &str) -> Option<i64> {
 
 /// What the upload's store phase keeps of the incoming invoice.
 #[derive(Debug, Clone)]
-#[allow(dead_code)] // Seam for the fault engine; nothing in the plain platform needs it yet.
 pub enum Keep {
     /// The invoice exactly as sent.
     Intact,
@@ -471,7 +470,6 @@ impl Store {
         Scan { records, has_more }
     }
 
-    #[allow(dead_code)] // Seam for the fault engine; nothing in the plain platform needs it yet.
     /// Changes one record in place (for faults that act after storing). The write
     /// sequence must not be changed. Returns `None` when there is no such record.
     pub fn update<R>(
@@ -486,7 +484,6 @@ impl Store {
         Some(change(record))
     }
 
-    #[allow(dead_code)] // Seam for the fault engine; nothing in the plain platform needs it yet.
     /// Changes every record in place, in write order (for maintenance migrations).
     /// Pins every record's `sent_hash` first, so it is slow on a big store: fine for
     /// a migration, not for a per-request path.

@@ -111,13 +111,6 @@ impl Submissions {
         })
     }
 
-    #[allow(dead_code)] // Seam for the fault engine; nothing in the plain platform needs it yet.
-    /// Changes one submission in place (for faults such as `stuck_processing`).
-    pub fn update<R>(&self, id: &str, change: impl FnOnce(&mut Submission) -> R) -> Option<R> {
-        let mut map = self.by_id.lock().unwrap_or_else(|e| e.into_inner());
-        map.get_mut(id).map(change)
-    }
-
     /// Forgets every submission.
     pub fn clear(&self) {
         self.by_id.lock().unwrap_or_else(|e| e.into_inner()).clear();
