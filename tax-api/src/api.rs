@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::invoice::Invoice;
+use crate::invoice::{Invoice, InvoiceKind, InvoiceLine, Totals};
 
 /// Largest `page_size` a reconciliation query may ask for.
 pub const MAX_PAGE_SIZE: u32 = 250;
@@ -70,6 +70,7 @@ pub struct SubmissionStatus {
 /// by a fault carries what was really stored, so `content_hash` and `line_count` may
 /// differ from what the client sent — that is how a careful client notices.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "StoredInvoiceWire")]
 pub struct StoredInvoice {
     /// The stored fields; a dropped text field reads as an empty string.
     #[serde(flatten)]
@@ -84,6 +85,53 @@ pub struct StoredInvoice {
     pub received_at: String,
     /// When the record was persisted (RFC 3339, UTC).
     pub persisted_at: String,
+}
+
+/// How a [`StoredInvoice`] is read: every field at one level, in one pass. Reading
+/// the flattened invoice directly makes serde buffer the whole record first, which
+/// was a visible share of a careful client's read-back. Unknown fields are ignored,
+/// as they are when reading through `flatten`.
+#[derive(Deserialize)]
+struct StoredInvoiceWire {
+    number: String,
+    request_serial: String,
+    seller_tax_id: String,
+    buyer_tax_id: String,
+    buyer_name: String,
+    kind: InvoiceKind,
+    issued_at: String,
+    currency: String,
+    lines: Vec<InvoiceLine>,
+    totals: Totals,
+    platform_ref: String,
+    line_count: usize,
+    content_hash: String,
+    received_at: String,
+    persisted_at: String,
+}
+
+impl From<StoredInvoiceWire> for StoredInvoice {
+    fn from(w: StoredInvoiceWire) -> StoredInvoice {
+        StoredInvoice {
+            invoice: Invoice {
+                number: w.number,
+                request_serial: w.request_serial,
+                seller_tax_id: w.seller_tax_id,
+                buyer_tax_id: w.buyer_tax_id,
+                buyer_name: w.buyer_name,
+                kind: w.kind,
+                issued_at: w.issued_at,
+                currency: w.currency,
+                lines: w.lines,
+                totals: w.totals,
+            },
+            platform_ref: w.platform_ref,
+            line_count: w.line_count,
+            content_hash: w.content_hash,
+            received_at: w.received_at,
+            persisted_at: w.persisted_at,
+        }
+    }
 }
 
 /// Which time a reconciliation query filters on.

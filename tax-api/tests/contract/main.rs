@@ -102,6 +102,30 @@ fn same_content_agrees_with_comparing_canonical_encodings_field_by_field() {
 }
 
 #[test]
+fn a_stored_record_reads_back_what_was_written_ignoring_unknown_fields() {
+    let inv = Invoice::example();
+    let stored = tax_api::StoredInvoice {
+        invoice: inv.clone(),
+        platform_ref: "P-1".into(),
+        line_count: 1,
+        content_hash: content_hash(&inv),
+        received_at: "2025-05-02T08:57:33Z".into(),
+        persisted_at: "2025-05-02T08:57:34Z".into(),
+    };
+    let mut record = serde_json::to_value(&stored).unwrap();
+    assert_eq!(
+        record["number"],
+        inv.number.as_str(),
+        "the invoice is flattened"
+    );
+    record["unknown_field"] = serde_json::json!(1);
+    let back: tax_api::StoredInvoice = serde_json::from_value(record.clone()).unwrap();
+    assert_eq!(back, stored);
+    record.as_object_mut().unwrap().remove("lines");
+    assert!(serde_json::from_value::<tax_api::StoredInvoice>(record).is_err());
+}
+
+#[test]
 fn dropping_lines_changes_the_hash() {
     let mut inv = vectors().vectors.remove(1).invoice;
     let original = content_hash(&inv);
