@@ -74,21 +74,16 @@ fn bad_url(e: impl std::fmt::Display) -> ClientError {
     ClientError::Http(format!("the platform URL is not usable: {e}"))
 }
 
-/// Percent-encodes one path segment: everything but RFC 3986 unreserved characters.
+/// Everything but RFC 3986 unreserved characters is escaped in a path segment.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encodes one path segment.
 fn segment(text: &str) -> std::borrow::Cow<'_, str> {
-    let plain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
-    if text.bytes().all(plain) {
-        return text.into();
-    }
-    let mut out = String::with_capacity(text.len() * 3);
-    for b in text.bytes() {
-        if plain(b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out.into()
+    percent_encoding::utf8_percent_encode(text, SEGMENT).into()
 }
 
 impl Platform {
