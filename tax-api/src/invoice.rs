@@ -53,7 +53,7 @@ impl InvoiceKind {
 }
 
 /// One line item. `amount = quantity × unit_price`; `tax = round(amount × tax_rate / 10000)`, half up.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InvoiceLine {
     /// What was sold.
@@ -71,7 +71,7 @@ pub struct InvoiceLine {
 }
 
 /// Invoice totals: the sums over the lines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Totals {
     /// Sum of line amounts.
