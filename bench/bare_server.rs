@@ -1,9 +1,12 @@
 //! The baseline for the upload throughput bench: a bare hyper 1 server that reads
 //! the request body and answers 201 with a small JSON body, doing nothing else.
 //! The platform's requests/s divided by this server's is the figure the bench prints.
-//! It uses the platform's runtime (default multi-thread) and the same `http1::Builder`
-//! options (a timer and the default header-read timeout), so the ratio measures the
-//! platform's own work, not a difference in hyper settings.
+//! It serves connections the way the platform binary does by default (one worker
+//! thread per CPU from `mock_tax_platform::workers`, each connection pinned to one)
+//! and with the same `http1::Builder` options (a timer and the default header-read
+//! timeout), so the ratio measures the platform's own work, not a difference in
+//! runtime layout or hyper settings. `bare_hyper ADDR 0` serves on tokio's default
+//! work-stealing runtime instead.
 
 use std::convert::Infallible;
 
@@ -14,8 +17,9 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
+use mock_tax_platform::workers::Workers;
 use mock_tax_platform::DEFAULT_HEADER_READ_TIMEOUT;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 
 const ANSWER: &[u8] = br#"{"number":"B","platform_ref":"PLT-0000000001","status":"ISSUED","received_at":"2025-01-01T00:00:00.000Z"}"#;
 
@@ -31,22 +35,39 @@ async fn answer(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infalli
     Ok(response)
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let addr = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "127.0.0.1:18182".to_owned());
-    let listener = TcpListener::bind(&addr).await?;
-    println!("bare hyper server on {}", listener.local_addr()?);
-    loop {
-        let (stream, _) = listener.accept().await?;
-        stream.set_nodelay(true)?;
-        tokio::spawn(async move {
-            let _ = http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(DEFAULT_HEADER_READ_TIMEOUT)
-                .serve_connection(TokioIo::new(stream), service_fn(answer))
-                .await;
-        });
-    }
+async fn serve(stream: TcpStream) {
+    let _ = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(DEFAULT_HEADER_READ_TIMEOUT)
+        .serve_connection(TokioIo::new(stream), service_fn(answer))
+        .await;
+}
+
+fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let addr = args.next().unwrap_or_else(|| "127.0.0.1:18182".to_owned());
+    let workers = match args.next() {
+        Some(count) => count.parse()?,
+        None => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+    };
+    let mut runtime = match workers {
+        0 => tokio::runtime::Builder::new_multi_thread(),
+        _ => tokio::runtime::Builder::new_current_thread(),
+    };
+    runtime.enable_all().build()?.block_on(async move {
+        let workers = match workers {
+            0 => None,
+            count => Some(Workers::start(count)?),
+        };
+        let listener = TcpListener::bind(&addr).await?;
+        println!("bare hyper server on {}", listener.local_addr()?);
+        loop {
+            let (stream, _) = listener.accept().await?;
+            stream.set_nodelay(true)?;
+            match &workers {
+                None => drop(tokio::spawn(serve(stream))),
+                Some(workers) => workers.serve(stream, serve)?,
+            }
+        }
+    })
 }

@@ -15,7 +15,7 @@ RUST_LOG=warn "${PLATFORM_BIN:-$target/release/mock-tax-platform}" --listen "$PL
   --token 91110000MA01ABCD1X=bench-token ${PLATFORM_ARGS:-} >/dev/null &
 platform_pid=$!
 pids+=("$platform_pid")
-"$target/release/examples/bare_hyper" "$BARE_ADDR" >/dev/null &
+"$target/release/examples/bare_hyper" "$BARE_ADDR" ${BARE_WORKERS:-} >/dev/null &
 bare_pid=$!
 pids+=("$bare_pid")
 

@@ -23,6 +23,10 @@ BARE_ADDR=${BARE_ADDR:-127.0.0.1:18182}
 PLATFORM_ARGS=${PLATFORM_ARGS:-}
 # Another build of the platform to compare, e.g. one copied aside before a change.
 PLATFORM_BIN=${PLATFORM_BIN:-}
+# Both servers pin each connection to one of a worker thread per CPU by default;
+# PLATFORM_ARGS="--workers 0" BARE_WORKERS=0 compares them on tokio's work-stealing
+# runtime instead.
+BARE_WORKERS=${BARE_WORKERS:-}
 
 source bench/servers.sh
 

@@ -28,6 +28,10 @@ pub struct Config {
     pub control_token: Option<String>,
     /// Fault rules and maintenance windows installed at start (`--plan FILE`).
     pub plan: crate::plan::Plan,
+    /// Threads that serve connections, each pinned to one (see [`crate::workers`]).
+    /// 0: connections are served on the runtime that started the platform, as an
+    /// embedded platform sharing a process with its client wants.
+    pub workers: usize,
 }
 
 impl Default for Config {
@@ -40,6 +44,7 @@ impl Default for Config {
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             control_token: None,
             plan: crate::plan::Plan::default(),
+            workers: 0,
         }
     }
 }

@@ -35,6 +35,7 @@
 //! - `chaos`: the engine, schedule and checkpoints as the request path uses them
 //!   (gate, decision, delays, resets, hangs, lazy checkpoints and migrations);
 //!   `routes/chaos.rs` serves the plan's control routes. See `FAULTS.md`.
+//! - [`workers`]: threads that serve connections, each connection pinned to one.
 
 mod auth;
 mod body;
@@ -61,6 +62,7 @@ pub mod maintenance;
 pub mod migration;
 pub mod plan;
 pub mod seeded;
+pub mod workers;
 
 pub use chaos::{ChaosStats, MigrationReport};
 pub use config::{

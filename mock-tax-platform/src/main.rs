@@ -50,10 +50,13 @@ struct Cli {
     /// Time a client has to send a request's headers (e.g. `10s`).
     #[arg(long, value_parser = humantime::parse_duration, default_value = "10s")]
     header_read_timeout: Duration,
+    /// Threads serving connections, each connection pinned to one; default one per
+    /// CPU. 0 serves them on a work-stealing runtime instead.
+    #[arg(long)]
+    workers: Option<usize>,
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -61,6 +64,22 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let cli = Cli::parse();
+    let workers = cli.workers.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    // With workers, this runtime only accepts connections and waits for Ctrl-C.
+    let mut runtime = match workers {
+        0 => tokio::runtime::Builder::new_multi_thread(),
+        _ => tokio::runtime::Builder::new_current_thread(),
+    };
+    let runtime = runtime
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(serve(cli, workers))
+}
+
+async fn serve(cli: Cli, workers: usize) -> anyhow::Result<()> {
     let mut tokens = match &cli.tokens_file {
         Some(path) => read_tokens_file(path)?,
         None => Default::default(),
@@ -76,6 +95,7 @@ async fn main() -> anyhow::Result<()> {
         body_limit: cli.body_limit,
         header_read_timeout: cli.header_read_timeout,
         control_token: cli.control_token,
+        workers,
         plan: match &cli.plan {
             Some(path) => mock_tax_platform::plan::Plan::from_path(path)?,
             None => Default::default(),

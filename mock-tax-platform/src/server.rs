@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::conn::{self, ConnSettings};
 use crate::router::{self, Serves};
 use crate::state::AppState;
+use crate::workers::Workers;
 
 /// Why the platform could not start.
 #[derive(Debug, thiserror::Error)]
@@ -125,9 +126,26 @@ pub async fn start_on(
     let settings = ConnSettings {
         header_read_timeout: config.header_read_timeout,
     };
+    let workers = match config.workers {
+        0 => None,
+        count => Some(Arc::new(
+            Workers::start(count).map_err(io_error("start the worker threads"))?,
+        )),
+    };
     let state = AppState::new(config, stopped.clone())?;
-    tracing::info!(%addr, %control_addr, seed = state.config.seed, "mock tax platform listening");
-    let task = tokio::spawn(serve(state, api, control, settings, stopped));
+    tracing::info!(
+        %addr,
+        %control_addr,
+        seed = state.config.seed,
+        workers = state.config.workers,
+        "mock tax platform listening"
+    );
+    let listeners = Listeners {
+        api,
+        control,
+        workers,
+    };
+    let task = tokio::spawn(serve(state, listeners, settings, stopped));
     Ok(Platform {
         addr,
         control_addr,
@@ -169,13 +187,25 @@ pub async fn run_with_control(
     Ok(())
 }
 
-async fn serve(
-    state: Arc<AppState>,
+/// Where connections come from and where they are served.
+struct Listeners {
     api: TcpListener,
     control: Option<TcpListener>,
+    /// `None`: on the runtime that started the platform.
+    workers: Option<Arc<Workers>>,
+}
+
+async fn serve(
+    state: Arc<AppState>,
+    listeners: Listeners,
     settings: ConnSettings,
     stopped: watch::Receiver<bool>,
 ) {
+    let Listeners {
+        api,
+        control,
+        workers,
+    } = listeners;
     // Every connection task holds a clone of `alive`; `recv` returns `None` once all are gone.
     let (alive, mut all_done) = mpsc::channel::<()>(1);
     let api_serves = if control.is_some() {
@@ -187,6 +217,7 @@ async fn serve(
         Arc::clone(&state),
         api,
         api_serves,
+        workers.clone(),
         settings,
         stopped.clone(),
         alive.clone(),
@@ -197,6 +228,7 @@ async fn serve(
                 Arc::clone(&state),
                 control,
                 Serves::Control,
+                workers.clone(),
                 settings,
                 stopped.clone(),
                 alive.clone(),
@@ -207,12 +239,15 @@ async fn serve(
     }
     drop(alive);
     let _ = all_done.recv().await;
+    // Every connection has finished: the worker threads can stop.
+    drop(workers);
 }
 
 async fn accept_loop(
     state: Arc<AppState>,
     listener: TcpListener,
     serves: Serves,
+    workers: Option<Arc<Workers>>,
     settings: ConnSettings,
     stopped: watch::Receiver<bool>,
     alive: mpsc::Sender<()>,
@@ -225,12 +260,20 @@ async fn accept_loop(
                     let state = Arc::clone(&state);
                     let stopped = stopped.clone();
                     let alive = alive.clone();
-                    tokio::spawn(async move {
+                    let serve_conn = move |stream| async move {
                         let handler =
                             move |req, conn| router::handle(Arc::clone(&state), serves, req, conn);
                         conn::serve(stream, peer, settings, stopped, handler).await;
                         drop(alive);
-                    });
+                    };
+                    match &workers {
+                        None => drop(tokio::spawn(serve_conn(stream))),
+                        Some(workers) => {
+                            if let Err(err) = workers.serve(stream, serve_conn) {
+                                tracing::warn!(error = %err, %peer, "cannot hand a connection to a worker");
+                            }
+                        }
+                    }
                 }
                 Err(err) => {
                     // Out of descriptors and the like: back off briefly instead of spinning.

@@ -13,3 +13,4 @@ mod query;
 mod read;
 mod shutdown;
 mod upload;
+mod workers;

@@ -5,5 +5,5 @@ mod control;
 mod determinism;
 mod kinds;
 mod maintenance;
-mod support;
+pub mod support;
 mod targeting;
