@@ -16,6 +16,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tax_api::Route;
 
+use crate::counter::SpreadCount;
 use crate::faults::Effect;
 use crate::plan::{FaultRule, PlanError};
 use crate::seeded::{self, derive, unit_f64, DecisionRng};
@@ -114,8 +115,53 @@ struct Armed {
     chance_seed: u64,
     /// `derive(seed, ["effect", name])`: the rule's half of its effects' randomness.
     effect_seed: u64,
-    matched: AtomicU64,
+    matched: Matched,
     fired: AtomicU64,
+}
+
+/// How often a rule's targeting matched.
+#[derive(Debug)]
+enum Matched {
+    /// `first` and `every` need each request's exact place in the order.
+    Ordered(AtomicU64),
+    /// Other rules only report the total: counted without a shared cache line.
+    Total(Box<SpreadCount>),
+}
+
+impl Matched {
+    fn for_rule(rule: &FaultRule) -> Matched {
+        let positive = |n: Option<u64>| n.is_some_and(|n| n > 0);
+        if positive(rule.first) || positive(rule.every) {
+            Matched::Ordered(AtomicU64::new(0))
+        } else {
+            Matched::Total(Box::default())
+        }
+    }
+
+    /// Counts a match; its 0-based index when the rule needs it, else 0.
+    fn count(&self) -> u64 {
+        match self {
+            Matched::Ordered(count) => count.fetch_add(1, Ordering::Relaxed),
+            Matched::Total(count) => {
+                count.increment();
+                0
+            }
+        }
+    }
+
+    fn get(&self) -> u64 {
+        match self {
+            Matched::Ordered(count) => count.load(Ordering::Relaxed),
+            Matched::Total(count) => count.get(),
+        }
+    }
+
+    fn set(&self, total: u64) {
+        match self {
+            Matched::Ordered(count) => count.store(total, Ordering::Relaxed),
+            Matched::Total(count) => count.set(total),
+        }
+    }
 }
 
 /// The loaded rules of one plan, with the run's seed.
@@ -152,9 +198,9 @@ impl Engine {
                     probability: rule.probability.filter(|p| *p < 1.0),
                     chance_seed: derive(seed, &[b"chance", name.as_bytes()]),
                     effect_seed: derive(seed, &[b"effect", name.as_bytes()]),
+                    matched: Matched::for_rule(&rule),
                     name,
                     rule,
-                    matched: AtomicU64::new(0),
                     fired: AtomicU64::new(0),
                 }
             })
@@ -174,9 +220,7 @@ impl Engine {
         let next = Engine::new(self.seed, rules)?;
         for armed in &next.rules {
             if let Some(old) = self.rules.iter().find(|o| o.name == armed.name) {
-                armed
-                    .matched
-                    .store(old.matched.load(Ordering::Relaxed), Ordering::Relaxed);
+                armed.matched.set(old.matched.get());
                 armed
                     .fired
                     .store(old.fired.load(Ordering::Relaxed), Ordering::Relaxed);
@@ -211,7 +255,7 @@ impl Engine {
             .map(|a| RuleStats {
                 name: a.name.clone(),
                 kind: a.rule.fault.name().to_owned(),
-                matched: a.matched.load(Ordering::Relaxed),
+                matched: a.matched.get(),
                 fired: a.fired.load(Ordering::Relaxed),
             })
             .collect()
@@ -229,7 +273,7 @@ impl Engine {
             if armed.routes & bit == 0 || !targets(armed, req) {
                 continue;
             }
-            let index = armed.matched.fetch_add(1, Ordering::Relaxed);
+            let index = armed.matched.count();
             if !counted_in(&armed.rule, index) {
                 continue;
             }

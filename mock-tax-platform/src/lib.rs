@@ -44,6 +44,7 @@ mod chunked;
 mod clock;
 mod config;
 mod conn;
+mod counter;
 mod exchange;
 mod fasthash;
 mod journal;
