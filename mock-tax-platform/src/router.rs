@@ -206,25 +206,22 @@ fn find<'p>(
 
 /// Serves one request: routes it, runs its handler, journals the exchange.
 pub async fn handle(
-    state: Arc<AppState>,
+    state: &Arc<AppState>,
     serves: Serves,
     req: Request<Incoming>,
     conn: ConnHandle,
 ) -> Response {
-    crate::chaos::housekeeping::tick(&state);
+    crate::chaos::housekeeping::tick(state);
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let (mut exchange, result) = match find(serves, &method, &path) {
         Ok((spec, param)) => {
             let param = param.map(str::to_owned);
-            let mut exchange = Exchange::begin(&state, spec.route, &method, path, Some(conn));
-            let result = dispatch(&state, spec.endpoint, param, req, &mut exchange).await;
+            let mut exchange = Exchange::begin(state, spec.route, &method, path, Some(conn));
+            let result = dispatch(state, spec.endpoint, param, req, &mut exchange).await;
             (exchange, result)
         }
-        Err((route, err)) => (
-            Exchange::begin(&state, route, &method, path, None),
-            Err(err),
-        ),
+        Err((route, err)) => (Exchange::begin(state, route, &method, path, None), Err(err)),
     };
     let (response, error_code) = match result {
         Ok(response) => (response, None),
@@ -250,12 +247,19 @@ async fn dispatch(
     exchange: &mut Exchange<'_>,
 ) -> Result<Response, ApiError> {
     let param = param.unwrap_or_default();
+    // Each route's future is boxed: unboxed, this future (and those holding it)
+    // would be as large as the largest route's, kilobytes that hyper moves
+    // several times per request.
     match endpoint {
-        Endpoint::Upload => routes::upload::upload(state, req, exchange).await,
-        Endpoint::Query => routes::query::query(state, req, exchange).await,
-        Endpoint::GetInvoice => routes::read::get_invoice(state, req, &param, exchange).await,
-        Endpoint::GetSubmission => routes::read::get_submission(state, req, &param, exchange).await,
-        Endpoint::Verify => routes::verify::verify(state, req, exchange).await,
+        Endpoint::Upload => Box::pin(routes::upload::upload(state, req, exchange)).await,
+        Endpoint::Query => Box::pin(routes::query::query(state, req, exchange)).await,
+        Endpoint::GetInvoice => {
+            Box::pin(routes::read::get_invoice(state, req, &param, exchange)).await
+        }
+        Endpoint::GetSubmission => {
+            Box::pin(routes::read::get_submission(state, req, &param, exchange)).await
+        }
+        Endpoint::Verify => Box::pin(routes::verify::verify(state, req, exchange)).await,
         Endpoint::Status => Ok(routes::status::status(state)),
         Endpoint::Truth | Endpoint::Journal | Endpoint::Reset | Endpoint::Version => {
             routes::control::control(state, endpoint, req)
@@ -266,7 +270,7 @@ async fn dispatch(
         | Endpoint::DeleteFault
         | Endpoint::Maintenance
         | Endpoint::Checkpoint
-        | Endpoint::Stats => routes::chaos::chaos(state, endpoint, &param, req).await,
+        | Endpoint::Stats => Box::pin(routes::chaos::chaos(state, endpoint, &param, req)).await,
     }
 }
 

@@ -261,8 +261,14 @@ async fn accept_loop(
                     let stopped = stopped.clone();
                     let alive = alive.clone();
                     let serve_conn = move |stream| async move {
-                        let handler =
-                            move |req, conn| router::handle(Arc::clone(&state), serves, req, conn);
+                        // Cloned for every request: wrapped, the count that clone bumps
+                        // is this connection's own, not one cache line that every
+                        // worker thread writes to on every request.
+                        let state = Arc::new(state);
+                        let handler = move |req, conn| {
+                            let state = Arc::clone(&state);
+                            async move { router::handle(&state, serves, req, conn).await }
+                        };
                         conn::serve(stream, peer, settings, stopped, handler).await;
                         drop(alive);
                     };
