@@ -37,8 +37,6 @@ use crate::packed::PackedInvoice;
 pub struct Record {
     /// Write sequence, assigned once at insertion; orders queries and the truth.
     pub seq: u64,
-    /// The seller that uploaded it (one shared copy per seller).
-    pub seller_tax_id: Arc<str>,
     /// The invoice number.
     pub number: Box<str>,
     /// What is stored now; `None` once a migration lost it.
@@ -122,12 +120,12 @@ impl Record {
         })
     }
 
-    /// The record as `GET /_chaos/truth` shows it.
-    pub fn to_truth(&self) -> TruthRecord {
+    /// The record as `GET /_chaos/truth` shows it; `seller` holds it.
+    pub fn to_truth(&self, seller: &str) -> TruthRecord {
         let stored = self.stored();
         let stored_hash = stored.as_ref().map(tax_api::content_hash);
         TruthRecord {
-            seller_tax_id: self.seller_tax_id.to_string(),
+            seller_tax_id: seller.to_owned(),
             number: self.number.to_string(),
             platform_ref: self.platform_ref(),
             integrity: self.integrity,
@@ -237,7 +235,8 @@ fn hash_number(number: &str) -> u64 {
 
 #[derive(Debug)]
 struct SellerRecords {
-    /// The seller, shared by all its records.
+    /// The seller. Its records do not repeat it: a count bumped per upload on one
+    /// `Arc` was a cache line both worker threads wrote to.
     seller: Arc<str>,
     /// Positions in `records`, found by hashing the number: no key is stored twice.
     by_number: HashTable<usize>,
@@ -386,7 +385,6 @@ impl Store {
         };
         let record = Record {
             seq,
-            seller_tax_id: Arc::clone(&shard.seller),
             number: Box::from(number),
             issued_at_ms,
             stored: Some(packed),
@@ -484,37 +482,40 @@ impl Store {
         Some(change(record))
     }
 
-    /// Changes every record in place, in write order (for maintenance migrations).
-    /// Pins every record's `sent_hash` first, so it is slow on a big store: fine for
-    /// a migration, not for a per-request path.
-    pub fn update_all(&self, mut change: impl FnMut(&mut Record)) {
+    /// Changes every record in place, in write order, with the seller that holds
+    /// it (for maintenance migrations). Pins every record's `sent_hash` first, so it
+    /// is slow on a big store: fine for a migration, not for a per-request path.
+    pub fn update_all(&self, mut change: impl FnMut(&str, &mut Record)) {
         let mut inner = self.lock();
-        let mut all: Vec<&mut Record> = inner
+        let mut all: Vec<(&str, &mut Record)> = inner
             .sellers
             .values_mut()
-            .flat_map(|s| s.records.iter_mut())
+            .flat_map(|s| {
+                let seller = &*s.seller;
+                s.records.iter_mut().map(move |r| (seller, r))
+            })
             .collect();
-        all.sort_by_key(|r| r.seq);
-        for record in all {
+        all.sort_by_key(|(_, r)| r.seq);
+        for (seller, record) in all {
             record.pin_sent_hash();
-            change(record);
+            change(seller, record);
         }
     }
 
     /// Every record ever stored, in write order, as the truth endpoint reports it.
     pub fn truth(&self, seed: u64) -> TruthSnapshot {
-        let mut records: Vec<Record> = {
+        let mut records: Vec<(Arc<str>, Record)> = {
             let inner = self.lock();
             inner
                 .sellers
                 .values()
-                .flat_map(|s| s.records.iter().cloned())
+                .flat_map(|s| s.records.iter().map(|r| (Arc::clone(&s.seller), r.clone())))
                 .collect()
         };
-        records.sort_by_key(|r| r.seq);
+        records.sort_by_key(|(_, r)| r.seq);
         TruthSnapshot {
             seed,
-            records: records.iter().map(Record::to_truth).collect(),
+            records: records.iter().map(|(s, r)| r.to_truth(s)).collect(),
         }
     }
 

@@ -43,7 +43,7 @@ pub fn checkpoint(state: &AppState, through: Duration) -> usize {
     let started = state.chaos.started();
     let epoch = state.clock.wall_at(Duration::ZERO);
     let mut newly = 0;
-    state.store.update_all(|record| {
+    state.store.update_all(|_, record| {
         let written = (record.persisted_at - epoch).to_std().unwrap_or_default();
         if !record.checkpointed && written.saturating_sub(started) < through {
             record.checkpointed = true;
@@ -68,10 +68,10 @@ fn migrate(state: &AppState, due: &DueMigration) {
     let started = state.chaos.started();
     // Pass 1: describe the live records written before the window ended.
     let mut keys: Vec<(String, Duration, bool)> = Vec::new();
-    state.store.update_all(|record| {
+    state.store.update_all(|seller, record| {
         let written = written_at(state, record).saturating_sub(started);
         if record.has_stored() && written < due.ended_at {
-            keys.push((record_key(record), written, record.checkpointed));
+            keys.push((record_key(seller, record), written, record.checkpointed));
         }
     });
     let descriptors: Vec<RecordDescriptor<'_>> = keys
@@ -101,8 +101,8 @@ fn migrate(state: &AppState, due: &DueMigration) {
         reverted: Vec::new(),
     };
     let mut touched: Vec<(String, String, MigrationFate)> = Vec::new();
-    state.store.update_all(|record| {
-        let key = record_key(record);
+    state.store.update_all(|seller, record| {
+        let key = record_key(seller, record);
         let Some(&fate) = fates.get(&key) else { return };
         if !record.has_stored() {
             return;
@@ -130,11 +130,7 @@ fn migrate(state: &AppState, due: &DueMigration) {
             MigrationFate::StripLines => report.stripped.push(key.clone()),
             MigrationFate::Revert => report.reverted.push(key.clone()),
         }
-        touched.push((
-            record.seller_tax_id.to_string(),
-            record.number.to_string(),
-            fate,
-        ));
+        touched.push((seller.to_owned(), record.number.to_string(), fate));
     });
     let summary = format!(
         "migration after {}: {} eligible, {} lost, {} stripped, {} reverted",
@@ -158,8 +154,8 @@ fn migrate(state: &AppState, due: &DueMigration) {
     state.chaos.record_migration(report);
 }
 
-fn record_key(record: &Record) -> String {
-    format!("{}/{}", record.seller_tax_id, record.number)
+fn record_key(seller: &str, record: &Record) -> String {
+    format!("{seller}/{}", record.number)
 }
 
 fn fate_name(fate: MigrationFate) -> &'static str {
