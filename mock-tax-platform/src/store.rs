@@ -434,7 +434,10 @@ impl Store {
     }
 
     /// Records of `seller` with `after < seq <= high_water_mark` that are visible at
-    /// `now` and pass `filter`, in write order, at most `limit` of them.
+    /// `now` and pass `filter`, in write order: as many as list at most `limit`
+    /// items, a record counting once per copy it holds. A page always gets at least
+    /// one record (the cursor cannot split one), so only a record with more copies
+    /// than `limit` makes a page longer than `limit`.
     pub fn scan(
         &self,
         seller: &str,
@@ -458,13 +461,23 @@ impl Store {
             };
         }
         let start = shard.records.partition_point(|r| r.seq <= after);
-        let mut matching = shard
+        let matching = shard
             .records
             .iter_from(start)
             .take_while(|r| r.seq <= high_water_mark)
             .filter(|r| r.visible(now) && filter(r));
-        let records: Vec<Record> = matching.by_ref().take(limit).cloned().collect();
-        let has_more = matching.next().is_some();
+        let mut records = Vec::new();
+        let mut items = 0usize;
+        let mut has_more = false;
+        for record in matching {
+            let copies = record.copies.max(1) as usize;
+            if items >= limit || (!records.is_empty() && items + copies > limit) {
+                has_more = true;
+                break;
+            }
+            items += copies;
+            records.push(record.clone());
+        }
         Scan { records, has_more }
     }
 
@@ -576,6 +589,37 @@ mod tests {
         assert!(!rest.has_more);
         assert_eq!(numbers.len(), 10);
         assert!(!numbers.contains(&"LATE"));
+    }
+
+    #[test]
+    fn a_scan_page_counts_each_copy_of_a_duplicated_record() {
+        let store = Store::default();
+        for i in 0..5 {
+            let copies = if i % 2 == 0 { 2 } else { 1 };
+            let write = Write {
+                copies,
+                ..write(Keep::Intact)
+            };
+            store.upload(&invoice("S", &format!("N{i}")), write);
+        }
+        let mark = store.high_water_mark();
+        // Copies 2, 1, 2, 1, 2: pages of at most 3 items.
+        let mut pages = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = store.scan("S", after, mark, 3, Duration::ZERO, |_| true);
+            let numbers: Vec<String> = page.records.iter().map(|r| r.number.to_string()).collect();
+            after = page.records.last().map_or(after, |r| r.seq);
+            pages.push(numbers);
+            if !page.has_more {
+                break;
+            }
+        }
+        assert_eq!(pages, [vec!["N0", "N1"], vec!["N2", "N3"], vec!["N4"]]);
+        // A record with more copies than the page holds still gets a page of its own.
+        let one = store.scan("S", 0, mark, 1, Duration::ZERO, |_| true);
+        assert_eq!(one.records.len(), 1);
+        assert!(one.has_more);
     }
 
     #[test]

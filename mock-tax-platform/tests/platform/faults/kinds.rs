@@ -180,6 +180,37 @@ async fn duplicate_answers_success_and_keeps_two_copies() {
 }
 
 #[tokio::test]
+async fn a_query_page_of_duplicated_records_stays_within_page_size() {
+    let (_platform, api) = start_with_rule(json!({"kind": "duplicate"})).await;
+    for number in ["N1", "N2", "N3"] {
+        assert_eq!(api.upload(&invoice(SELLER, number)).await.status(), 201);
+    }
+    let mut request = json!({
+        "seller_tax_id": SELLER,
+        "from": "2025-05-01T00:00:00+08:00",
+        "to": "2025-06-01T00:00:00+08:00",
+        "page_size": 3,
+    });
+    let mut listed = Vec::new();
+    loop {
+        let (status, page) = status_json(api.post_json("/v1/invoices/query", &request).await).await;
+        assert_eq!(status, 200, "{page}");
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= 3, "a page of {} items: {page}", items.len());
+        listed.extend(
+            items
+                .iter()
+                .map(|i| i["number"].as_str().unwrap().to_owned()),
+        );
+        if page["has_more"] != true {
+            break;
+        }
+        request["cursor"] = page["next_cursor"].clone();
+    }
+    assert_eq!(listed, ["N1", "N1", "N2", "N2", "N3", "N3"]);
+}
+
+#[tokio::test]
 async fn duplicate_without_pointer_answers_409_without_original_ref_to_a_retry() {
     let (platform, api) = start_with_rule(json!({"kind": "duplicate_without_pointer"})).await;
     let inv = invoice(SELLER, "N1");
