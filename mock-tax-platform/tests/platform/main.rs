@@ -6,11 +6,11 @@
 
 mod common;
 mod control;
-mod faults;
+pub(crate) mod faults;
 mod limits;
 mod openapi;
 mod query;
 mod read;
-mod shutdown;
+pub(crate) mod shutdown;
 mod upload;
 mod workers;

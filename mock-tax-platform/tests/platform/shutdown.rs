@@ -71,7 +71,11 @@ async fn shutdown_returns_promptly_with_idle_keep_alive_connections_open() {
 
 #[tokio::test]
 async fn dropping_the_platform_stops_it() {
-    let platform = start(two_sellers()).await;
+    expect_to_stop_when_dropped(start(two_sellers()).await).await;
+}
+
+/// Once dropped, the platform refuses new connections.
+pub async fn expect_to_stop_when_dropped(platform: mock_tax_platform::Platform) {
     let addr = platform.addr();
     drop(platform);
     loop {

@@ -9,7 +9,11 @@ use mock_tax_platform::Platform;
 use serde_json::json;
 
 use crate::common::*;
+use crate::faults::kinds::{
+    expect_hung_request_to_end_at_shutdown, expect_reset_and_nothing_stored,
+};
 use crate::faults::support::*;
+use crate::shutdown::expect_to_stop_when_dropped;
 
 async fn start_on_workers(plan: serde_json::Value) -> (Platform, Api) {
     let config = mock_tax_platform::Config {
@@ -56,39 +60,18 @@ async fn uploads_over_many_connections_are_all_stored() {
 #[tokio::test]
 async fn a_reset_fault_resets_a_connection_served_on_a_worker() {
     let (platform, _) = start_on_workers(json!({"faults": [{"kind": "reset_before_store"}]})).await;
-    let addr = platform.addr();
-    let read = tokio::task::spawn_blocking(move || raw_upload(addr, "N1"))
-        .await
-        .unwrap();
-    assert_eq!(read, Err(std::io::ErrorKind::ConnectionReset));
-    assert!(truth_of(&platform, "N1").await.is_none());
+    expect_reset_and_nothing_stored(&platform).await;
 }
 
 #[tokio::test]
 async fn a_hung_request_on_a_worker_ends_when_the_platform_shuts_down() {
     let (platform, api) =
         start_on_workers(json!({"faults": [{"kind": "timeout_before_store"}]})).await;
-    let pending = tokio::spawn(async move { upload_err(&api, "N1").await });
-    while journal(&platform).await.is_empty() {
-        tokio::task::yield_now().await;
-    }
-    platform.shutdown().await;
-    let err = pending.await.unwrap();
-    assert!(
-        !err.is_timeout(),
-        "the client saw the connection end, not its own timeout"
-    );
+    expect_hung_request_to_end_at_shutdown(platform, api).await;
 }
 
 #[tokio::test]
 async fn dropping_a_platform_with_workers_stops_serving() {
     let (platform, _) = start_on_workers(json!({})).await;
-    let addr = platform.addr();
-    drop(platform);
-    loop {
-        match tokio::net::TcpStream::connect(addr).await {
-            Err(_) => break,
-            Ok(_) => tokio::task::yield_now().await,
-        }
-    }
+    expect_to_stop_when_dropped(platform).await;
 }

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use mock_tax_platform::Platform;
 use serde_json::json;
 use tax_api::{Integrity, StoreEffect};
 
@@ -36,13 +37,18 @@ async fn reject_answers_its_status_and_stores_nothing() {
 #[tokio::test]
 async fn reset_before_store_resets_the_connection_and_stores_nothing() {
     let (platform, _) = start_with_rule(json!({"kind": "reset_before_store"})).await;
+    expect_reset_and_nothing_stored(&platform).await;
+}
+
+/// An upload under `reset_before_store` sees a reset, and the truth holds nothing.
+pub async fn expect_reset_and_nothing_stored(platform: &Platform) {
     let addr = platform.addr();
     let read = tokio::task::spawn_blocking(move || raw_upload(addr, "N1"))
         .await
         .unwrap();
     assert_eq!(read, Err(std::io::ErrorKind::ConnectionReset));
-    assert!(truth_of(&platform, "N1").await.is_none());
-    let entries = journal(&platform).await;
+    assert!(truth_of(platform, "N1").await.is_none());
+    let entries = journal(platform).await;
     assert_eq!(uploads_of(&entries, "N1")[0].status, None);
 }
 
@@ -78,6 +84,12 @@ async fn timeout_before_store_never_answers_and_stores_nothing() {
 #[tokio::test]
 async fn a_hung_request_ends_when_the_platform_shuts_down() {
     let (platform, api) = start_with_rule(json!({"kind": "timeout_before_store"})).await;
+    expect_hung_request_to_end_at_shutdown(platform, api).await;
+}
+
+/// An upload held under `timeout_before_store` ends when the platform shuts down,
+/// before the client's own timeout.
+pub async fn expect_hung_request_to_end_at_shutdown(platform: Platform, api: Api) {
     let pending = tokio::spawn(async move { upload_err(&api, "N1").await });
     // Wait until the platform has the request (the journal shows it), then stop it.
     loop {

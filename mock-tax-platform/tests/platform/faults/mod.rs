@@ -3,7 +3,7 @@
 
 mod control;
 mod determinism;
-mod kinds;
+pub(crate) mod kinds;
 mod maintenance;
-pub mod support;
+pub(crate) mod support;
 mod targeting;
