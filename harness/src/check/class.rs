@@ -59,15 +59,9 @@ impl Class {
     ];
 
     /// The violation classes, in report order.
-    pub const VIOLATIONS: [Class; 7] = [
-        Class::Lost,
-        Class::SilentPartial,
-        Class::SilentCorruption,
-        Class::Duplicate,
-        Class::Unresolved,
-        Class::Forgotten,
-        Class::Unexpected,
-    ];
+    pub fn violations() -> impl Iterator<Item = Class> {
+        Class::ALL.into_iter().filter(|c| c.is_violation())
+    }
 
     /// The name used in every report.
     pub fn as_str(self) -> &'static str {
@@ -86,9 +80,19 @@ impl Class {
         }
     }
 
-    /// Whether this class breaks the "nothing lost silently" property.
+    /// Whether this class breaks the "nothing lost silently" property: the
+    /// uppercase classes. (A match, so a new class must be placed on one side.)
     pub fn is_violation(self) -> bool {
-        Class::VIOLATIONS.contains(&self)
+        match self {
+            Class::Ok | Class::FalseFlag | Class::Flagged | Class::Refused => false,
+            Class::Lost
+            | Class::SilentPartial
+            | Class::SilentCorruption
+            | Class::Duplicate
+            | Class::Unresolved
+            | Class::Forgotten
+            | Class::Unexpected => true,
+        }
     }
 
     /// One sentence saying what the class means, for reports.
@@ -198,5 +202,31 @@ pub fn classify(client: ClientState, platform: PlatformState, owned: bool) -> Cl
         (ClientState::Pending, _) => Class::Unresolved,
         (ClientState::Absent, PlatformState::Missing) if !owned => Class::Refused,
         (ClientState::Absent, _) => Class::Forgotten,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_violation_classes_are_the_uppercase_ones_in_report_order() {
+        for class in Class::ALL {
+            let upper = class.as_str() == class.as_str().to_uppercase();
+            assert_eq!(class.is_violation(), upper, "{}", class.as_str());
+        }
+        let names: Vec<&str> = Class::violations().map(Class::as_str).collect();
+        assert_eq!(
+            names,
+            [
+                "LOST",
+                "SILENT_PARTIAL",
+                "SILENT_CORRUPTION",
+                "DUPLICATE",
+                "UNRESOLVED",
+                "FORGOTTEN",
+                "UNEXPECTED"
+            ]
+        );
     }
 }

@@ -124,7 +124,7 @@ impl Counts {
 
     /// All violations together.
     pub fn violations(&self) -> u64 {
-        Class::VIOLATIONS.iter().map(|c| self.get(*c)).sum()
+        Class::violations().map(|c| self.get(c)).sum()
     }
 
     pub(crate) fn add(&mut self, class: Class) {

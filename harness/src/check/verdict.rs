@@ -155,9 +155,8 @@ fn count_invariant(class: Class, observed: u64, allowed: u64) -> Invariant {
 
 /// The invariants in report order: one per violation class, then the false-flag ratio.
 pub(super) fn invariants(counts: &Counts, expect: &Expect) -> Vec<Invariant> {
-    let mut out: Vec<Invariant> = Class::VIOLATIONS
-        .iter()
-        .map(|&class| {
+    let mut out: Vec<Invariant> = Class::violations()
+        .map(|class| {
             let allowed = match class {
                 Class::Lost => expect.lost,
                 Class::Unresolved => expect.unresolved,
