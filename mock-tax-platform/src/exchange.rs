@@ -3,6 +3,9 @@
 //! when the response is produced — or, if the request's future is dropped first (a
 //! reset connection, a request cut off by shutdown), with no status.
 
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 use http::Method;
 use tax_api::{ErrorCode, Route};
 
@@ -20,23 +23,32 @@ pub struct Exchange<'s> {
     entry: Option<Entry>,
     /// The request's connection, for faults that reset or hang it.
     conn: Option<ConnHandle>,
+    /// Run time the request arrived.
+    arrived: Duration,
 }
 
 impl<'s> Exchange<'s> {
-    /// Starts the entry for a request arriving now.
+    /// Starts the entry for a request that arrived at `(elapsed, at)`
+    /// ([`crate::clock::Clock::now`]).
     pub fn begin(
         state: &'s AppState,
+        (elapsed, at): (Duration, DateTime<Utc>),
         route: Route,
         method: &Method,
         path: String,
         conn: Option<ConnHandle>,
     ) -> Self {
-        let (elapsed, at) = state.clock.now();
         Exchange {
             state,
             entry: Some(Entry::new(elapsed, at, route, method.clone(), path)),
             conn,
+            arrived: elapsed,
         }
+    }
+
+    /// Run time the request arrived.
+    pub fn arrived(&self) -> Duration {
+        self.arrived
     }
 
     /// The request's connection (`None` for a request refused before routing).

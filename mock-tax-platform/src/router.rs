@@ -211,17 +211,23 @@ pub async fn handle(
     req: Request<Incoming>,
     conn: ConnHandle,
 ) -> Response {
-    crate::chaos::housekeeping::tick(state);
+    // One clock read serves housekeeping, the journal entry and the plan's gate.
+    let arrived = state.clock.now();
+    crate::chaos::housekeeping::tick(state, arrived.0);
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let (mut exchange, result) = match find(serves, &method, &path) {
         Ok((spec, param)) => {
             let param = param.map(str::to_owned);
-            let mut exchange = Exchange::begin(state, spec.route, &method, path, Some(conn));
+            let mut exchange =
+                Exchange::begin(state, arrived, spec.route, &method, path, Some(conn));
             let result = dispatch(state, spec.endpoint, param, req, &mut exchange).await;
             (exchange, result)
         }
-        Err((route, err)) => (Exchange::begin(state, route, &method, path, None), Err(err)),
+        Err((route, err)) => (
+            Exchange::begin(state, arrived, route, &method, path, None),
+            Err(err),
+        ),
     };
     let (response, error_code) = match result {
         Ok(response) => (response, None),

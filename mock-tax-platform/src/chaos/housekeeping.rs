@@ -17,9 +17,8 @@ use crate::migration::{self, MigrationFate, RecordDescriptor};
 use crate::state::AppState;
 use crate::store::Record;
 
-/// Does everything due by now.
-pub fn tick(state: &AppState) {
-    let now = state.clock.elapsed();
+/// Does everything due by run time `now`.
+pub fn tick(state: &AppState, now: Duration) {
     for due in state.chaos.take_due(now) {
         match due {
             Due::Checkpoint(through) => {

@@ -37,7 +37,7 @@ pub fn enter(
     exchange: &mut Exchange<'_>,
     route: Route,
 ) -> Result<Entered, ApiError> {
-    let entered = state.chaos.enter(route, state.clock.elapsed());
+    let entered = state.chaos.enter(route, exchange.arrived());
     match &entered.gate {
         None => Ok(entered),
         Some(Gate {
