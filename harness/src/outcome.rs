@@ -138,6 +138,24 @@ pub enum RunProblem {
     },
 }
 
+impl RunProblem {
+    /// One sentence for people.
+    pub fn describe(&self) -> String {
+        match self {
+            RunProblem::ClientNeverHealthy { detail } => {
+                format!("the client never became healthy: {detail}")
+            }
+            RunProblem::TruthUnreadable { detail } => {
+                format!("the platform's truth could not be read: {detail}")
+            }
+            RunProblem::LedgerUnreadable { detail } => {
+                format!("the client's ledger could not be read: {detail}")
+            }
+            RunProblem::StepFailed { step, detail } => format!("step {step} failed: {detail}"),
+        }
+    }
+}
+
 /// One point on the run's timeline.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct TimelineEvent {

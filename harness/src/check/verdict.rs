@@ -54,31 +54,14 @@ pub enum Inconclusive {
         /// How many requests matched its targeting.
         matched: u64,
     },
-    /// The client never answered `GET /healthz` with 200.
-    ClientNeverHealthy {
-        /// What was seen instead.
-        detail: String,
-    },
-    /// The platform's ground truth could not be read, so nothing could be judged.
-    TruthUnreadable {
-        /// What was seen instead.
-        detail: String,
-    },
-    /// The client's ledger could not be read, so nothing could be judged.
-    LedgerUnreadable {
-        /// What was seen instead.
-        detail: String,
-    },
     /// Truth and ledger were read, but there was no invoice to judge: a run that
     /// issued nothing cannot vouch for the client.
     NothingJudged,
-    /// A step failed in a way that voids the run.
-    StepFailed {
-        /// Index of the step in the script, from 0.
-        step: usize,
-        /// What happened.
-        detail: String,
-    },
+    /// The run itself went wrong (the client never became healthy, the truth or
+    /// the ledger could not be read, a step failed). Written as the problem is,
+    /// `kind` included.
+    #[serde(untagged)]
+    Run(RunProblem),
 }
 
 impl Inconclusive {
@@ -92,19 +75,10 @@ impl Inconclusive {
             } => format!(
                 "fault rule {rule} ({fault}) never fired ({matched} requests matched its targeting)"
             ),
-            Inconclusive::ClientNeverHealthy { detail } => {
-                format!("the client never became healthy: {detail}")
-            }
-            Inconclusive::TruthUnreadable { detail } => {
-                format!("the platform's truth could not be read: {detail}")
-            }
-            Inconclusive::LedgerUnreadable { detail } => {
-                format!("the client's ledger could not be read: {detail}")
-            }
             Inconclusive::NothingJudged => {
                 "no invoice was issued or listed, so nothing was judged".to_string()
             }
-            Inconclusive::StepFailed { step, detail } => format!("step {step} failed: {detail}"),
+            Inconclusive::Run(problem) => problem.describe(),
         }
     }
 }
@@ -185,39 +159,23 @@ pub(super) fn inconclusive(run: &RunRecord) -> Vec<Inconclusive> {
     let mut out: Vec<Inconclusive> = run
         .problems
         .iter()
-        .map(|p| match p {
-            RunProblem::ClientNeverHealthy { detail } => Inconclusive::ClientNeverHealthy {
-                detail: detail.clone(),
-            },
-            RunProblem::TruthUnreadable { detail } => Inconclusive::TruthUnreadable {
-                detail: detail.clone(),
-            },
-            RunProblem::LedgerUnreadable { detail } => Inconclusive::LedgerUnreadable {
-                detail: detail.clone(),
-            },
-            RunProblem::StepFailed { step, detail } => Inconclusive::StepFailed {
-                step: *step,
-                detail: detail.clone(),
-            },
-        })
+        .cloned()
+        .map(Inconclusive::Run)
         .collect();
-    if run.truth.is_none()
-        && !out
-            .iter()
-            .any(|r| matches!(r, Inconclusive::TruthUnreadable { .. }))
-    {
-        out.push(Inconclusive::TruthUnreadable {
+    let reported = |out: &[Inconclusive], what: fn(&RunProblem) -> bool| {
+        out.iter()
+            .any(|r| matches!(r, Inconclusive::Run(problem) if what(problem)))
+    };
+    if run.truth.is_none() && !reported(&out, |p| matches!(p, RunProblem::TruthUnreadable { .. })) {
+        out.push(Inconclusive::Run(RunProblem::TruthUnreadable {
             detail: "the run collected no truth snapshot".to_string(),
-        });
+        }));
     }
-    if run.ledger.is_none()
-        && !out
-            .iter()
-            .any(|r| matches!(r, Inconclusive::LedgerUnreadable { .. }))
+    if run.ledger.is_none() && !reported(&out, |p| matches!(p, RunProblem::LedgerUnreadable { .. }))
     {
-        out.push(Inconclusive::LedgerUnreadable {
+        out.push(Inconclusive::Run(RunProblem::LedgerUnreadable {
             detail: "the run collected no ledger".to_string(),
-        });
+        }));
     }
     if run.expect.faults_must_fire {
         out.extend(run.fault_stats.iter().filter(|s| s.fired == 0).map(|s| {

@@ -317,8 +317,26 @@ fn a_client_that_never_became_healthy_makes_the_run_inconclusive() {
     assert_eq!(result.verdict, Verdict::Inconclusive);
     assert!(matches!(
         result.inconclusive[0],
-        Inconclusive::ClientNeverHealthy { .. }
+        Inconclusive::Run(RunProblem::ClientNeverHealthy { .. })
     ));
+}
+
+#[test]
+fn a_run_problem_is_written_in_the_report_as_the_problem_itself() {
+    let problem = RunProblem::StepFailed {
+        step: 2,
+        detail: "no answer".into(),
+    };
+    let written = serde_json::to_value(Inconclusive::Run(problem.clone())).unwrap();
+    assert_eq!(
+        written,
+        serde_json::json!({"kind": "step_failed", "step": 2, "detail": "no answer"})
+    );
+    let read: Inconclusive = serde_json::from_value(written).unwrap();
+    assert_eq!(read, Inconclusive::Run(problem));
+    let never: Inconclusive =
+        serde_json::from_value(serde_json::json!({"kind": "nothing_judged"})).unwrap();
+    assert_eq!(never, Inconclusive::NothingJudged);
 }
 
 #[test]
@@ -334,7 +352,7 @@ fn unreadable_truth_makes_the_run_inconclusive_and_judges_nothing() {
     assert_eq!(result.counts.judged, 0);
     assert!(matches!(
         result.inconclusive[0],
-        Inconclusive::TruthUnreadable { .. }
+        Inconclusive::Run(RunProblem::TruthUnreadable { .. })
     ));
 }
 
