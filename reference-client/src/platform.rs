@@ -196,7 +196,7 @@ impl Platform {
             Reply::Ok(status, a) => Reply::Ok(status, a.into()),
             // Not the usual shape: read it field by field, as any JSON value.
             Reply::Err(..) if answer.is_success() => match decode::<serde_json::Value>(&answer) {
-                Reply::Ok(status, v) => Reply::Ok(status, read_upload(&v)),
+                Reply::Ok(status, v) => Reply::Ok(status, read_upload(v)),
                 Reply::Err(s, e, r) => Reply::Err(s, e, r),
                 Reply::Failed(t) => Reply::Failed(t),
             },
@@ -266,15 +266,10 @@ fn text_or_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>
     })
 }
 
-fn read_upload(v: &serde_json::Value) -> Uploaded {
-    let text = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_owned);
-    if let Some(platform_ref) = text("platform_ref") {
-        Uploaded::Issued { platform_ref }
-    } else if let Some(submission_id) = text("submission_id") {
-        Uploaded::Submitted { submission_id }
-    } else {
-        Uploaded::Unreadable
-    }
+/// An answer in an unusual shape (not an object, or a key given twice), read as any
+/// JSON value first; the decision is still [`Uploaded::from`]'s.
+fn read_upload(v: serde_json::Value) -> Uploaded {
+    serde_json::from_value::<UploadAnswer>(v).map_or(Uploaded::Unreadable, Uploaded::from)
 }
 
 impl From<UploadAnswer> for Uploaded {
@@ -376,8 +371,23 @@ mod tests {
         assert!(matches!(read(201, "[1]"), Some(Uploaded::Unreadable)));
         assert!(read(201, "not json").is_none());
         assert!(matches!(
-            read_upload(&serde_json::json!([1])),
+            read_upload(serde_json::json!([1])),
             Uploaded::Unreadable
+        ));
+        assert!(matches!(
+            read_upload(serde_json::json!({"submission_id": "S-2", "extra": [1]})),
+            Uploaded::Submitted { submission_id } if submission_id == "S-2"
+        ));
+        // A key given twice fails the struct decode; read as a value, the last one counts.
+        let twice = r#"{"platform_ref":"P-1","platform_ref":"P-2"}"#;
+        assert!(read(201, twice).is_none());
+        let value = match decode::<serde_json::Value>(&answer(201, twice)) {
+            Reply::Ok(_, v) => v,
+            _ => panic!("a key given twice is still JSON"),
+        };
+        assert!(matches!(
+            read_upload(value),
+            Uploaded::Issued { platform_ref } if platform_ref == "P-2"
         ));
     }
 
