@@ -257,12 +257,13 @@ impl Chaos {
 
     /// Takes the checkpoints and migrations due by run time `now`, in order.
     pub fn take_due(&self, now: Duration) -> Vec<Due> {
-        let next_due = self.next_due_nanos.load(Ordering::Acquire);
-        if u64::try_from(now.as_nanos()).unwrap_or(u64::MAX) < next_due {
+        let now_nanos = u64::try_from(now.as_nanos()).unwrap_or(u64::MAX);
+        if now_nanos < self.next_due_nanos.load(Ordering::Acquire) {
             return Vec::new();
         }
         let mut inner = self.write();
-        if !inner.anything_due(now) {
+        // Another request may have taken the work between the check and the lock.
+        if now_nanos < inner.next_due_nanos() {
             return Vec::new();
         }
         let at = now.saturating_sub(inner.started);
@@ -338,9 +339,9 @@ impl Inner {
         })
     }
 
-    /// The cheap check every request makes (under the read lock) before `take_due`.
-    /// Run-clock nanoseconds at which [`Inner::anything_due`] next turns true, or
-    /// `u64::MAX` when nothing is scheduled.
+    /// Run-clock nanoseconds at which deferred work next falls due — the end of a
+    /// window not yet migrated, or the next periodic checkpoint — or `u64::MAX`
+    /// when nothing is scheduled. Work is due at `now` once `now` reaches it.
     fn next_due_nanos(&self) -> u64 {
         let window_end = self
             .schedule
@@ -364,19 +365,6 @@ impl Inner {
             .min()
             .and_then(|at| u64::try_from(self.started.checked_add(at)?.as_nanos()).ok())
             .unwrap_or(u64::MAX)
-    }
-
-    fn anything_due(&self, now: Duration) -> bool {
-        let at = now.saturating_sub(self.started);
-        let window_ended = self
-            .schedule
-            .windows()
-            .iter()
-            .any(|w| !w.migrated && w.end <= at);
-        let checkpoint_due = self.plan.checkpoint_every.is_some_and(|every| {
-            !every.is_zero() && at >= self.checkpointed_through.unwrap_or_default() + every
-        });
-        window_ended || checkpoint_due
     }
 
     /// Queues the periodic checkpoint reached by plan time `at`, if it is new.
