@@ -23,8 +23,6 @@ pub struct Exchange<'s> {
     entry: Option<Entry>,
     /// The request's connection, for faults that reset or hang it.
     conn: Option<ConnHandle>,
-    /// Run time the request arrived.
-    arrived: Duration,
 }
 
 impl<'s> Exchange<'s> {
@@ -42,13 +40,12 @@ impl<'s> Exchange<'s> {
             state,
             entry: Some(Entry::new(elapsed, at, route, method.clone(), path)),
             conn,
-            arrived: elapsed,
         }
     }
 
-    /// Run time the request arrived.
-    pub fn arrived(&self) -> Duration {
-        self.arrived
+    /// Run time the request arrived: the entry's.
+    pub fn arrived(&mut self) -> Duration {
+        self.entry().elapsed
     }
 
     /// The request's connection (`None` for a request refused before routing).
