@@ -113,7 +113,7 @@ struct Kept {
     error_code: Option<ErrorCode>,
     effect: StoreEffect,
     attempt: Option<u32>,
-    /// Method, path, then the optional texts in [`Kept::OPTIONAL`] order.
+    /// Method, path, then the optional texts in [`Kept::optional`] order.
     text: Box<str>,
     /// Where each of the [`Kept::FIELDS`] texts ends in `text`.
     ends: [u32; Kept::FIELDS],

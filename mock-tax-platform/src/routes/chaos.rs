@@ -115,7 +115,7 @@ fn maintenance(state: &AppState, text: &str, now: Duration) -> Result<Response, 
             ));
         }
         let stopped = state.chaos.close_windows(now);
-        housekeeping::tick(state, state.clock.elapsed());
+        housekeeping::tick(state, now);
         let migrations: Vec<_> = state
             .chaos
             .stats()
