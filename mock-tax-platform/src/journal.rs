@@ -124,20 +124,25 @@ struct Kept {
 impl Kept {
     const FIELDS: usize = 8;
 
-    fn optional(entry: &Entry) -> [Option<&str>; Kept::FIELDS - 2] {
+    /// The optional texts of an entry, in the order they are kept: the one list
+    /// both packing and unpacking go by.
+    fn optional(entry: &mut Entry) -> [&mut Option<String>; Kept::FIELDS - 2] {
         [
-            entry.seller_tax_id.as_deref(),
-            entry.number.as_deref(),
-            entry.request_serial.as_deref(),
-            entry.rule.as_deref(),
-            entry.fault.as_deref(),
-            entry.note.as_deref(),
+            &mut entry.seller_tax_id,
+            &mut entry.number,
+            &mut entry.request_serial,
+            &mut entry.rule,
+            &mut entry.fault,
+            &mut entry.note,
         ]
     }
 
-    fn new(entry: &Entry) -> Kept {
-        let optional = Kept::optional(entry);
-        let texts = [Some(entry.method.as_str()), Some(entry.path.as_str())]
+    fn new(mut entry: Entry) -> Kept {
+        // Method and path are moved out so the optional texts can be borrowed mutably.
+        let method = std::mem::replace(&mut entry.method, Method::GET);
+        let path = std::mem::take(&mut entry.path);
+        let optional = Kept::optional(&mut entry).map(|text| text.as_deref());
+        let texts = [Some(method.as_str()), Some(path.as_str())]
             .into_iter()
             .chain(optional);
         let len = texts.clone().flatten().map(str::len).sum();
@@ -185,12 +190,9 @@ impl Kept {
             Method::from_bytes(self.field(0).as_bytes()).unwrap_or(Method::GET),
             self.field(1).to_owned(),
         );
-        entry.seller_tax_id = self.optional_field(0);
-        entry.number = self.optional_field(1);
-        entry.request_serial = self.optional_field(2);
-        entry.rule = self.optional_field(3);
-        entry.fault = self.optional_field(4);
-        entry.note = self.optional_field(5);
+        for (i, text) in Kept::optional(&mut entry).into_iter().enumerate() {
+            *text = self.optional_field(i);
+        }
         entry.attempt = self.attempt;
         entry.status = self.status;
         entry.error_code = self.error_code;
@@ -244,7 +246,7 @@ impl Journal {
     /// Appends an entry.
     pub fn append(&self, entry: Entry) {
         // Packed before the lock is taken.
-        let kept = Kept::new(&entry);
+        let kept = Kept::new(entry);
         self.entries
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -312,7 +314,7 @@ mod tests {
         entry.status = Some(503);
         entry.error_code = Some(ErrorCode::Maintenance);
         entry.effect = StoreEffect::StoredPartial;
-        let back = Kept::new(&entry).entry();
+        let back = Kept::new(entry.clone()).entry();
         assert_eq!(back.to_wire(7), entry.to_wire(7));
         assert_eq!(back.number.as_deref(), Some(""));
         assert_eq!(back.request_serial, None);
