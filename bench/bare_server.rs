@@ -17,7 +17,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use mock_tax_platform::workers::Workers;
+use mock_tax_platform::workers::{self, Workers};
 use mock_tax_platform::DEFAULT_HEADER_READ_TIMEOUT;
 use tokio::net::{TcpListener, TcpStream};
 
@@ -48,13 +48,9 @@ fn main() -> anyhow::Result<()> {
     let addr = args.next().unwrap_or_else(|| "127.0.0.1:18182".to_owned());
     let workers = match args.next() {
         Some(count) => count.parse()?,
-        None => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+        None => workers::one_per_cpu(),
     };
-    let mut runtime = match workers {
-        0 => tokio::runtime::Builder::new_multi_thread(),
-        _ => tokio::runtime::Builder::new_current_thread(),
-    };
-    runtime.enable_all().build()?.block_on(async move {
+    workers::accepting_runtime(workers)?.block_on(async move {
         let workers = match workers {
             0 => None,
             count => Some(Workers::start(count)?),
@@ -64,10 +60,7 @@ fn main() -> anyhow::Result<()> {
         loop {
             let (stream, _) = listener.accept().await?;
             stream.set_nodelay(true)?;
-            match &workers {
-                None => drop(tokio::spawn(serve(stream))),
-                Some(workers) => workers.serve(stream, serve)?,
-            }
+            workers::serve_connection(workers.as_ref(), stream, serve)?;
         }
     })
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use mock_tax_platform::{parse_token_pair, read_tokens_file, Config};
+use mock_tax_platform::{parse_token_pair, read_tokens_file, workers, Config};
 use tokio::net::TcpListener;
 
 // Every upload keeps a record and a journal entry, and parsing allocates a dozen
@@ -64,19 +64,11 @@ fn main() -> anyhow::Result<()> {
         )
         .init();
     let cli = Cli::parse();
-    let workers = cli.workers.unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-    });
+    let workers = cli.workers.unwrap_or_else(workers::one_per_cpu);
     // With workers, this runtime only accepts connections and waits for Ctrl-C.
-    let mut runtime = match workers {
-        0 => tokio::runtime::Builder::new_multi_thread(),
-        _ => tokio::runtime::Builder::new_current_thread(),
-    };
-    let runtime = runtime
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(serve(cli, workers))
+    workers::accepting_runtime(workers)
+        .context("cannot start the async runtime")?
+        .block_on(serve(cli, workers))
 }
 
 async fn serve(cli: Cli, workers: usize) -> anyhow::Result<()> {

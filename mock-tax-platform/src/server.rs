@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::conn::{self, ConnSettings};
 use crate::router::{self, Serves};
 use crate::state::AppState;
-use crate::workers::Workers;
+use crate::workers::{self, Workers};
 
 /// Why the platform could not start.
 #[derive(Debug, thiserror::Error)]
@@ -272,13 +272,8 @@ async fn accept_loop(
                         conn::serve(stream, peer, settings, stopped, handler).await;
                         drop(alive);
                     };
-                    match &workers {
-                        None => drop(tokio::spawn(serve_conn(stream))),
-                        Some(workers) => {
-                            if let Err(err) = workers.serve(stream, serve_conn) {
-                                tracing::warn!(error = %err, %peer, "cannot hand a connection to a worker");
-                            }
-                        }
+                    if let Err(err) = workers::serve_connection(workers.as_deref(), stream, serve_conn) {
+                        tracing::warn!(error = %err, %peer, "cannot hand a connection to a worker");
                     }
                 }
                 Err(err) => {

@@ -74,6 +74,41 @@ impl Workers {
     }
 }
 
+/// One worker per CPU: the binary's default.
+pub fn one_per_cpu() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+}
+
+/// The runtime that accepts connections: single-threaded when `workers` threads
+/// serve them, tokio's work-stealing runtime when it serves them itself (0).
+pub fn accepting_runtime(workers: usize) -> std::io::Result<tokio::runtime::Runtime> {
+    let mut builder = match workers {
+        0 => Builder::new_multi_thread(),
+        _ => Builder::new_current_thread(),
+    };
+    builder.enable_all().build()
+}
+
+/// Serves `stream` on the next worker, or without workers as a task of the
+/// current runtime.
+pub fn serve_connection<F, Fut>(
+    workers: Option<&Workers>,
+    stream: TcpStream,
+    serve: F,
+) -> std::io::Result<()>
+where
+    F: FnOnce(TcpStream) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    match workers {
+        Some(workers) => workers.serve(stream, serve),
+        None => {
+            drop(tokio::spawn(serve(stream)));
+            Ok(())
+        }
+    }
+}
+
 impl Drop for Workers {
     fn drop(&mut self) {
         self.exit.send_replace(true);
