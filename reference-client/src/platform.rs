@@ -205,17 +205,22 @@ impl Platform {
         }
     }
 
+    /// A `GET` of `path`, decoded as `T`.
+    async fn fetch<T: DeserializeOwned>(&self, path: &str) -> Reply<T> {
+        let uri = self.uri(path);
+        self.exchange(uri.and_then(|u| self.request(Method::GET, u, None)))
+            .await
+    }
+
     /// `GET /v1/invoices/{number}`.
     pub(crate) async fn get(&self, number: &str) -> Reply<StoredInvoice> {
-        let uri = self.uri(&format!("/v1/invoices/{}", segment(number)));
-        self.exchange(uri.and_then(|u| self.request(Method::GET, u, None)))
+        self.fetch(&format!("/v1/invoices/{}", segment(number)))
             .await
     }
 
     /// `GET /v1/submissions/{id}`.
     pub(crate) async fn submission(&self, id: &str) -> Reply<SubmissionStatus> {
-        let uri = self.uri(&format!("/v1/submissions/{}", segment(id)));
-        self.exchange(uri.and_then(|u| self.request(Method::GET, u, None)))
+        self.fetch(&format!("/v1/submissions/{}", segment(id)))
             .await
     }
 
@@ -230,11 +235,10 @@ impl Platform {
 
     /// `GET /v1/status`.
     pub(crate) async fn status(&self) -> Reply<tax_api::PlatformStatus> {
-        let uri = self.uri("/v1/status");
-        self.exchange(uri.and_then(|u| self.request(Method::GET, u, None)))
-            .await
+        self.fetch("/v1/status").await
     }
 }
+
 /// A complete HTTP answer.
 struct Answer {
     status: u16,
