@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::run::run_json;
 
-use crate::support::BIN;
+use crate::support::{script_file, BIN};
 
 #[test]
 fn a_running_platform_is_driven_through_its_control_plane_and_a_ledger_checked_against_it() {
@@ -18,10 +18,8 @@ fn a_running_platform_is_driven_through_its_control_plane_and_a_ledger_checked_a
         ))
         .unwrap();
     let url = platform.base_url();
-    let dir = tempfile::tempdir().unwrap();
-    let script = dir.path().join("remote.toml");
-    std::fs::write(
-        &script,
+    let (dir, script) = script_file(
+        "remote.toml",
         r#"name = "remote"
 seed = 5
 [[steps]]
@@ -31,8 +29,7 @@ issue = { count = 50, concurrency = 4 }
 [[steps]]
 settle = { timeout = "60s" }
 "#,
-    )
-    .unwrap();
+    );
     let script_arg = script.to_str().unwrap();
     let reports = dir.path().join("reports");
     let (code, runs) = run_json(&[script_arg, "--platform-url", url.as_str()], &reports);
@@ -123,19 +120,16 @@ fn the_url_adapter_drives_a_client_someone_else_started() {
         let client = reference_client::start(config, listener).await.unwrap();
         (platform, client)
     });
-    let dir = tempfile::tempdir().unwrap();
-    let script = dir.path().join("url.toml");
-    std::fs::write(
-        &script,
-        format!(
+    let (dir, script) = script_file(
+        "url.toml",
+        &format!(
             "name = \"url\"\nseed = 3\n[client]\nadapter = \"url\"\nurl = \"http://{}\"\n\
              [platform]\nurl = \"{}\"\n[[steps]]\nissue = {{ count = 40 }}\n\
              [[steps]]\nsettle = {{ timeout = \"60s\" }}\n[expect]\nfaults_must_fire = false\n",
             client.addr(),
             platform.base_url()
         ),
-    )
-    .unwrap();
+    );
     let (code, runs) = run_json(&[script.to_str().unwrap()], &dir.path().join("reports"));
     assert_eq!(code, 0, "{:#}", runs[0]);
     assert_eq!(runs[0]["client"]["adapter"], "url");

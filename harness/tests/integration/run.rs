@@ -7,7 +7,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::{invoice_chaos, BIN};
+use crate::support::{invoice_chaos, script_file, BIN};
 
 /// The `reference-client` binary of this build. `cargo test --workspace` builds it;
 /// `cargo test -p harness` alone does not, so it is built here if missing.
@@ -103,10 +103,8 @@ fn smoke_passes_with_the_embedded_platform_and_reference_client() {
 
 #[test]
 fn an_asynchronous_embedded_platform_answers_202_and_the_robust_client_still_passes() {
-    let dir = tempfile::tempdir().unwrap();
-    let script = dir.path().join("async.toml");
-    std::fs::write(
-        &script,
+    let (dir, script) = script_file(
+        "async.toml",
         r#"name = "async"
 seed = 4
 
@@ -126,8 +124,7 @@ settle = { timeout = "30s" }
 [expect]
 faults_must_fire = false
 "#,
-    )
-    .unwrap();
+    );
     let reports = dir.path().join("reports");
     let (code, runs) = run_json(&[script.to_str().unwrap()], &reports);
     assert_eq!(code, 0, "{runs:?}");
@@ -182,11 +179,9 @@ fn the_terminal_says_where_the_runs_files_went() {
 #[test]
 fn the_command_adapter_passes_with_the_client_killed_and_restarted_mid_issue() {
     let client = reference_client_binary();
-    let dir = tempfile::tempdir().unwrap();
-    let script = dir.path().join("smoke-command.toml");
-    std::fs::write(
-        &script,
-        format!(
+    let (dir, script) = script_file(
+        "smoke-command.toml",
+        &format!(
             r#"name = "smoke-command"
 description = "smoke through the reference-client binary, restarted mid-issue"
 seed = 1
@@ -210,8 +205,7 @@ faults_must_fire = false
 "#,
             client = client.display().to_string()
         ),
-    )
-    .unwrap();
+    );
     let reports = dir.path().join("reports");
     let (code, runs) = run_json(&[script.to_str().unwrap()], &reports);
     let report = &runs[0];
@@ -270,10 +264,8 @@ fn upload_attempts(run_dir: &Path) -> std::collections::BTreeSet<(String, u64)> 
 
 #[test]
 fn the_same_script_and_seed_inject_the_same_faults_into_the_same_invoices() {
-    let dir = tempfile::tempdir().unwrap();
-    let script = dir.path().join("determinism.toml");
-    std::fs::write(
-        &script,
+    let (dir, script) = script_file(
+        "determinism.toml",
         r#"name = "determinism"
 description = "probabilistic faults, concurrent issuing: decisions depend on the seed only"
 seed = 42
@@ -287,8 +279,7 @@ issue = { count = 200, concurrency = 8 }
 [[steps]]
 settle = { timeout = "60s" }
 "#,
-    )
-    .unwrap();
+    );
     let mut decisions = Vec::new();
     let mut attempts = Vec::new();
     for run in ["a", "b"] {

@@ -10,6 +10,15 @@ use tax_api::{
 /// The `invoice-chaos` binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_invoice-chaos");
 
+/// Writes a script as `name` in a fresh temporary directory, which lives as long as
+/// the returned guard.
+pub fn script_file(name: &str, text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join(name);
+    std::fs::write(&script, text).unwrap();
+    (dir, script)
+}
+
 /// Runs the binary from the crate directory (so script paths in messages are
 /// relative), without the caller's `RUST_LOG`.
 pub fn invoice_chaos(args: &[&str]) -> std::process::Output {
