@@ -39,13 +39,7 @@ async fn a_plan_with_an_unknown_key_is_refused_naming_the_key() {
     .await;
     assert_eq!(status, 400, "{body}");
     assert!(body["message"].as_str().unwrap().contains("dorp"), "{body}");
-    let (status, body) = control(
-        &platform,
-        Method::POST,
-        "/_chaos/faults",
-        Some(json!({"kind": "lost_in_space"})),
-    )
-    .await;
+    let (status, body) = add_rule(&platform, json!({"kind": "lost_in_space"})).await;
     assert_eq!(status, 400, "{body}");
     assert!(
         body["message"].as_str().unwrap().contains("lost_in_space"),
@@ -56,11 +50,9 @@ async fn a_plan_with_an_unknown_key_is_refused_naming_the_key() {
 #[tokio::test]
 async fn rules_can_be_added_and_deleted_one_at_a_time() {
     let (platform, api) = start_with(1, json!({})).await;
-    let (status, body) = control(
+    let (status, body) = add_rule(
         &platform,
-        Method::POST,
-        "/_chaos/faults",
-        Some(json!({"kind": "rate_limit", "name": "slow-down"})),
+        json!({"kind": "rate_limit", "name": "slow-down"}),
     )
     .await;
     assert_eq!((status, &body["name"]), (201, &json!("slow-down")));
@@ -81,11 +73,9 @@ async fn rules_can_be_added_and_deleted_one_at_a_time() {
 #[tokio::test]
 async fn a_rule_name_is_percent_decoded_from_the_delete_path() {
     let (platform, _api) = start_with(1, json!({})).await;
-    let (status, body) = control(
+    let (status, body) = add_rule(
         &platform,
-        Method::POST,
-        "/_chaos/faults",
-        Some(json!({"kind": "rate_limit", "name": "slow down/1 ü"})),
+        json!({"kind": "rate_limit", "name": "slow down/1 ü"}),
     )
     .await;
     assert_eq!(status, 201, "{body}");

@@ -81,6 +81,17 @@ pub async fn control(
     status_json(response).await
 }
 
+/// `POST /_chaos/faults` with this rule.
+pub async fn add_rule(platform: &Platform, rule: Value) -> (u16, Value) {
+    control(
+        platform,
+        reqwest::Method::POST,
+        "/_chaos/faults",
+        Some(rule),
+    )
+    .await
+}
+
 /// Uploads and returns the transport error (a reset or a timeout) instead of a response.
 pub async fn upload_err(api: &Api, number: &str) -> reqwest::Error {
     let inv = invoice(SELLER, number);
