@@ -94,7 +94,6 @@ impl Api {
     }
 }
 
-/// Status and JSON body of a response.
 /// `GET` a control-plane path and parse its JSON answer.
 pub async fn control_get<T: serde::de::DeserializeOwned>(platform: &Platform, path: &str) -> T {
     reqwest::get(format!("{}{path}", platform.control_url()))
@@ -105,6 +104,7 @@ pub async fn control_get<T: serde::de::DeserializeOwned>(platform: &Platform, pa
         .unwrap()
 }
 
+/// Status and JSON body of a response.
 pub async fn status_json(response: Response) -> (u16, Value) {
     let status = response.status().as_u16();
     let body = response.json::<Value>().await.unwrap();
