@@ -24,7 +24,7 @@ hz=$(getconf CLK_TCK)
 measure() { # name pid addr
   local before after out requests
   before=$(ticks "$2")
-  out=$(wrk -t2 -c32 -d"$DURATION" -s bench/upload.lua "http://$3/v1/invoices")
+  out=$("${loadgen[@]}" -t2 -c32 -d"$DURATION" -s bench/upload.lua "http://$3/v1/invoices")
   after=$(ticks "$2")
   grep -q '^non-2xx responses: 0$' <<<"$out" || { echo "$out" >&2; exit 1; }
   requests=$(awk '/requests in/ {print $1}' <<<"$out")

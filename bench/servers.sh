@@ -4,6 +4,24 @@
 # Sets platform_pid and bare_pid.
 
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install -y wrk" >&2; exit 1; }
+
+# The load generator shares the machine's cores with the server under test. As a
+# normal task, wrk preempts the server every time a response wakes it, so a server
+# slower than wrk is interrupted once per response and pays for two context
+# switches each time; a fast server meets wrk already awake and pays little. That
+# penalty comes from where the load is generated, not from the server, and it is
+# not there when clients run on other machines. So wrk runs as a SCHED_BATCH task
+# by default: it keeps its full share of the CPU, but waits for the next tick
+# instead of preempting. LOADGEN_POLICY=other runs it as a normal task.
+LOADGEN_POLICY=${LOADGEN_POLICY:-batch}
+case "$LOADGEN_POLICY" in
+  batch)
+    command -v chrt >/dev/null || { echo "chrt not found: apt-get install -y util-linux" >&2; exit 1; }
+    loadgen=(chrt --batch 0 wrk)
+    ;;
+  other) loadgen=(wrk) ;;
+  *) echo "LOADGEN_POLICY is batch or other, not '$LOADGEN_POLICY'" >&2; exit 1 ;;
+esac
 cargo build --release -q -p mock-tax-platform --bin mock-tax-platform --example bare_hyper
 target=${CARGO_TARGET_DIR:-target}
 

@@ -11,6 +11,9 @@
 # either server now and then runs far above its usual rate. Every request uploads
 # a new invoice (a new record); the platform is reset before each round so every
 # round starts from an empty store.
+#
+# wrk runs as a SCHED_BATCH task so it does not preempt the server on every
+# response (see bench/servers.sh); LOADGEN_POLICY=other runs it as a normal task.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,7 +37,7 @@ source bench/servers.sh
 
 run() { # addr -> requests/s
   local out
-  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s bench/upload.lua "http://$1/v1/invoices")
+  out=$("${loadgen[@]}" -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s bench/upload.lua "http://$1/v1/invoices")
   if ! grep -q '^non-2xx responses: 0$' <<<"$out"; then
     echo "$out" >&2
     echo "error responses from $1" >&2
@@ -60,7 +63,7 @@ median_bare=$(median "${bares[@]}")
 median_platform=$(median "${platforms[@]}")
 best_bare=$(best "${bares[@]}")
 best_platform=$(best "${platforms[@]}")
-echo "upload throughput (wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $ROUNDS rounds):"
+echo "upload throughput (wrk -t$THREADS -c$CONNECTIONS -d$DURATION as a $LOADGEN_POLICY task, $ROUNDS rounds):"
 echo "  bare hyper: median $median_bare req/s, best $best_bare req/s"
 echo "  platform:   median $median_platform req/s, best $best_platform req/s"
 echo "  ratio platform/bare: $(ratio "$median_platform" "$median_bare") of medians (target >= 0.75), $(ratio "$best_platform" "$best_bare") of bests"
