@@ -1,4 +1,4 @@
-//! `mock-tax-platform`: serve the mock e-invoice platform until Ctrl-C.
+//! `mock-tax-platform`: serve the mock e-invoice platform until Ctrl-C or SIGTERM.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -62,10 +62,11 @@ fn main() -> anyhow::Result<()> {
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
+        .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
     let workers = cli.workers.unwrap_or_else(workers::one_per_cpu);
-    // With workers, this runtime only accepts connections and waits for Ctrl-C.
+    // With workers, this runtime only accepts connections and waits for a stop signal.
     workers::accepting_runtime(workers)
         .context("cannot start the async runtime")?
         .block_on(serve(cli, workers))
@@ -104,11 +105,34 @@ async fn serve(cli: Cli, workers: usize) -> anyhow::Result<()> {
         ),
         None => None,
     };
-    let ctrl_c = async {
-        if let Err(err) = tokio::signal::ctrl_c().await {
-            tracing::error!(error = %err, "cannot listen for Ctrl-C; stopping now");
+    mock_tax_platform::run_with_control(api, control, config, stop_requested()).await?;
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or, on Unix, SIGTERM (`docker stop`, a cancelled CI job, a
+/// service manager), so both end in a graceful shutdown rather than an abrupt exit.
+async fn stop_requested() {
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                terminate.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM; only Ctrl-C stops gracefully");
+                std::future::pending::<()>().await;
+            }
         }
     };
-    mock_tax_platform::run_with_control(api, control, config, ctrl_c).await?;
-    Ok(())
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        result = tokio::signal::ctrl_c() => {
+            if let Err(err) = result {
+                tracing::error!(error = %err, "cannot listen for Ctrl-C; stopping now");
+            }
+        }
+        () = terminate => tracing::info!("SIGTERM received"),
+    }
 }

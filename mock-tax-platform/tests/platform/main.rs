@@ -12,5 +12,7 @@ mod openapi;
 mod query;
 mod read;
 pub(crate) mod shutdown;
+#[cfg(unix)]
+mod signals;
 mod upload;
 mod workers;
