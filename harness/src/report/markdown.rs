@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use super::text::{
     client_label, client_str, duration_ms, effect_str, fault_str, integrity_str, platform_str,
-    replay_command, response_str, time_str,
+    replay_caveat, replay_command, response_str, time_str,
 };
 use crate::check::{CheckResult, Class, Violation};
 use crate::outcome::RunRecord;
@@ -193,5 +193,8 @@ pub fn render_markdown(run: &RunRecord, result: &CheckResult) -> String {
     let replay = replay_command(run);
     let fence = "`".repeat(longest_backtick_run(&replay).max(2) + 1);
     let _ = writeln!(out, "## Replay\n\n{fence}sh\n{replay}\n{fence}");
+    if let Some(caveat) = replay_caveat(run) {
+        let _ = writeln!(out, "\nNote: {}.", md(&caveat));
+    }
     out
 }

@@ -22,7 +22,7 @@ pub use json::{render_json, SCHEMA};
 pub use junit::render_junit;
 pub use markdown::render_markdown;
 pub use terminal::terminal_summary;
-pub use text::{chain_line, replay_command};
+pub use text::{chain_line, replay_caveat, replay_command};
 
 /// Where [`write_all`] put each file, for the terminal summary and CI to point at.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 use std::path::Path;
 
-use super::text::{chain_line, replay_command};
+use super::text::{chain_line, replay_caveat, replay_command};
 use crate::check::{CheckResult, Class};
 use crate::outcome::RunRecord;
 
@@ -91,5 +91,8 @@ pub fn terminal_summary(run: &RunRecord, result: &CheckResult, report_dir: &Path
         report_dir.join("report.html").display()
     );
     let _ = writeln!(out, "  replay: {}", replay_command(run));
+    if let Some(caveat) = replay_caveat(run) {
+        let _ = writeln!(out, "          ({caveat})");
+    }
     out
 }

@@ -56,6 +56,20 @@ pub fn replay_command(run: &RunRecord) -> String {
     cmd
 }
 
+/// What the replay command cannot carry: a running platform that drew its faults
+/// from a seed other than the run's replays different faults unless restarted with
+/// the run's seed. `None` when the run's own seed drove the platform.
+pub fn replay_caveat(run: &RunRecord) -> Option<String> {
+    let theirs = run.truth.as_ref()?.seed;
+    (theirs != run.seed).then(|| {
+        format!(
+            "the platform drew its faults from its own seed {theirs}, not the run's seed {seed}; \
+             restart it with --seed {seed} before replaying, or the faults will differ",
+            seed = run.seed
+        )
+    })
+}
+
 /// The wire name of a store effect.
 pub(crate) fn effect_str(effect: StoreEffect) -> &'static str {
     match effect {

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use harness::check::check;
 use harness::outcome::{RunRecord, TimelineEvent};
 use harness::report::{
-    render_html, render_journal, render_json, render_junit, render_markdown, replay_command,
-    terminal_summary, write_all,
+    render_html, render_journal, render_json, render_junit, render_markdown, replay_caveat,
+    replay_command, terminal_summary, write_all,
 };
 use tax_api::{Integrity, JournalEntry, LedgerStatus, StoreEffect};
 
@@ -215,6 +215,25 @@ fn terminal_summary_shows_verdict_counts_fires_path_and_replay() {
     assert!(text.contains("never fired"));
     assert!(text.contains("reports/x/summary.md"));
     assert!(text.contains("invoice-chaos run scenarios/unit.toml --seed 7"));
+}
+
+#[test]
+fn the_replay_line_warns_when_the_platform_used_another_seed() {
+    let mut run = failing_run();
+    let result = check(&run);
+    let advice = "restart it with --seed 7 before replaying";
+    assert!(replay_caveat(&run).is_none());
+    assert!(!terminal_summary(&run, &result, Path::new("r")).contains(advice));
+
+    run.truth.as_mut().unwrap().seed = 3;
+    let text = terminal_summary(&run, &result, Path::new("r"));
+    let replay = text.find("replay: ").unwrap();
+    assert!(
+        text[replay..].contains("its own seed 3, not the run's seed 7; ")
+            && text[replay..].contains(advice),
+        "{text}"
+    );
+    assert!(render_markdown(&run, &result).contains(advice));
 }
 
 #[test]
