@@ -1,5 +1,6 @@
 //! The `run`, `validate` and `list` commands, called by the thin `invoice-chaos` binary.
 
+use std::future::Future;
 use std::path::PathBuf;
 
 use crate::check::ledger_file::{ledger_run, LedgerCheck};
@@ -57,7 +58,10 @@ fn load_all(args: &[String], overrides: &Overrides) -> Result<Vec<Scenario>, Exi
 }
 
 /// `invoice-chaos run`: runs each scenario in turn; the exit code is the worst outcome.
-pub async fn run(args: RunArgs) -> Exit {
+/// When `interrupted` resolves (with the signal's name), the scenario under way is
+/// dropped — which stops the client program and the platform it started — and no
+/// later one starts.
+pub async fn run(args: RunArgs, interrupted: impl Future<Output = &'static str>) -> Exit {
     let scenarios = match load_all(&args.scripts, &args.overrides) {
         Ok(s) => s,
         Err(exit) => return exit,
@@ -66,9 +70,24 @@ pub async fn run(args: RunArgs) -> Exit {
         reports_dir: args.reports_dir.clone(),
         quiet: args.quiet,
     };
+    let mut interrupted = std::pin::pin!(interrupted);
     let mut exit = Exit::Pass;
-    for scenario in &scenarios {
-        let out = match runner::run(scenario, &opts).await {
+    for (done, scenario) in scenarios.iter().enumerate() {
+        let outcome = tokio::select! {
+            outcome = runner::run(scenario, &opts) => outcome,
+            signal = &mut interrupted => {
+                eprintln!(
+                    "\ninterrupted ({signal}): {} stopped before its verdict, and no report \
+                     was written for it; {} of {} scenario(s) had finished. What the \
+                     harness started for it (a client program, a platform) is stopped.",
+                    scenario.path,
+                    done,
+                    scenarios.len()
+                );
+                return Exit::Interrupted;
+            }
+        };
+        let out = match outcome {
             Ok(out) => out,
             Err(e) => {
                 eprintln!("error: {}: {e}", scenario.path);

@@ -13,15 +13,19 @@ pub enum Exit {
     BadInput,
     /// The harness itself failed.
     HarnessError,
+    /// Ctrl-C or SIGTERM stopped the runs before they ended.
+    Interrupted,
 }
 
 impl Exit {
-    /// The process exit code: 0, 1, 2, 254 or 255.
+    /// The process exit code: 0, 1, 2, 130, 254 or 255.
     pub fn code(self) -> u8 {
         match self {
             Exit::Pass => 0,
             Exit::Fail => 1,
             Exit::Inconclusive => 2,
+            // 128 + SIGINT, as shells report a command stopped by Ctrl-C.
+            Exit::Interrupted => 130,
             Exit::BadInput => 254,
             Exit::HarnessError => 255,
         }
@@ -29,6 +33,7 @@ impl Exit {
 
     /// The outcome of several runs: the worst one wins (harness error > bad input >
     /// inconclusive > fail > pass would hide failures, so fail outranks inconclusive).
+    /// An interruption outranks everything: the runs did not all take place.
     pub fn worst(self, other: Exit) -> Exit {
         fn rank(e: Exit) -> u8 {
             match e {
@@ -37,6 +42,7 @@ impl Exit {
                 Exit::Fail => 2,
                 Exit::BadInput => 3,
                 Exit::HarnessError => 4,
+                Exit::Interrupted => 5,
             }
         }
         if rank(other) > rank(self) {
@@ -56,5 +62,6 @@ mod tests {
         assert_eq!(Exit::Inconclusive.worst(Exit::Fail), Exit::Fail);
         assert_eq!(Exit::Pass.worst(Exit::Inconclusive), Exit::Inconclusive);
         assert_eq!(Exit::Fail.worst(Exit::HarnessError).code(), 255);
+        assert_eq!(Exit::HarnessError.worst(Exit::Interrupted).code(), 130);
     }
 }

@@ -134,7 +134,7 @@ fn main() -> ExitCode {
                 quiet,
                 json,
             };
-            runtime.block_on(app::run(args))
+            runtime.block_on(app::run(args, interrupted()))
         }
         Command::Check {
             ledger,
@@ -156,4 +156,28 @@ fn main() -> ExitCode {
         }
     };
     ExitCode::from(exit.code())
+}
+
+/// Resolves with the signal's name on Ctrl-C or, on Unix, SIGTERM (a cancelled CI
+/// job, `timeout`), so the run stops the client program it started instead of
+/// leaving it running.
+async fn interrupted() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                result = tokio::signal::ctrl_c() => if result.is_ok() { return "Ctrl-C" },
+                _ = terminate.recv() => return "SIGTERM",
+            }
+            // Ctrl-C cannot be caught here: wait for SIGTERM alone.
+            terminate.recv().await;
+            return "SIGTERM";
+        }
+    }
+    // No signal can be caught: never interrupt (the default handlers still stop the process).
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+    "Ctrl-C"
 }

@@ -4,6 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod check;
+#[cfg(unix)]
+mod interrupt;
 mod ledger_file;
 mod remote;
 mod report;

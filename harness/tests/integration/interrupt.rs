@@ -1,0 +1,117 @@
+//! Ctrl-C or SIGTERM stops a run: exit 130, a message that names the scenario, and
+//! the client program the harness started stops with it instead of running on.
+
+use std::fs::File;
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::run::reference_client_binary;
+use crate::support::{script_file, BIN};
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// Runs `work` on a thread and waits at most `LIMIT` for its result.
+fn within<T: Send + 'static>(what: &str, work: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(work());
+    });
+    rx.recv_timeout(LIMIT)
+        .unwrap_or_else(|_| panic!("{what}: nothing within {LIMIT:?}"))
+}
+
+#[test]
+fn sigterm_stops_the_run_and_the_client_program_it_started() {
+    let dir = tempfile::tempdir().unwrap();
+    let (pid_fifo, alive_fifo) = (dir.path().join("pid"), dir.path().join("alive"));
+    for fifo in [&pid_fifo, &alive_fifo] {
+        let made = Command::new("mkfifo").arg(fifo).status().unwrap();
+        assert!(made.success(), "mkfifo {}", fifo.display());
+    }
+    // The client program holds `alive` open for writing for as long as it lives (the
+    // shell's descriptor 3 is inherited through `exec`), so reading it to the end
+    // waits for exactly the moment the client is gone.
+    let wrapper = dir.path().join("client.sh");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nexec 3>'{alive}'\necho $$ > '{pid}'\nexec '{client}' \"$@\"\n",
+            alive = alive_fifo.display(),
+            pid = pid_fifo.display(),
+            client = reference_client_binary().display()
+        ),
+    )
+    .unwrap();
+    let (_script_dir, script) = script_file(
+        "long.toml",
+        &format!(
+            r#"name = "long"
+description = "far longer than the test: it must be interrupted"
+seed = 1
+
+[client]
+adapter = "command"
+command = ["sh", {wrapper:?}, "--mode", "{{mode}}"]
+mode = "robust"
+
+[[steps]]
+issue = {{ count = 100000, rate = 20, concurrency = 2 }}
+[[steps]]
+settle = {{ timeout = "60s" }}
+
+[expect]
+faults_must_fire = false
+"#,
+            wrapper = wrapper.display().to_string()
+        ),
+    );
+    let client_gone = {
+        let alive = alive_fifo.clone();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut rest = Vec::new();
+            let read = File::open(alive).and_then(|mut f| f.read_to_end(&mut rest));
+            let _ = tx.send(read.map(|_| ()));
+        });
+        rx
+    };
+    let harness = Command::new(BIN)
+        .args(["run", "--quiet", script.to_str().unwrap(), "--reports"])
+        .arg(dir.path().join("reports"))
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+
+    // The client program has started once it wrote its pid.
+    let client_pid = within("the client's pid", move || {
+        let mut pid = String::new();
+        File::open(pid_fifo)
+            .unwrap()
+            .read_to_string(&mut pid)
+            .unwrap();
+        pid.trim().to_owned()
+    });
+    let sent = Command::new("sh")
+        .args(["-c", &format!("kill -TERM {}", harness.id())])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let output = within("the harness's exit", move || {
+        harness.wait_with_output().unwrap()
+    });
+    let stderr = String::from_utf8_lossy(&output.stderr);
+
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("interrupted (SIGTERM)") && stderr.contains("long.toml"),
+        "{stderr}"
+    );
+    client_gone
+        .recv_timeout(LIMIT)
+        .unwrap_or_else(|_| panic!("the client program (pid {client_pid}) still runs"))
+        .unwrap();
+}
