@@ -83,9 +83,25 @@ async fn main() -> anyhow::Result<()> {
         config.mode,
         listener.local_addr()?
     );
-    reference_client::run(listener, config, async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await?;
+    reference_client::run(listener, config, stop_requested()).await?;
+    println!("reference-client stopped");
     Ok(())
+}
+
+/// Resolves on Ctrl-C or, on Unix, SIGTERM (`docker stop`, a service manager): both
+/// stop the client gracefully, its outbox kept for the next start.
+async fn stop_requested() {
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut terminate) => terminate.recv().await,
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<Option<()>>();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+    }
 }

@@ -11,3 +11,5 @@ mod contract;
 mod faults;
 mod maintenance;
 mod restart;
+#[cfg(unix)]
+mod signals;
