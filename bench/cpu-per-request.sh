@@ -32,6 +32,7 @@ measure() { # name pid addr
     'BEGIN {printf "  %-8s %8d requests, %6.2f us CPU per request\n", n, r, t * 1e6 / hz / r}'
 }
 
+echo "CPU per upload (wrk -t2 -c32 -d$DURATION as a $LOADGEN_POLICY task, $ROUNDS rounds):"
 for round in $(seq 1 "$ROUNDS"); do
   echo "round $round:"
   measure bare "$bare_pid" "$BARE_ADDR"
