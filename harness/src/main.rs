@@ -160,24 +160,22 @@ fn main() -> ExitCode {
 
 /// Resolves with the signal's name on Ctrl-C or, on Unix, SIGTERM (a cancelled CI
 /// job, `timeout`), so the run stops the client program it started instead of
-/// leaving it running.
+/// leaving it running. A signal that cannot be caught never resolves it.
 async fn interrupted() -> &'static str {
     #[cfg(unix)]
-    {
+    let terminate = async {
         use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                result = tokio::signal::ctrl_c() => if result.is_ok() { return "Ctrl-C" },
-                _ = terminate.recv() => return "SIGTERM",
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                terminate.recv().await;
             }
-            // Ctrl-C cannot be caught here: wait for SIGTERM alone.
-            terminate.recv().await;
-            return "SIGTERM";
+            Err(_) => std::future::pending().await,
         }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        Ok(()) = tokio::signal::ctrl_c() => "Ctrl-C",
+        () = terminate => "SIGTERM",
     }
-    // No signal can be caught: never interrupt (the default handlers still stop the process).
-    if tokio::signal::ctrl_c().await.is_err() {
-        std::future::pending::<()>().await;
-    }
-    "Ctrl-C"
 }

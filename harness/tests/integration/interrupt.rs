@@ -12,13 +12,19 @@ use crate::support::{script_file, BIN};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
-/// Runs `work` on a thread and waits at most `LIMIT` for its result.
-fn within<T: Send + 'static>(what: &str, work: impl FnOnce() -> T + Send + 'static) -> T {
+/// Starts `work` on a thread; its result arrives on the returned channel.
+fn on_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> mpsc::Receiver<T> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let _ = tx.send(work());
     });
-    rx.recv_timeout(LIMIT)
+    rx
+}
+
+/// Waits at most `LIMIT` for the result of `work` run on a thread.
+fn within<T: Send + 'static>(what: &str, work: impl FnOnce() -> T + Send + 'static) -> T {
+    on_thread(work)
+        .recv_timeout(LIMIT)
         .unwrap_or_else(|_| panic!("{what}: nothing within {LIMIT:?}"))
 }
 
@@ -67,16 +73,8 @@ faults_must_fire = false
             wrapper = wrapper.display().to_string()
         ),
     );
-    let client_gone = {
-        let alive = alive_fifo.clone();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut rest = Vec::new();
-            let read = File::open(alive).and_then(|mut f| f.read_to_end(&mut rest));
-            let _ = tx.send(read.map(|_| ()));
-        });
-        rx
-    };
+    let client_gone =
+        on_thread(move || File::open(alive_fifo).and_then(|mut f| f.read_to_end(&mut Vec::new())));
     let harness = Command::new(BIN)
         .args(["run", "--quiet", script.to_str().unwrap(), "--reports"])
         .arg(dir.path().join("reports"))
