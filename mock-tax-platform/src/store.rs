@@ -229,8 +229,28 @@ pub enum UploadOutcome {
     },
 }
 
-fn hash_number(number: &str) -> u64 {
-    FxBuildHasher.hash_one(number)
+/// The half of a number's hash that its index entry keeps.
+fn hash_number(number: &str) -> u32 {
+    // The low half: Fx mixes every byte into it (see `fasthash`'s tests).
+    FxBuildHasher.hash_one(number) as u32
+}
+
+/// The index's 64-bit hash, spread from the kept half: hashbrown takes the bucket
+/// from the low bits and the tag from the top seven.
+fn table_hash(half: u32) -> u64 {
+    u64::from(half).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// An index entry: a record's position and half its number's hash. Growing the
+/// index rehashes from the entries alone instead of reading every record's number
+/// (two cache misses each, a visible part of an upload's cost while the store
+/// grew), and a probe compares numbers only when the halves match.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    hash: u32,
+    /// Position in the seller's records; a seller would need terabytes of records
+    /// to pass `u32::MAX`.
+    index: u32,
 }
 
 #[derive(Debug)]
@@ -239,7 +259,7 @@ struct SellerRecords {
     /// `Arc` was a cache line both worker threads wrote to.
     seller: Arc<str>,
     /// Positions in `records`, found by hashing the number: no key is stored twice.
-    by_number: HashTable<usize>,
+    by_number: HashTable<Slot>,
     /// In write-sequence order (appended under the lock, so always sorted).
     records: Chunked<Record>,
 }
@@ -255,11 +275,15 @@ impl SellerRecords {
 
     fn position(&self, number: &str) -> Option<usize> {
         let records = &self.records;
+        let hash = hash_number(number);
         self.by_number
-            .find(hash_number(number), |&i| {
-                records.get(i).is_some_and(|r| &*r.number == number)
+            .find(table_hash(hash), |slot| {
+                slot.hash == hash
+                    && records
+                        .get(slot.index as usize)
+                        .is_some_and(|r| &*r.number == number)
             })
-            .copied()
+            .map(|slot| slot.index as usize)
     }
 
     fn get(&self, number: &str) -> Option<&Record> {
@@ -272,11 +296,11 @@ impl SellerRecords {
             Some(slot) => *slot = record,
             None => {
                 let hash = hash_number(&record.number);
-                let index = self.records.push(record);
-                let records = &self.records;
-                self.by_number.insert_unique(hash, index, |&i| {
-                    records.get(i).map_or(0, |r| hash_number(&r.number))
-                });
+                let index = u32::try_from(self.records.push(record)).unwrap_or(u32::MAX);
+                self.by_number
+                    .insert_unique(table_hash(hash), Slot { hash, index }, |slot| {
+                        table_hash(slot.hash)
+                    });
             }
         }
     }
