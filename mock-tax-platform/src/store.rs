@@ -593,6 +593,32 @@ mod tests {
     }
 
     #[test]
+    fn every_number_is_found_again_after_the_index_has_grown_many_times() {
+        let store = Store::default();
+        let numbers: Vec<String> = (0..5000).map(|i| format!("B00000000{i:09}")).collect();
+        let mut refs = Vec::new();
+        for number in &numbers {
+            match store.upload(&invoice("S", number), write(Keep::Intact)) {
+                UploadOutcome::Stored { platform_ref, .. } => refs.push(platform_ref),
+                other => panic!("{number}: {other:?}"),
+            }
+        }
+        for (number, stored_ref) in numbers.iter().zip(&refs) {
+            assert!(store.holds("S", number), "{number} not found");
+            match store.upload(&invoice("S", number), write(Keep::Intact)) {
+                UploadOutcome::Existing {
+                    platform_ref,
+                    same_content: true,
+                    ..
+                } => assert_eq!(&platform_ref, stored_ref),
+                other => panic!("{number}: {other:?}"),
+            }
+        }
+        assert!(!store.holds("S", "B000000000000005000"));
+        assert!(!store.holds("T", &numbers[0]));
+    }
+
+    #[test]
     fn a_scan_bounded_by_the_high_water_mark_ignores_later_writes() {
         let store = Store::default();
         for i in 0..10 {
