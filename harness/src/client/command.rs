@@ -1,14 +1,19 @@
 //! `command` adapter: starts any program that speaks the client contract, with the
 //! environment of DESIGN §3, and can kill it (SIGKILL) and start it again mid-run.
+//! At the end of a run it asks the program to stop (SIGTERM) and kills it only if
+//! it is still running after a grace period. Signals reach the program's whole
+//! process group ([`Program`]).
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::Arc;
+use std::time::Duration;
 
-use tokio::process::{Child, Command};
+use tokio::process::Command;
 
+use super::program::Program;
 use super::{ClientEnv, ClientError, ContractClient};
 use crate::outcome::ClientInfo;
 use crate::script::ClientMode;
@@ -20,7 +25,7 @@ pub struct CommandAdapter {
     extra_env: BTreeMap<String, String>,
     env: ClientEnv,
     log: PathBuf,
-    child: Child,
+    program: Program,
     contract: Arc<ContractClient>,
 }
 
@@ -33,7 +38,7 @@ impl CommandAdapter {
         env: &ClientEnv,
     ) -> Result<Self, ClientError> {
         let log = env.report_dir.join("client.log");
-        let (child, base) = spawn(argv, mode, extra_env, env, &log)?;
+        let (program, base) = spawn(argv, mode, extra_env, env, &log)?;
         let contract = Arc::new(ContractClient::new(&base)?);
         let mut adapter = CommandAdapter {
             argv: argv.to_vec(),
@@ -41,7 +46,7 @@ impl CommandAdapter {
             extra_env: extra_env.clone(),
             env: env.clone(),
             log,
-            child,
+            program,
             contract,
         };
         adapter.wait_ready().await?;
@@ -54,7 +59,7 @@ impl CommandAdapter {
         let timeout = self.env.health_timeout;
         tokio::select! {
             healthy = contract.wait_healthy(timeout) => healthy,
-            status = self.child.wait() => Err(ClientError::Exited {
+            status = self.program.wait() => Err(ClientError::Exited {
                 status: status.map_or_else(|e| e.to_string(), |s| s.to_string()),
                 log: self.log.display().to_string(),
             }),
@@ -68,9 +73,9 @@ impl CommandAdapter {
 
     /// SIGKILL, then start again on the same state directory (on a fresh port).
     pub async fn restart(&mut self) -> Result<(), ClientError> {
-        kill(&mut self.child).await;
-        let (child, base) = spawn(&self.argv, self.mode, &self.extra_env, &self.env, &self.log)?;
-        self.child = child;
+        self.program.kill().await;
+        let (program, base) = spawn(&self.argv, self.mode, &self.extra_env, &self.env, &self.log)?;
+        self.program = program;
         self.contract.set_base(&base);
         self.wait_ready().await
     }
@@ -84,28 +89,27 @@ impl CommandAdapter {
         }
     }
 
-    /// Kills the program (its state is durable by contract, so no grace is owed).
+    /// Stops the program at the end of the run: SIGTERM to it and whatever it
+    /// started, so that it can finish its log and close its state as on
+    /// `docker stop`, then SIGKILL to what is still running after [`STOP_GRACE`].
+    /// (A `restart_client` step stands for a crash and kills at once.)
     pub async fn stop(mut self) {
-        kill(&mut self.child).await;
+        self.program.stop(STOP_GRACE).await;
     }
 }
 
-async fn kill(child: &mut Child) {
-    // `kill` sends SIGKILL on Unix and reaps the process; an already-exited child is fine.
-    if let Err(e) = child.kill().await {
-        tracing::debug!("killing the client program: {e}");
-    }
-}
+/// How long a client program gets to exit after SIGTERM at the end of a run.
+const STOP_GRACE: Duration = Duration::from_secs(5);
 
 /// Picks a free loopback port, then starts the program on it with its output appended
-/// to `log`. Returns the child and its base URL.
+/// to `log`. Returns the program and its base URL.
 fn spawn(
     argv: &[String],
     mode: Option<ClientMode>,
     extra_env: &BTreeMap<String, String>,
     env: &ClientEnv,
     log: &PathBuf,
-) -> Result<(Child, String), ClientError> {
+) -> Result<(Program, String), ClientError> {
     let program = argv.first().cloned().unwrap_or_default();
     let fail = |detail: String| ClientError::Spawn {
         program: program.clone(),
@@ -133,12 +137,11 @@ fn spawn(
         .env("CLIENT_STATE_DIR", &env.state_dir)
         .stdin(Stdio::null())
         .stdout(Stdio::from(out))
-        .stderr(Stdio::from(err))
-        .kill_on_drop(true);
+        .stderr(Stdio::from(err));
     if let Some(m) = mode {
         cmd.env("CLIENT_MODE", m.as_str());
     }
-    let child = cmd.spawn().map_err(|e| fail(e.to_string()))?;
+    let started = Program::spawn(&mut cmd).map_err(|e| fail(e.to_string()))?;
     tracing::info!(program = %program, port, "client program started");
-    Ok((child, format!("http://127.0.0.1:{port}")))
+    Ok((started, format!("http://127.0.0.1:{port}")))
 }

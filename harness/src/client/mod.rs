@@ -4,6 +4,7 @@
 mod command;
 mod contract;
 mod ledger;
+mod program;
 mod reference;
 mod url;
 

@@ -176,23 +176,20 @@ fn the_terminal_says_where_the_runs_files_went() {
     );
 }
 
-#[test]
-fn the_command_adapter_passes_with_the_client_killed_and_restarted_mid_issue() {
-    let client = reference_client_binary();
-    let (dir, script) = script_file(
-        "smoke-command.toml",
-        &format!(
-            r#"name = "smoke-command"
-description = "smoke through the reference-client binary, restarted mid-issue"
+/// A script that issues `count` invoices through the command adapter running
+/// `command` (a TOML array), restarts the client mid-issue, then settles.
+fn restarting_command_script(name: &str, command: &str, count: u32) -> String {
+    format!(
+        r#"name = "{name}"
 seed = 1
 
 [client]
 adapter = "command"
-command = [{client:?}, "--mode", "{{mode}}"]
+command = {command}
 mode = "robust"
 
 [[steps]]
-issue = {{ count = 300, rate = 300, concurrency = 8 }}
+issue = {{ count = {count}, rate = 300, concurrency = 8 }}
 [[steps]]
 wait = "300ms"
 [[steps]]
@@ -202,9 +199,20 @@ settle = {{ timeout = "60s" }}
 
 [expect]
 faults_must_fire = false
-"#,
-            client = client.display().to_string()
-        ),
+"#
+    )
+}
+
+#[test]
+fn the_command_adapter_passes_with_the_client_killed_and_restarted_mid_issue() {
+    let client = reference_client_binary();
+    let command = format!(
+        r#"[{client:?}, "--mode", "{{mode}}"]"#,
+        client = client.display().to_string()
+    );
+    let (dir, script) = script_file(
+        "smoke-command.toml",
+        &restarting_command_script("smoke-command", &command, 300),
     );
     let reports = dir.path().join("reports");
     let (code, runs) = run_json(&[script.to_str().unwrap()], &reports);
@@ -228,6 +236,66 @@ faults_must_fire = false
         log.matches("listening on").count(),
         2,
         "two starts of the client: {log}"
+    );
+    // The restart is a crash (SIGKILL, no goodbye); the end of the run asks the
+    // second instance to stop (SIGTERM), and it says so before exiting.
+    assert_eq!(
+        log.matches("reference-client stopped").count(),
+        1,
+        "one graceful stop: {log}"
+    );
+}
+
+/// Whether a process runs: it exists and is not a zombie waiting to be reaped.
+fn running(pid: &str) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            let state = stat.rsplit_once(") ")?.1.chars().next()?;
+            Some(state != 'Z' && state != 'X')
+        })
+        .unwrap_or(false)
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_client_behind_a_wrapper_script_is_killed_by_a_restart_and_stopped_at_the_end() {
+    let client = reference_client_binary();
+    let dir = tempfile::tempdir().unwrap();
+    let pids = dir.path().join("client.pids");
+    // The wrapper starts the client as its child instead of exec'ing it, as start
+    // scripts often do, and notes each client's pid.
+    let wrapper = format!(
+        r#""$0" --mode "$1" & echo $! >> {pids:?}; wait"#,
+        pids = pids.display().to_string()
+    );
+    let command = format!(
+        r#"["sh", "-c", {wrapper:?}, {client:?}, "{{mode}}"]"#,
+        client = client.display().to_string()
+    );
+    let (script_dir, script) = script_file(
+        "wrapped.toml",
+        &restarting_command_script("wrapped", &command, 100),
+    );
+    let reports = script_dir.path().join("reports");
+    let (code, runs) = run_json(&[script.to_str().unwrap()], &reports);
+    assert_eq!(code, 0, "{:#}", runs[0]);
+    let started: Vec<String> = std::fs::read_to_string(&pids)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(started.len(), 2, "two clients started: {started:?}");
+    let left: Vec<&String> = started.iter().filter(|pid| running(pid)).collect();
+    assert!(
+        left.is_empty(),
+        "clients still running after the run: {left:?}"
+    );
+    let log = std::fs::read_to_string(only_run_dir(&reports).join("client.log")).unwrap();
+    assert_eq!(
+        log.matches("reference-client stopped").count(),
+        1,
+        "the restart kills the first client, the end stops the second: {log}"
     );
 }
 
