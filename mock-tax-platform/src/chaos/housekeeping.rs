@@ -123,7 +123,7 @@ fn migrate(state: &AppState, due: &DueMigration) {
                 record.integrity = Integrity::Partial;
             }
         }
-        record.cause = Some(format!("{} ({})", due.window, fate_name(fate)).into());
+        record.set_cause(format!("{} ({})", due.window, fate_name(fate)));
         match fate {
             MigrationFate::Lost => report.lost.push(key.clone()),
             MigrationFate::StripLines => report.stripped.push(key.clone()),

@@ -147,7 +147,7 @@ pub async fn upload(
             .store
             .update(&invoice.seller_tax_id, &invoice.number, |r| {
                 r.integrity = Integrity::Duplicated;
-                r.cause = Some(cause.as_str().into());
+                r.set_cause(cause.as_str());
             });
         exchange.entry().effect = StoreEffect::StoredDuplicate;
     }
