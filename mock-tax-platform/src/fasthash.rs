@@ -4,6 +4,13 @@
 
 pub use rustc_hash::{FxHashMap, FxHasher};
 
+/// A table hash spread from the 32 bits of a hash an entry keeps, so that a
+/// hashbrown `HashTable` can grow without recomputing hashes from the keys:
+/// hashbrown takes the bucket from the low bits and the tag from the top seven.
+pub fn spread(half: u32) -> u64 {
+    u64::from(half).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
 #[cfg(test)]
 mod tests {
     use std::hash::BuildHasher;

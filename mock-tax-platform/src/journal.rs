@@ -13,7 +13,7 @@ use tax_api::{ErrorCode, JournalEntry, Route, StoreEffect};
 
 use crate::chunked::Chunked;
 use crate::clock::stamp;
-use crate::fasthash::FxHasher;
+use crate::fasthash::{spread, FxHasher};
 
 /// One journaled request, as kept in memory; [`Entry::to_wire`] gives the
 /// `tax_api::JournalEntry` served on `/_chaos/journal`.
@@ -241,26 +241,17 @@ fn fingerprint(route: Route, seller: &str, number: &str) -> (u64, u32) {
     (sip, fx)
 }
 
-/// The table's hash, from the Fx half alone: the SipHash half's low bits pick the
-/// shard, so within a shard they are all alike. hashbrown takes the bucket from the
-/// low bits and the tag from the top seven.
-fn table_hash(fx: u32) -> u64 {
-    u64::from(fx).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-}
-
 impl Journal {
     /// The attempt index of this request about `number` on `route` for `seller`:
     /// 0 for the first, 1 for the next, … Counted in arrival order.
     pub fn next_attempt(&self, route: Route, seller: &str, number: &str) -> u32 {
         let (sip, fx) = fingerprint(route, seller, number);
         let shard = &self.attempts[(sip % ATTEMPT_SHARDS as u64) as usize];
+        // The table hashes the Fx half: the SipHash half's low bits picked the
+        // shard, so within a shard they are all alike.
         let mut attempts = shard.lock().unwrap_or_else(|e| e.into_inner());
         let entry = attempts
-            .entry(
-                table_hash(fx),
-                |a| a.sip == sip && a.fx == fx,
-                |a| table_hash(a.fx),
-            )
+            .entry(spread(fx), |a| a.sip == sip && a.fx == fx, |a| spread(a.fx))
             .or_insert(Attempts { sip, fx, count: 0 })
             .into_mut();
         let attempt = entry.count;

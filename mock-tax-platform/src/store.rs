@@ -28,7 +28,7 @@ use tax_api::{Integrity, Invoice, StoredInvoice, TruthRecord, TruthSnapshot};
 
 use crate::chunked::Chunked;
 use crate::clock::stamp;
-use crate::fasthash::FxHashMap;
+use crate::fasthash::{spread, FxHashMap};
 use crate::packed::PackedInvoice;
 
 /// One stored record: the invoice as stored (packed, never the raw body) and the
@@ -275,12 +275,6 @@ fn hash_number(number: &str) -> u32 {
     FxBuildHasher.hash_one(number) as u32
 }
 
-/// The index's 64-bit hash, spread from the kept half: hashbrown takes the bucket
-/// from the low bits and the tag from the top seven.
-fn table_hash(half: u32) -> u64 {
-    u64::from(half).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-}
-
 /// An index entry: a record's position and half its number's hash. Growing the
 /// index rehashes from the entries alone instead of reading every record's number
 /// (two cache misses each, a visible part of an upload's cost while the store
@@ -317,7 +311,7 @@ impl SellerRecords {
         let records = &self.records;
         let hash = hash_number(number);
         self.by_number
-            .find(table_hash(hash), |slot| {
+            .find(spread(hash), |slot| {
                 slot.hash == hash
                     && records
                         .get(slot.index as usize)
@@ -338,9 +332,7 @@ impl SellerRecords {
                 let hash = hash_number(&record.number);
                 let index = u32::try_from(self.records.push(record)).unwrap_or(u32::MAX);
                 self.by_number
-                    .insert_unique(table_hash(hash), Slot { hash, index }, |slot| {
-                        table_hash(slot.hash)
-                    });
+                    .insert_unique(spread(hash), Slot { hash, index }, |slot| spread(slot.hash));
             }
         }
     }
