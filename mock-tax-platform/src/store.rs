@@ -122,11 +122,15 @@ impl Record {
     /// Replaces what is stored (`None`: lost). Goes through [`Store::update`] or
     /// [`Store::update_all`], which pin `sent_hash` first.
     pub fn set_stored(&mut self, invoice: Option<Invoice>) {
-        self.issued_at_ms = invoice
-            .as_ref()
-            .and_then(|i| parse_ms(&i.issued_at))
-            .unwrap_or(NO_TIME);
-        self.stored = invoice.as_ref().map(PackedInvoice::pack);
+        let (stored, issued_at_ms) = match &invoice {
+            Some(invoice) => {
+                let (packed, issued_at_ms) = pack(invoice);
+                (Some(packed), issued_at_ms)
+            }
+            None => (None, NO_TIME),
+        };
+        self.stored = stored;
+        self.issued_at_ms = issued_at_ms;
     }
 
     /// `issued_at` of the stored copy in Unix milliseconds, when it parses.
@@ -206,10 +210,12 @@ fn platform_ref(n: u64) -> String {
     out
 }
 
-fn parse_ms(issued_at: &str) -> Option<i64> {
-    DateTime::parse_from_rfc3339(issued_at)
-        .ok()
-        .map(|t| t.timestamp_millis())
+/// The packed copy of `invoice` and its `issued_at` in Unix milliseconds
+/// ([`NO_TIME`] when it does not parse): what a record keeps of what it stores.
+fn pack(invoice: &Invoice) -> (PackedInvoice, i64) {
+    let issued_at_ms =
+        DateTime::parse_from_rfc3339(&invoice.issued_at).map_or(NO_TIME, |t| t.timestamp_millis());
+    (PackedInvoice::pack(invoice), issued_at_ms)
 }
 
 /// What the upload's store phase keeps of the incoming invoice.
@@ -390,10 +396,6 @@ impl Store {
         // A body limit far below 4 GiB keeps the count within u32.
         let sent_line_count = u32::try_from(incoming.lines.len()).unwrap_or(u32::MAX);
         // Pack what will be kept (and read its issue time) before taking the lock.
-        let pack = |invoice: &Invoice| {
-            let issued_at_ms = parse_ms(&invoice.issued_at).unwrap_or(NO_TIME);
-            (PackedInvoice::pack(invoice), issued_at_ms)
-        };
         let (kept, integrity, cause) = match write.keep {
             Keep::Nothing => (None, Integrity::Intact, None),
             Keep::Intact => (Some(pack(incoming)), Integrity::Intact, None),

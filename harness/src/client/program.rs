@@ -95,7 +95,9 @@ impl Program {
         false
     }
 
-    /// Waits until nothing in the group is left, or until `deadline`.
+    /// Waits until nothing in the group is left, or until `deadline`. Polled: the
+    /// harness is not the parent of what the program started, so no exit of theirs
+    /// reaches it as an event.
     #[cfg(unix)]
     async fn wait_group_empty(&mut self, deadline: Instant) {
         while let Some(group) = self.group {

@@ -247,6 +247,7 @@ fn the_command_adapter_passes_with_the_client_killed_and_restarted_mid_issue() {
 }
 
 /// Whether a process runs: it exists and is not a zombie waiting to be reaped.
+#[cfg(target_os = "linux")]
 fn running(pid: &str) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
