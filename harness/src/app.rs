@@ -9,6 +9,7 @@ use crate::judge::judge;
 use crate::judge::Judged;
 use crate::outcome::RunRecord;
 use crate::platform::ControlPlane;
+use crate::report;
 use crate::runner::{self, RunOptions};
 use crate::script::{discover, Overrides, Scenario, ScriptError};
 
@@ -25,6 +26,9 @@ pub struct RunArgs {
     pub quiet: bool,
     /// Print each run's result as one JSON line on stdout.
     pub json: bool,
+    /// Where the JUnit file covering every script goes (default for several
+    /// scripts: `<reports>/junit.xml`).
+    pub junit: Option<PathBuf>,
 }
 
 /// Loads every script, or reports every bad one; nothing runs unless all are good.
@@ -72,6 +76,8 @@ pub async fn run(args: RunArgs, interrupted: impl Future<Output = &'static str>)
     };
     let mut interrupted = std::pin::pin!(interrupted);
     let mut exit = Exit::Pass;
+    let mut tally = Tally::default();
+    let mut suites = Vec::new();
     for (done, scenario) in scenarios.iter().enumerate() {
         let outcome = tokio::select! {
             outcome = runner::run(scenario, &opts) => outcome,
@@ -91,6 +97,8 @@ pub async fn run(args: RunArgs, interrupted: impl Future<Output = &'static str>)
             Ok(out) => out,
             Err(e) => {
                 eprintln!("error: {}: {e}", scenario.path);
+                tally.add(Exit::HarnessError);
+                suites.push(report::harness_error_suite(&scenario.name, &scenario.path, &e.to_string()));
                 exit = exit.worst(Exit::HarnessError);
                 continue;
             }
@@ -98,17 +106,83 @@ pub async fn run(args: RunArgs, interrupted: impl Future<Output = &'static str>)
         let judged = match judge(&out.record, &out.report_dir) {
             Ok(j) => j,
             Err(e) => {
-                eprintln!(
-                    "error: writing the report to {}: {e}",
-                    out.report_dir.display()
-                );
+                let message = format!("writing the report to {}: {e}", out.report_dir.display());
+                eprintln!("error: {message}");
+                tally.add(Exit::HarnessError);
+                suites.push(report::harness_error_suite(&scenario.name, &scenario.path, &message));
                 exit = exit.worst(Exit::HarnessError);
                 continue;
             }
         };
-        exit = exit.worst(print_result(&out.record, &judged, args.json));
+        suites.push(report::junit_suite(&out.record, &judged.result));
+        let outcome = print_result(&out.record, &judged, args.json);
+        tally.add(outcome);
+        exit = exit.worst(outcome);
+    }
+    let several = scenarios.len() > 1;
+    if several {
+        // With --json, stdout holds nothing but the reports.
+        if args.json {
+            eprintln!("{}", tally.line());
+        } else {
+            crate::say!("{}", tally.line());
+        }
+    }
+    let junit = match (&args.junit, several) {
+        (Some(path), _) => Some(path.clone()),
+        (None, true) => Some(args.reports_dir.join("junit.xml")),
+        (None, false) => None,
+    };
+    if let Some(path) = junit {
+        let written = report::render_junit_all(suites).and_then(|xml| {
+            std::fs::write(&path, xml).map_err(|source| report::ReportError::Io {
+                path: path.display().to_string(),
+                source,
+            })
+        });
+        match written {
+            Ok(()) if !args.json => crate::say!("junit: {}", path.display()),
+            Ok(()) => {}
+            Err(e) => {
+                eprintln!("error: {e}");
+                exit = exit.worst(Exit::HarnessError);
+            }
+        }
     }
     exit
+}
+
+/// How the scripts of one `run` ended, for the closing line.
+#[derive(Debug, Default)]
+struct Tally {
+    passed: usize,
+    failed: usize,
+    inconclusive: usize,
+    errors: usize,
+}
+
+impl Tally {
+    fn add(&mut self, outcome: Exit) {
+        match outcome {
+            Exit::Pass => self.passed += 1,
+            Exit::Fail => self.failed += 1,
+            Exit::Inconclusive => self.inconclusive += 1,
+            Exit::BadInput | Exit::HarnessError | Exit::Interrupted => self.errors += 1,
+        }
+    }
+
+    /// `12 scripts: 11 passed, 1 failed, 0 inconclusive` (and harness errors, if any).
+    fn line(&self) -> String {
+        let total = self.passed + self.failed + self.inconclusive + self.errors;
+        let mut line = format!(
+            "{total} scripts: {} passed, {} failed, {} inconclusive",
+            self.passed, self.failed, self.inconclusive
+        );
+        if self.errors > 0 {
+            line.push_str(&format!(", {} harness error(s)", self.errors));
+        }
+        line
+    }
 }
 
 /// `invoice-chaos validate`: parse and check only.
@@ -212,8 +286,8 @@ pub async fn check_ledger(args: CheckArgs) -> Exit {
 /// Prints one run's result (the terminal summary, or `report.json` with `--json`).
 fn print_result(record: &RunRecord, judged: &Judged, json: bool) -> Exit {
     if json {
-        match crate::report::render_json(record, &judged.result) {
-            Ok(text) => crate::say!("{}", text.trim_end()),
+        match report::render_json_line(record, &judged.result) {
+            Ok(line) => crate::say!("{line}"),
             Err(e) => {
                 eprintln!("error: {e}");
                 return Exit::HarnessError;

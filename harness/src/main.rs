@@ -38,10 +38,24 @@ enum Command {
         /// Issue at most N invoices per issue step (a quick, smaller run of the same script).
         #[arg(long, value_name = "N")]
         max_count: Option<std::num::NonZeroU64>,
+        /// Run id in the invoice numbers (1-9999), as a replay line gives it; by default
+        /// a fresh one when the client or platform keeps state between runs.
+        #[arg(long, value_name = "ID", value_parser = clap::value_parser!(u16).range(1..=9999))]
+        run_id: Option<u16>,
+        /// Bearer token of the platform's control plane, overriding the script.
+        #[arg(long, value_name = "TOKEN", env = "CHAOS_CONTROL_TOKEN", hide_env_values = true)]
+        control_token: Option<String>,
+        /// The seller's bearer token on the platform, overriding the script.
+        #[arg(long, value_name = "TOKEN", env = "CHAOS_PLATFORM_TOKEN", hide_env_values = true)]
+        platform_token: Option<String>,
+        /// Write one JUnit file covering every script here (default for several
+        /// scripts: <reports>/junit.xml).
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
-        /// Print each run's result as JSON on stdout.
+        /// Print each run's result as one line of JSON on stdout (JSON Lines).
         #[arg(long)]
         json: bool,
     },
@@ -63,7 +77,7 @@ enum Command {
         #[arg(long, value_name = "URL")]
         platform_url: String,
         /// Bearer token of the platform's control plane, if it asks for one.
-        #[arg(long, value_name = "TOKEN", env = "TAX_CONTROL_TOKEN")]
+        #[arg(long, value_name = "TOKEN", env = "CHAOS_CONTROL_TOKEN", hide_env_values = true)]
         control_token: Option<String>,
         /// Where the report directory is written.
         #[arg(long, value_name = "DIR", default_value = "reports")]
@@ -115,6 +129,10 @@ fn main() -> ExitCode {
             reports,
             platform_url,
             max_count,
+            run_id,
+            control_token,
+            platform_token,
+            junit,
             quiet,
             json,
         } => {
@@ -126,6 +144,9 @@ fn main() -> ExitCode {
                 seed,
                 platform_url,
                 max_count,
+                run_id,
+                control_token,
+                platform_token,
             };
             let args = RunArgs {
                 scripts,
@@ -133,6 +154,7 @@ fn main() -> ExitCode {
                 reports_dir: reports,
                 quiet,
                 json,
+                junit,
             };
             runtime.block_on(app::run(args, interrupted()))
         }
@@ -144,6 +166,12 @@ fn main() -> ExitCode {
             reports,
             json,
         } => {
+            if control_token.is_none() && std::env::var_os("TAX_CONTROL_TOKEN").is_some() {
+                eprintln!(
+                    "warning: TAX_CONTROL_TOKEN is no longer read; set CHAOS_CONTROL_TOKEN, \
+                     as the platform does"
+                );
+            }
             let args = CheckArgs {
                 ledger,
                 issued,

@@ -129,6 +129,19 @@ pub enum RunProblem {
         /// What was seen instead.
         detail: String,
     },
+    /// The platform never received a request for most of the invoices the client
+    /// confirmed: the client is talking to another platform (or confirms without
+    /// uploading). Its invoices cannot be judged against this platform's truth.
+    Unwired {
+        /// What was seen, and what to check.
+        detail: String,
+    },
+    /// The client or the platform already held invoice numbers of this run before
+    /// it issued anything (a replay against kept state); nothing was issued.
+    LeftoverState {
+        /// What was found, and what to do.
+        detail: String,
+    },
     /// Any other step that failed in a way that voids the run.
     StepFailed {
         /// Index of the step in the script, from 0.
@@ -152,7 +165,22 @@ impl RunProblem {
                 format!("the client's ledger could not be read: {detail}")
             }
             RunProblem::StepFailed { step, detail } => format!("step {step} failed: {detail}"),
+            RunProblem::Unwired { detail } => {
+                format!("the client and the platform are not wired together: {detail}")
+            }
+            RunProblem::LeftoverState { detail } => {
+                format!("state left by an earlier run: {detail}")
+            }
         }
+    }
+
+    /// Whether the invoices cannot be judged at all: their classes would describe the
+    /// wiring or the leftovers, not the client, so no count may fail the run.
+    pub fn voids_judgement(&self) -> bool {
+        matches!(
+            self,
+            RunProblem::Unwired { .. } | RunProblem::LeftoverState { .. }
+        )
     }
 }
 

@@ -29,7 +29,7 @@ mod verdict;
 use serde::{Deserialize, Serialize};
 use tax_api::{Integrity, JournalEntry};
 
-use crate::outcome::RunRecord;
+use crate::outcome::{RunProblem, RunRecord};
 
 pub use class::{classify, Class, ClientState, PlatformState};
 pub use content::{same_sale, SaleKey};
@@ -195,8 +195,9 @@ pub struct PlatformView {
 /// A run of the `ledger` adapter with no issued invoices judges the ledger's own
 /// entries (the client's word on what it owned) instead of an issued list.
 pub fn check(run: &RunRecord) -> CheckResult {
+    let voided = run.problems.iter().any(RunProblem::voids_judgement);
     let judged = match (&run.truth, &run.ledger) {
-        (Some(truth), Some(ledger)) => {
+        (Some(truth), Some(ledger)) if !voided => {
             let ledger_only = run.client.adapter == "ledger" && run.issued.is_empty();
             let mut joined = join::join(&run.issued, ledger, truth, ledger_only);
             chain::attach(&mut joined.violations, &run.journal);

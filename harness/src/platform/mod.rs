@@ -42,27 +42,42 @@ fn generate_token() -> String {
 }
 
 impl PlatformHandle {
-    /// Starts the embedded platform on `127.0.0.1:0` with a generated seller token, or
-    /// reaches (and by default resets) the running one the spec names.
+    /// Starts the embedded platform on `127.0.0.1:0` (or the spec's `listen`) with a
+    /// generated seller token, or reaches (and by default resets) the running one the
+    /// spec names.
     pub async fn start(
         spec: &PlatformSpec,
         seed: u64,
         seller_tax_id: &str,
     ) -> Result<Self, PlatformError> {
         let Some(url) = &spec.url else {
-            let token = generate_token();
+            // On a fixed `listen` address the client was configured by someone else and
+            // cannot know a generated token: check tokens only when one is given.
+            let checked = spec.token.clone().or_else(|| {
+                spec.listen.is_none().then(generate_token)
+            });
+            let token = checked.clone().unwrap_or_else(generate_token);
             let config = mock_tax_platform::Config {
                 seed,
-                tokens: [(seller_tax_id.to_string(), token.clone())]
+                tokens: checked
+                    .map(|t| (seller_tax_id.to_string(), t))
                     .into_iter()
                     .collect(),
                 processing_delay: spec.processing_delay,
+                control_token: spec.control_token.clone(),
                 ..mock_tax_platform::Config::default()
             };
-            let platform = mock_tax_platform::start(config)
-                .await
-                .map_err(|e| PlatformError::Start(e.to_string()))?;
-            let control = ControlPlane::new(&platform.control_url(), None)?;
+            let platform = match spec.listen {
+                None => mock_tax_platform::start(config).await,
+                Some(addr) => {
+                    let listener = tokio::net::TcpListener::bind(addr)
+                        .await
+                        .map_err(|e| PlatformError::Start(format!("cannot listen on {addr}: {e}")))?;
+                    mock_tax_platform::start_on(config, listener, None).await
+                }
+            }
+            .map_err(|e| PlatformError::Start(e.to_string()))?;
+            let control = ControlPlane::new(&platform.control_url(), spec.control_token.clone())?;
             tracing::info!(url = %platform.base_url(), "embedded platform started");
             return Ok(PlatformHandle {
                 base_url: platform.base_url(),

@@ -44,7 +44,27 @@ struct JsonReport<'a> {
 
 /// Renders `report.json` (pretty-printed, ending in a newline).
 pub fn render_json(run: &RunRecord, result: &CheckResult) -> Result<String, ReportError> {
-    let report = JsonReport {
+    let mut text =
+        serde_json::to_string_pretty(&json_report(run, result)).map_err(render_error)?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// Renders the same report on one line, without a newline: one line of the JSON
+/// Lines that `run --json` prints over several scripts.
+pub fn render_json_line(run: &RunRecord, result: &CheckResult) -> Result<String, ReportError> {
+    serde_json::to_string(&json_report(run, result)).map_err(render_error)
+}
+
+fn render_error(e: serde_json::Error) -> ReportError {
+    ReportError::Render {
+        file: "report.json",
+        message: e.to_string(),
+    }
+}
+
+fn json_report<'a>(run: &'a RunRecord, result: &'a CheckResult) -> JsonReport<'a> {
+    JsonReport {
         schema: SCHEMA,
         scenario: &run.scenario,
         description: &run.description,
@@ -69,11 +89,5 @@ pub fn render_json(run: &RunRecord, result: &CheckResult) -> Result<String, Repo
         timeline: &run.timeline,
         violations: &result.violations,
         replay: replay_command(run),
-    };
-    let mut text = serde_json::to_string_pretty(&report).map_err(|e| ReportError::Render {
-        file: "report.json",
-        message: e.to_string(),
-    })?;
-    text.push('\n');
-    Ok(text)
+    }
 }

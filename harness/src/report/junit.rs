@@ -85,6 +85,18 @@ fn conclusive_case(classname: &str, result: &CheckResult) -> TestCase {
 
 /// Renders `junit.xml`.
 pub fn render_junit(run: &RunRecord, result: &CheckResult) -> Result<String, ReportError> {
+    let mut report = Report::new("invoice-chaos");
+    report.set_timestamp(run.started_at);
+    report.set_time(Duration::from_millis(duration_ms(run)));
+    report.add_test_suite(junit_suite(run, result));
+    report.to_string().map_err(|e| ReportError::Render {
+        file: "junit.xml",
+        message: e.to_string(),
+    })
+}
+
+/// The testsuite of one scenario run, as `junit.xml` holds it.
+pub fn junit_suite(run: &RunRecord, result: &CheckResult) -> TestSuite {
     let classname = format!("invoice-chaos.{}", run.scenario);
     let mut suite = TestSuite::new(run.scenario.clone());
     suite.set_timestamp(run.started_at);
@@ -96,12 +108,5 @@ pub fn render_junit(run: &RunRecord, result: &CheckResult) -> Result<String, Rep
     for inv in &result.invariants {
         suite.add_test_case(invariant_case(&classname, inv, result));
     }
-    let mut report = Report::new("invoice-chaos");
-    report.set_timestamp(run.started_at);
-    report.set_time(Duration::from_millis(duration_ms(run)));
-    report.add_test_suite(suite);
-    report.to_string().map_err(|e| ReportError::Render {
-        file: "junit.xml",
-        message: e.to_string(),
-    })
+    suite
 }

@@ -12,6 +12,8 @@ pub struct Collected {
     pub ledger: Option<Ledger>,
     pub truth: Option<TruthSnapshot>,
     pub journal: Vec<JournalEntry>,
+    /// Whether `journal` is the platform's (not empty for want of an answer).
+    pub journal_read: bool,
     pub fault_stats: Vec<RuleStats>,
     pub problems: Vec<RunProblem>,
 }
@@ -46,10 +48,13 @@ pub async fn collect(
             None
         }
     };
-    let journal = control.journal().await.unwrap_or_else(|e| {
-        tracing::warn!("{e}");
-        Vec::new()
-    });
+    let (journal, journal_read) = match control.journal().await {
+        Ok(j) => (j, true),
+        Err(e) => {
+            tracing::warn!("{e}");
+            (Vec::new(), false)
+        }
+    };
     let fault_stats = match control.stats().await {
         Ok(v) => {
             let live = rule_stats(&v);
@@ -69,6 +74,7 @@ pub async fn collect(
         ledger,
         truth,
         journal,
+        journal_read,
         fault_stats,
         problems,
     }

@@ -2,10 +2,13 @@
 //! collect the ledger, truth and journal into a [`RunRecord`].
 
 mod collect;
+mod preflight;
 mod progress;
 mod settle;
 mod steps;
+mod unwired;
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,7 +18,7 @@ use chrono::Utc;
 pub use progress::Tally;
 
 use crate::client::{ClientEnv, ClientSystem};
-use crate::outcome::{ClientInfo, RunProblem, RunRecord};
+use crate::outcome::{ClientInfo, RunProblem, RunRecord, TimelineEvent};
 use crate::platform::{PlatformError, PlatformHandle};
 use crate::script::{AdapterSpec, Scenario, Step};
 use crate::workload::{Generator, IssueLog};
@@ -89,6 +92,8 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
     let mut applied = steps::Applied::default();
     let mut removed_stats = Vec::new();
     let mut armed = Vec::new();
+    let mut run_id = scenario.run_id;
+    let mut known = HashSet::new();
     let mut client = match ClientSystem::start(&scenario.client, &env).await {
         Ok(c) => Some(c),
         Err(e) => {
@@ -100,8 +105,31 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
         }
     };
 
+    let mut ready = None;
     if let Some(client) = client.as_mut() {
         client_info = client.info();
+        let workload = Generator::new(seed, &seller);
+        let keeps_state = scenario.keeps_state();
+        match preflight::preflight(&platform, client, &workload, run_id, keeps_state).await {
+            Ok(pre) => {
+                run_id = pre.run_id;
+                known = pre.known;
+                if let Some(id) = run_id {
+                    timeline.push(TimelineEvent {
+                        at_ms: started.elapsed().as_millis() as u64,
+                        kind: "run_id".into(),
+                        detail: format!(
+                            "run id {id} in every invoice number (the first is {})",
+                            workload.clone().with_run_id(run_id).number(0, 0)
+                        ),
+                    });
+                }
+                ready = Some(client);
+            }
+            Err(problem) => problems.push(problem),
+        }
+    }
+    if let Some(client) = ready {
         let total = scenario
             .steps
             .iter()
@@ -114,7 +142,7 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
             })
             .sum();
         let progress = progress::Progress::start(opts.quiet, total, log.clone(), client.contract());
-        let generator = Arc::new(Generator::new(seed, &seller));
+        let generator = Arc::new(Generator::new(seed, &seller).with_run_id(run_id));
         let retry_for = scenario.client.health_timeout + Duration::from_secs(30);
         let mut runner = steps::StepRunner::new(
             &platform,
@@ -134,8 +162,19 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
         armed = std::mem::take(&mut runner.faults);
     }
 
-    let collected = collect::collect(&platform, client.as_ref(), removed_stats).await;
-    problems.extend(collected.problems);
+    let mut collected = collect::collect(&platform, client.as_ref(), removed_stats).await;
+    problems.extend(std::mem::take(&mut collected.problems));
+    set_aside(&mut collected, &known);
+    let issued = log.snapshot();
+    if let (Some(ledger), true) = (&collected.ledger, collected.journal_read) {
+        problems.extend(unwired::unwired(
+            &issued,
+            ledger,
+            &collected.journal,
+            &platform.base_url,
+            platform.is_embedded(),
+        ));
+    }
     // Leave a running platform as we found it: disarm the rules this run added.
     for name in armed {
         if let Err(e) = platform.control.remove_fault(&name).await {
@@ -156,7 +195,7 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
         client: client_info,
         started_at,
         finished_at: Utc::now(),
-        issued: log.snapshot(),
+        issued,
         ledger: collected.ledger,
         truth: collected.truth,
         journal: collected.journal,
@@ -165,15 +204,33 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
         expect: scenario.expect.clone(),
         problems,
         timeline,
-        replay_flags: replay_flags(scenario),
+        replay_flags: replay_flags(scenario, run_id),
     };
     Ok(RunOutput { record, report_dir })
 }
 
+/// Leaves out the invoices the client or the platform held before the run (numbers
+/// of earlier runs): they are not this run's to judge.
+fn set_aside(collected: &mut collect::Collected, known: &HashSet<String>) {
+    if known.is_empty() {
+        return;
+    }
+    if let Some(ledger) = collected.ledger.as_mut() {
+        ledger.entries.retain(|e| !known.contains(&e.number));
+    }
+    if let Some(truth) = collected.truth.as_mut() {
+        truth.records.retain(|r| !known.contains(&r.number));
+    }
+}
+
 /// What the replay command must repeat besides the script, seed and mode: the
-/// running platform (script or `--platform-url`) and a `--max-count` cap.
-fn replay_flags(scenario: &Scenario) -> Vec<String> {
+/// running platform (script or `--platform-url`), a `--max-count` cap and the run id
+/// that makes the same invoice numbers.
+fn replay_flags(scenario: &Scenario, run_id: Option<u16>) -> Vec<String> {
     let mut flags = Vec::new();
+    if let Some(id) = run_id {
+        flags.extend(["--run-id".to_owned(), id.to_string()]);
+    }
     if let Some(url) = &scenario.platform.url {
         flags.extend(["--platform-url".to_owned(), url.clone()]);
     }

@@ -7,6 +7,7 @@ use toml::Spanned;
 
 use super::raw::{AdapterKind, RawClient, RawScenario};
 use super::step::Step;
+use super::wiring::wiring;
 use super::{
     AdapterSpec, ClientMode, ClientSpec, PlatformSpec, Scenario, ScriptError,
     DEFAULT_HEALTH_TIMEOUT, DEFAULT_SELLER_TAX_ID,
@@ -21,6 +22,10 @@ pub(super) fn check(path: &str, source: &str, raw: RawScenario) -> Result<Scenar
             "expected a non-empty scenario name, found \"\"".into(),
         ));
     }
+    let adapter_span = raw
+        .client
+        .as_ref()
+        .and_then(|c| c.get_ref().adapter.as_ref().map(Spanned::span));
     let client = client_spec(path, source, raw.client)?;
     let drives = !matches!(client.adapter, AdapterSpec::Ledger { .. });
     let (steps_span, steps) = match raw.steps {
@@ -96,7 +101,9 @@ pub(super) fn check(path: &str, source: &str, raw: RawScenario) -> Result<Scenar
                 .into(),
         ));
     }
+    let wired = wiring(path, source, &client.adapter, adapter_span, &raw.platform)?;
     let platform = PlatformSpec {
+        listen: wired.listen,
         processing_delay: raw
             .platform
             .processing_delay
@@ -116,6 +123,8 @@ pub(super) fn check(path: &str, source: &str, raw: RawScenario) -> Result<Scenar
         steps: steps.into_iter().map(Spanned::into_inner).collect(),
         expect: raw.expect,
         max_count: None,
+        run_id: None,
+        unwired: wired.unwired,
     })
 }
 

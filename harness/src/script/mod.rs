@@ -9,6 +9,7 @@ mod error;
 mod raw;
 mod step;
 mod values;
+mod wiring;
 
 use std::collections::BTreeMap;
 use std::num::NonZeroU64;
@@ -50,6 +51,11 @@ pub struct Scenario {
     pub expect: Expect,
     /// The `--max-count` cap applied to the issue steps, if any.
     pub max_count: Option<NonZeroU64>,
+    /// `--run-id`: the run namespace in invoice numbers, fixed for a replay.
+    pub run_id: Option<u16>,
+    /// Why the client cannot reach the platform unless the command line names one
+    /// (`--platform-url`); reported by [`Scenario::check_runnable`].
+    pub unwired: Option<ScriptError>,
 }
 
 /// Delivery behaviour of the reference client.
@@ -139,6 +145,9 @@ pub struct PlatformSpec {
     /// The embedded platform answers uploads 202 and processes them after this delay
     /// (asynchronous mode); `None`: synchronous 201.
     pub processing_delay: Option<std::time::Duration>,
+    /// Where the embedded platform listens instead of `127.0.0.1:0`, so a client
+    /// started by someone else can be configured to it.
+    pub listen: Option<std::net::SocketAddr>,
 }
 
 /// Command-line settings that take precedence over the script.
@@ -153,6 +162,12 @@ pub struct Overrides {
     /// `--max-count`: caps every issue step's `count`, for quick runs of a library
     /// whose scripts are sized for realistic load (tests, a first try).
     pub max_count: Option<NonZeroU64>,
+    /// `--run-id`: replays a run's invoice numbers (see [`crate::workload::Generator`]).
+    pub run_id: Option<u16>,
+    /// `--control-token` or `CHAOS_CONTROL_TOKEN`: the control plane's bearer token.
+    pub control_token: Option<String>,
+    /// `--platform-token` or `CHAOS_PLATFORM_TOKEN`: the seller's bearer token.
+    pub platform_token: Option<String>,
 }
 
 impl Scenario {
@@ -172,6 +187,24 @@ impl Scenario {
 
     /// Checks what can only be judged once command-line overrides are applied.
     pub fn check_runnable(&self) -> Result<(), ScriptError> {
+        if let (None, Some(unwired)) = (&self.platform.url, &self.unwired) {
+            return Err(unwired.clone());
+        }
+        let limit = crate::workload::RUN_ID_COUNT_LIMIT;
+        let too_many = self
+            .steps
+            .iter()
+            .any(|s| matches!(s, Step::Issue(i) if i.count.get() > limit));
+        if self.uses_run_id() && too_many {
+            return Err(ScriptError::whole_file(
+                &self.path,
+                format!(
+                    "a run against a client or platform that keeps state puts a run id in \
+                     invoice numbers, which leaves room for {limit} invoices per issue step, \
+                     found an issue step with more; split it into several steps"
+                ),
+            ));
+        }
         if matches!(self.client.adapter, AdapterSpec::Ledger { .. }) && self.platform.url.is_none()
         {
             return Err(ScriptError::whole_file(
@@ -183,6 +216,24 @@ impl Scenario {
         Ok(())
     }
 
+    /// Whether the client or the platform may hold invoices from earlier runs: a client
+    /// the harness did not start, or a running platform it does not reset. Such a run
+    /// puts a run id in its invoice numbers and looks for leftovers before issuing.
+    pub fn keeps_state(&self) -> bool {
+        match self.client.adapter {
+            AdapterSpec::Url { .. } => true,
+            // A ledger check issues nothing, so it has no numbers to keep apart.
+            AdapterSpec::Ledger { .. } => false,
+            _ => self.platform.url.is_some() && !self.platform.reset,
+        }
+    }
+
+    /// Whether invoice numbers carry a run id: given by `--run-id`, or needed
+    /// because state is kept (see [`Scenario::keeps_state`]).
+    pub fn uses_run_id(&self) -> bool {
+        self.run_id.is_some() || self.keeps_state()
+    }
+
     /// Applies command-line overrides.
     pub fn apply(&mut self, overrides: &Overrides) {
         if let Some(seed) = overrides.seed {
@@ -190,6 +241,15 @@ impl Scenario {
         }
         if let Some(url) = &overrides.platform_url {
             self.platform.url = Some(url.clone());
+        }
+        if let Some(run_id) = overrides.run_id {
+            self.run_id = Some(run_id);
+        }
+        if let Some(token) = &overrides.control_token {
+            self.platform.control_token = Some(token.clone());
+        }
+        if let Some(token) = &overrides.platform_token {
+            self.platform.token = Some(token.clone());
         }
         if let Some(max) = overrides.max_count {
             self.max_count = Some(max);
@@ -303,6 +363,7 @@ faults_must_fire = true
             seed: Some(99),
             platform_url: Some("http://127.0.0.1:1".into()),
             max_count: NonZeroU64::new(5),
+            ..Overrides::default()
         });
         assert_eq!(s.seed, Some(99));
         assert!(matches!(

@@ -75,4 +75,6 @@ pub(super) struct RawPlatform {
     pub reset: Option<bool>,
     #[serde(default)]
     pub processing_delay: Option<Spanned<HumanDuration>>,
+    #[serde(default)]
+    pub listen: Option<Spanned<String>>,
 }

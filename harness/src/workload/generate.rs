@@ -36,11 +36,19 @@ const CATALOGUE: [(&str, i64, i64, usize); 12] = [
     ("Cleaning service, per visit", 10_000, 35_000, 1),
 ];
 
+/// Most invoices one issue step can number when the numbers carry a run id.
+pub const RUN_ID_COUNT_LIMIT: u64 = 10_000_000;
+/// The largest run id: four digits of the invoice number.
+pub const MAX_RUN_ID: u16 = 9_999;
+
 /// Builds the workload's invoices for one seller and one master seed.
 #[derive(Debug, Clone)]
 pub struct Generator {
     seed: u64,
     seller_tax_id: String,
+    /// The run namespace in the numbers, so a client or platform that keeps earlier
+    /// runs' invoices never sees this run reuse their numbers.
+    run_id: Option<u16>,
 }
 
 impl Generator {
@@ -49,18 +57,54 @@ impl Generator {
         Generator {
             seed,
             seller_tax_id: seller_tax_id.to_string(),
+            run_id: None,
         }
     }
 
+    /// The same generator with `run_id` (1..=[`MAX_RUN_ID`]) in every number; `None`
+    /// keeps the numbers of a run without one.
+    pub fn with_run_id(mut self, run_id: Option<u16>) -> Self {
+        self.run_id = run_id;
+        self
+    }
+
+    fn tag(&self) -> u64 {
+        mix(self.seed, u64::MAX, 0) % 10_000
+    }
+
+    /// The run id in `number`, if it is a number this seed's workload made with one.
+    pub fn run_id_of(&self, number: &str) -> Option<u16> {
+        let b = number.as_bytes();
+        if b.len() != 20 || !b.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        if !number.starts_with(&format!("26{:04}", self.tag())) {
+            return None;
+        }
+        number
+            .get(9..13)?
+            .parse::<u16>()
+            .ok()
+            .filter(|r| (1..=MAX_RUN_ID).contains(r))
+    }
+
     /// The invoice number of the `index`-th invoice of the `ordinal`-th issue step:
-    /// 20 digits, unique per (seed, ordinal, index) for ordinals < 1000.
+    /// 20 digits, unique per (seed, run id, ordinal, index) for ordinals < 1000 and,
+    /// with a run id, indexes below [`RUN_ID_COUNT_LIMIT`].
     pub fn number(&self, ordinal: usize, index: u64) -> String {
-        let tag = mix(self.seed, u64::MAX, 0) % 10_000;
-        format!(
-            "26{tag:04}{:03}{:011}",
-            ordinal % 1000,
-            index % 100_000_000_000
-        )
+        let tag = self.tag();
+        match self.run_id {
+            None => format!(
+                "26{tag:04}{:03}{:011}",
+                ordinal % 1000,
+                index % 100_000_000_000
+            ),
+            Some(run) => format!(
+                "26{tag:04}{:03}{run:04}{:07}",
+                ordinal % 1000,
+                index % RUN_ID_COUNT_LIMIT
+            ),
+        }
     }
 
     /// The `index`-th invoice of the `ordinal`-th issue step, dated `issued_at` (RFC 3339).
@@ -170,6 +214,39 @@ mod tests {
                 assert!(serials.insert(inv.request_serial));
             }
         }
+    }
+
+    #[test]
+    fn a_run_id_gives_numbers_of_their_own_and_can_be_read_back() {
+        let plain = Generator::new(5, "S");
+        let first = Generator::new(5, "S").with_run_id(Some(1));
+        let other = Generator::new(5, "S").with_run_id(Some(9_999));
+        // Without a run id the numbers are what they always were.
+        assert_eq!(
+            plain.number(2, 7),
+            format!("26{:04}002{:011}", plain.tag(), 7)
+        );
+        assert_eq!(
+            first.number(2, 7),
+            format!("26{:04}0020001{:07}", plain.tag(), 7)
+        );
+        let mut numbers = HashSet::new();
+        for g in [&plain, &first, &other] {
+            for i in 0..100 {
+                assert_eq!(g.number(0, i).len(), 20);
+                assert!(numbers.insert(g.number(0, i)), "{}", g.number(0, i));
+            }
+        }
+        assert_eq!(plain.run_id_of(&first.number(3, 42)), Some(1));
+        assert_eq!(first.run_id_of(&other.number(0, 0)), Some(9_999));
+        assert_eq!(first.run_id_of(&plain.number(0, 5)), None);
+        assert_eq!(first.run_id_of(&Generator::new(6, "S").with_run_id(Some(1)).number(0, 5)), None);
+        assert_eq!(first.run_id_of("not a number"), None);
+        assert_eq!(
+            first.invoice(0, 3, AT).lines,
+            plain.invoice(0, 3, AT).lines,
+            "the run id changes the number, not the sale"
+        );
     }
 
     #[test]

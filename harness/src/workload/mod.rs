@@ -3,5 +3,5 @@
 mod generate;
 mod issue;
 
-pub use generate::{Generator, TAX_RATES};
+pub use generate::{Generator, MAX_RUN_ID, RUN_ID_COUNT_LIMIT, TAX_RATES};
 pub use issue::{issue, IssueLog, IssuePlan};

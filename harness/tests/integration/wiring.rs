@@ -1,0 +1,301 @@
+//! Clients and platforms the harness did not start: wiring mistakes are named, not
+//! reported as lost invoices; re-runs against kept state give the same verdict;
+//! secrets come from the environment; several scripts give one answer.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+use crate::run::run_json;
+use crate::support::{invoice_chaos, script_file, BIN, SELLER};
+
+/// A reference client serving on `127.0.0.1:0`, uploading to `platform_url`, with its
+/// state (its outbox and ledger) kept in `state` for as long as it runs.
+async fn start_client(platform_url: String, state: &Path) -> reference_client::RunningClient {
+    let config = reference_client::ClientConfig::new(platform_url, SELLER, state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    reference_client::start(config, listener).await.unwrap()
+}
+
+/// Runs the binary from the crate directory with extra environment variables and
+/// without the caller's tokens.
+fn invoice_chaos_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("RUST_LOG")
+        .env_remove("CHAOS_CONTROL_TOKEN")
+        .env_remove("CHAOS_PLATFORM_TOKEN")
+        .envs(env.iter().copied())
+        .output()
+        .unwrap()
+}
+
+fn url_script(client: &str, platform: &str, extra_steps: &str) -> String {
+    format!(
+        "name = \"url\"\nseed = 12\n[client]\nadapter = \"url\"\nurl = \"http://{client}\"\n\
+         [platform]\nurl = \"{platform}\"\n{extra_steps}[[steps]]\nissue = {{ count = 30, concurrency = 4 }}\n\
+         [[steps]]\nsettle = {{ timeout = \"60s\" }}\n"
+    )
+}
+
+#[test]
+fn validate_rejects_the_url_adapter_without_a_platform_its_client_can_know() {
+    let (_dir, script) = script_file(
+        "unwired.toml",
+        "name = \"unwired\"\n[client]\nadapter = \"url\"\nurl = \"http://127.0.0.1:9\"\n\
+         [[steps]]\nissue = { count = 5 }\n",
+    );
+    let out = invoice_chaos(&["validate", script.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(254), "{stderr}");
+    assert!(stderr.contains("unwired.toml:3:11:"), "{stderr}");
+    assert!(stderr.contains("[platform] listen"), "{stderr}");
+
+    // The embedded platform on an address the script fixes is something a client can know.
+    let (_dir, script) = script_file(
+        "listen.toml",
+        "name = \"listen\"\n[client]\nadapter = \"url\"\nurl = \"http://127.0.0.1:9\"\n\
+         [platform]\nlisten = \"127.0.0.1:8080\"\n[[steps]]\nissue = { count = 5 }\n",
+    );
+    let out = invoice_chaos(&["validate", script.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let (_dir, script) = script_file(
+        "bad-listen.toml",
+        "name = \"x\"\n[platform]\nlisten = \"localhost\"\n[[steps]]\nissue = { count = 5 }\n",
+    );
+    let out = invoice_chaos(&["validate", script.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(254), "{stderr}");
+    assert!(stderr.contains("bad-listen.toml:3:10:"), "{stderr}");
+}
+
+#[test]
+fn a_client_uploading_to_another_platform_makes_the_run_inconclusive_not_lost() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let config = mock_tax_platform::Config::default;
+    let (elsewhere, ours, client) = rt.block_on(async {
+        let elsewhere = mock_tax_platform::start(config()).await.unwrap();
+        let ours = mock_tax_platform::start(config()).await.unwrap();
+        let client = start_client(elsewhere.base_url(), state.path()).await;
+        (elsewhere, ours, client)
+    });
+    let (dir, script) = script_file(
+        "url.toml",
+        &(url_script(&client.addr().to_string(), &ours.base_url(), "")
+            + "[expect]\nfaults_must_fire = false\n"),
+    );
+    let (code, runs) = run_json(&[script.to_str().unwrap()], &dir.path().join("reports"));
+    let report = &runs[0];
+    assert_eq!(code, 2, "{report:#}");
+    assert_eq!(report["verdict"], "inconclusive");
+    assert_eq!(report["counts"]["LOST"], 0, "{report:#}");
+    let reason = &report["inconclusive"][0];
+    assert_eq!(reason["kind"], "unwired", "{report:#}");
+    let detail = reason["detail"].as_str().unwrap();
+    assert!(detail.contains("30 of the 30"), "{detail}");
+    assert!(detail.contains("TAX_PLATFORM_URL"), "{detail}");
+    rt.block_on(async {
+        client.shutdown().await;
+        ours.shutdown().await;
+        elsewhere.shutdown().await;
+    });
+}
+
+#[test]
+fn a_script_run_twice_against_the_same_long_running_client_passes_both_times() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let (platform, client) = rt.block_on(async {
+        let platform = mock_tax_platform::start(mock_tax_platform::Config::default())
+            .await
+            .unwrap();
+        let client = start_client(platform.base_url(), state.path()).await;
+        (platform, client)
+    });
+    let fault = "[[steps]]\nfault = { kind = \"partial_write\", drop = \"lines\", every = 5, on = \"upload\" }\n";
+    let (dir, script) = script_file(
+        "twice.toml",
+        &url_script(&client.addr().to_string(), &platform.base_url(), fault),
+    );
+    let script = script.to_str().unwrap();
+    let mut replays = Vec::new();
+    for round in 0..2 {
+        let (code, runs) = run_json(&[script], &dir.path().join(format!("reports-{round}")));
+        let report = &runs[0];
+        assert_eq!(code, 0, "round {round}: {report:#}");
+        assert_eq!(report["counts"]["judged"], 30, "round {round}: {report:#}");
+        assert!(report["fault_fires"][0]["fired"].as_u64().unwrap() > 0);
+        replays.push(report["replay"].as_str().unwrap().to_string());
+    }
+    assert_ne!(replays[0], replays[1], "each run has its own run id");
+
+    // Replaying the first run makes its numbers again, which this client still holds.
+    let words: Vec<&str> = replays[0].split_whitespace().collect();
+    let at = words.iter().position(|w| *w == "--run-id").unwrap();
+    let (code, runs) = run_json(
+        &[script, "--run-id", words[at + 1]],
+        &dir.path().join("reports-replay"),
+    );
+    let report = &runs[0];
+    assert_eq!(code, 2, "{report:#}");
+    assert_eq!(report["inconclusive"][0]["kind"], "leftover_state");
+    assert!(
+        report["inconclusive"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("--run-id"),
+        "{report:#}"
+    );
+    rt.block_on(async {
+        client.shutdown().await;
+        platform.shutdown().await;
+    });
+}
+
+#[test]
+fn run_and_check_read_the_platform_tokens_from_the_environment() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let platform = rt
+        .block_on(mock_tax_platform::start(mock_tax_platform::Config {
+            control_token: Some("control-secret".into()),
+            tokens: [(SELLER.to_string(), "seller-secret".to_string())]
+                .into_iter()
+                .collect(),
+            ..mock_tax_platform::Config::default()
+        }))
+        .unwrap();
+    let url = platform.base_url();
+    let (dir, script) = script_file(
+        "secret.toml",
+        "name = \"secret\"\nseed = 2\n[[steps]]\nissue = { count = 10 }\n\
+         [[steps]]\nsettle = { timeout = \"30s\" }\n[expect]\nfaults_must_fire = false\n",
+    );
+    let reports = dir.path().join("reports");
+    let run = |env: &[(&str, &str)]| {
+        invoice_chaos_env(
+            &[
+                "run",
+                "--quiet",
+                "--json",
+                "--reports",
+                reports.to_str().unwrap(),
+                "--platform-url",
+                &url,
+                script.to_str().unwrap(),
+            ],
+            env,
+        )
+    };
+    let without = run(&[]);
+    assert_eq!(
+        without.status.code(),
+        Some(255),
+        "the control plane refuses a run without its token"
+    );
+    let with = run(&[
+        ("CHAOS_CONTROL_TOKEN", "control-secret"),
+        ("CHAOS_PLATFORM_TOKEN", "seller-secret"),
+    ]);
+    let stdout = String::from_utf8_lossy(&with.stdout);
+    assert_eq!(
+        with.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&with.stderr)
+    );
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["counts"]["ok"], 10);
+    assert!(!stdout.contains("secret\""), "no token in the report");
+
+    // `check` reads the same variable.
+    let ledger = dir.path().join("ledger.jsonl");
+    std::fs::write(&ledger, "{\"number\":\"x\",\"status\":\"confirmed\"}\n").unwrap();
+    let out = invoice_chaos_env(
+        &[
+            "check",
+            "--json",
+            "--ledger",
+            ledger.to_str().unwrap(),
+            "--platform-url",
+            &url,
+            "--reports",
+            reports.to_str().unwrap(),
+        ],
+        &[("CHAOS_CONTROL_TOKEN", "control-secret")],
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["judged"], true, "the truth was read: {report:#}");
+    rt.block_on(platform.shutdown());
+}
+
+#[test]
+fn several_scripts_give_one_line_one_junit_file_and_json_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let scripts = dir.path().join("scripts");
+    std::fs::create_dir(&scripts).unwrap();
+    std::fs::write(
+        scripts.join("a-pass.toml"),
+        "name = \"pass\"\nseed = 1\n[[steps]]\nissue = { count = 10 }\n\
+         [[steps]]\nsettle = { timeout = \"30s\" }\n[expect]\nfaults_must_fire = false\n",
+    )
+    .unwrap();
+    std::fs::write(
+        scripts.join("b-fail.toml"),
+        "name = \"fail\"\nseed = 1\n[client]\nmode = \"naive\"\n\
+         [[steps]]\nfault = { kind = \"drop_after_ack\", probability = 1.0, on = \"upload\" }\n\
+         [[steps]]\nissue = { count = 10 }\n[[steps]]\nsettle = { timeout = \"30s\" }\n",
+    )
+    .unwrap();
+    let reports = dir.path().join("reports");
+    let out = invoice_chaos(&[
+        "run",
+        "--quiet",
+        "--json",
+        "--reports",
+        reports.to_str().unwrap(),
+        scripts.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let verdicts: Vec<&str> = lines.iter().map(|r| r["verdict"].as_str().unwrap()).collect();
+    assert_eq!(verdicts, ["pass", "fail"], "one report per line: {stdout}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("2 scripts: 1 passed, 1 failed, 0 inconclusive"),
+        "{stderr}"
+    );
+    let junit = std::fs::read_to_string(reports.join("junit.xml")).unwrap();
+    assert_eq!(junit.matches("<testsuite ").count(), 2, "{junit}");
+    assert!(junit.contains("name=\"pass\"") && junit.contains("name=\"fail\""), "{junit}");
+
+    let junit_file = dir.path().join("ci.xml");
+    let out = invoice_chaos(&[
+        "run",
+        "--quiet",
+        "--reports",
+        reports.to_str().unwrap(),
+        "--junit",
+        junit_file.to_str().unwrap(),
+        scripts.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("2 scripts: 1 passed, 1 failed, 0 inconclusive"),
+        "{stdout}"
+    );
+    let junit = std::fs::read_to_string(&junit_file).unwrap();
+    assert_eq!(junit.matches("<testsuite ").count(), 2, "{junit}");
+}
