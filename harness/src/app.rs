@@ -98,7 +98,11 @@ pub async fn run(args: RunArgs, interrupted: impl Future<Output = &'static str>)
             Err(e) => {
                 eprintln!("error: {}: {e}", scenario.path);
                 tally.add(Exit::HarnessError);
-                suites.push(report::harness_error_suite(&scenario.name, &scenario.path, &e.to_string()));
+                suites.push(report::harness_error_suite(
+                    &scenario.name,
+                    &scenario.path,
+                    &e.to_string(),
+                ));
                 exit = exit.worst(Exit::HarnessError);
                 continue;
             }
@@ -109,7 +113,11 @@ pub async fn run(args: RunArgs, interrupted: impl Future<Output = &'static str>)
                 let message = format!("writing the report to {}: {e}", out.report_dir.display());
                 eprintln!("error: {message}");
                 tally.add(Exit::HarnessError);
-                suites.push(report::harness_error_suite(&scenario.name, &scenario.path, &message));
+                suites.push(report::harness_error_suite(
+                    &scenario.name,
+                    &scenario.path,
+                    &message,
+                ));
                 exit = exit.worst(Exit::HarnessError);
                 continue;
             }

@@ -43,10 +43,20 @@ enum Command {
         #[arg(long, value_name = "ID", value_parser = clap::value_parser!(u16).range(1..=9999))]
         run_id: Option<u16>,
         /// Bearer token of the platform's control plane, overriding the script.
-        #[arg(long, value_name = "TOKEN", env = "CHAOS_CONTROL_TOKEN", hide_env_values = true)]
+        #[arg(
+            long,
+            value_name = "TOKEN",
+            env = "CHAOS_CONTROL_TOKEN",
+            hide_env_values = true
+        )]
         control_token: Option<String>,
         /// The seller's bearer token on the platform, overriding the script.
-        #[arg(long, value_name = "TOKEN", env = "CHAOS_PLATFORM_TOKEN", hide_env_values = true)]
+        #[arg(
+            long,
+            value_name = "TOKEN",
+            env = "CHAOS_PLATFORM_TOKEN",
+            hide_env_values = true
+        )]
         platform_token: Option<String>,
         /// Write one JUnit file covering every script here (default for several
         /// scripts: <reports>/junit.xml).
@@ -77,7 +87,12 @@ enum Command {
         #[arg(long, value_name = "URL")]
         platform_url: String,
         /// Bearer token of the platform's control plane, if it asks for one.
-        #[arg(long, value_name = "TOKEN", env = "CHAOS_CONTROL_TOKEN", hide_env_values = true)]
+        #[arg(
+            long,
+            value_name = "TOKEN",
+            env = "CHAOS_CONTROL_TOKEN",
+            hide_env_values = true
+        )]
         control_token: Option<String>,
         /// Where the report directory is written.
         #[arg(long, value_name = "DIR", default_value = "reports")]

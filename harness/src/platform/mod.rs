@@ -53,9 +53,10 @@ impl PlatformHandle {
         let Some(url) = &spec.url else {
             // On a fixed `listen` address the client was configured by someone else and
             // cannot know a generated token: check tokens only when one is given.
-            let checked = spec.token.clone().or_else(|| {
-                spec.listen.is_none().then(generate_token)
-            });
+            let checked = spec
+                .token
+                .clone()
+                .or_else(|| spec.listen.is_none().then(generate_token));
             let token = checked.clone().unwrap_or_else(generate_token);
             let config = mock_tax_platform::Config {
                 seed,
@@ -70,9 +71,9 @@ impl PlatformHandle {
             let platform = match spec.listen {
                 None => mock_tax_platform::start(config).await,
                 Some(addr) => {
-                    let listener = tokio::net::TcpListener::bind(addr)
-                        .await
-                        .map_err(|e| PlatformError::Start(format!("cannot listen on {addr}: {e}")))?;
+                    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+                        PlatformError::Start(format!("cannot listen on {addr}: {e}"))
+                    })?;
                     mock_tax_platform::start_on(config, listener, None).await
                 }
             }

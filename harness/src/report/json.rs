@@ -44,8 +44,7 @@ struct JsonReport<'a> {
 
 /// Renders `report.json` (pretty-printed, ending in a newline).
 pub fn render_json(run: &RunRecord, result: &CheckResult) -> Result<String, ReportError> {
-    let mut text =
-        serde_json::to_string_pretty(&json_report(run, result)).map_err(render_error)?;
+    let mut text = serde_json::to_string_pretty(&json_report(run, result)).map_err(render_error)?;
     text.push('\n');
     Ok(text)
 }

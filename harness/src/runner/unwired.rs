@@ -125,17 +125,29 @@ mod tests {
     #[test]
     fn a_dropped_upload_left_a_journal_entry_and_is_judged() {
         let issued = issued(4);
-        let journal: Vec<JournalEntry> =
-            issued.iter().map(|i| upload(&i.invoice.number)).collect();
+        let journal: Vec<JournalEntry> = issued.iter().map(|i| upload(&i.invoice.number)).collect();
         assert_eq!(
             unwired(&issued, &confirmed(&issued), &journal, "http://p", false),
             None
         );
         // Half unseen is not "most": the checker judges them (as LOST).
         assert_eq!(
-            unwired(&issued, &confirmed(&issued), &journal[..2], "http://p", false),
+            unwired(
+                &issued,
+                &confirmed(&issued),
+                &journal[..2],
+                "http://p",
+                false
+            ),
             None
         );
-        assert!(unwired(&issued, &confirmed(&issued), &journal[..1], "http://p", false).is_some());
+        assert!(unwired(
+            &issued,
+            &confirmed(&issued),
+            &journal[..1],
+            "http://p",
+            false
+        )
+        .is_some());
     }
 }

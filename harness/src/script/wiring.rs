@@ -49,11 +49,10 @@ pub(super) fn wiring(
             )
         })?),
     };
-    let unwired = (matches!(adapter, AdapterSpec::Url { .. })
-        && platform.url.is_none()
-        && listen.is_none())
-    .then(|| {
-        err(
+    let unwired =
+        (matches!(adapter, AdapterSpec::Url { .. }) && platform.url.is_none() && listen.is_none())
+            .then(|| {
+                err(
             adapter_span.unwrap_or(0..0),
             "the url adapter drives a client that is already running, which cannot know the \
              address of a platform the harness starts: expected `[platform] url = \"http://…\"` \
@@ -62,6 +61,6 @@ pub(super) fn wiring(
              that address, found neither"
                 .into(),
         )
-    });
+            });
     Ok(Wiring { listen, unwired })
 }

@@ -240,7 +240,10 @@ mod tests {
         assert_eq!(plain.run_id_of(&first.number(3, 42)), Some(1));
         assert_eq!(first.run_id_of(&other.number(0, 0)), Some(9_999));
         assert_eq!(first.run_id_of(&plain.number(0, 5)), None);
-        assert_eq!(first.run_id_of(&Generator::new(6, "S").with_run_id(Some(1)).number(0, 5)), None);
+        assert_eq!(
+            first.run_id_of(&Generator::new(6, "S").with_run_id(Some(1)).number(0, 5)),
+            None
+        );
         assert_eq!(first.run_id_of("not a number"), None);
         assert_eq!(
             first.invoice(0, 3, AT).lines,

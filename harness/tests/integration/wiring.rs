@@ -273,7 +273,10 @@ fn several_scripts_give_one_line_one_junit_file_and_json_lines() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let verdicts: Vec<&str> = lines.iter().map(|r| r["verdict"].as_str().unwrap()).collect();
+    let verdicts: Vec<&str> = lines
+        .iter()
+        .map(|r| r["verdict"].as_str().unwrap())
+        .collect();
     assert_eq!(verdicts, ["pass", "fail"], "one report per line: {stdout}");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -282,7 +285,10 @@ fn several_scripts_give_one_line_one_junit_file_and_json_lines() {
     );
     let junit = std::fs::read_to_string(reports.join("junit.xml")).unwrap();
     assert_eq!(junit.matches("<testsuite ").count(), 2, "{junit}");
-    assert!(junit.contains("name=\"pass\"") && junit.contains("name=\"fail\""), "{junit}");
+    assert!(
+        junit.contains("name=\"pass\"") && junit.contains("name=\"fail\""),
+        "{junit}"
+    );
 
     let junit_file = dir.path().join("ci.xml");
     let out = invoice_chaos(&[
