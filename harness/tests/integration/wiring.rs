@@ -402,3 +402,43 @@ fn several_scripts_give_one_line_one_junit_file_and_json_lines() {
     let junit = std::fs::read_to_string(&junit_file).unwrap();
     assert_eq!(junit.matches("<testsuite ").count(), 2, "{junit}");
 }
+
+#[test]
+fn the_embedded_platform_on_a_listen_address_takes_a_client_configured_elsewhere() {
+    use harness::platform::PlatformHandle;
+    use harness::script::PlatformSpec;
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let upload = |base: String| async move {
+            reqwest::Client::new()
+                .post(format!("{base}/v1/invoices"))
+                .bearer_auth("a-token-of-its-own")
+                .json(&crate::support::invoice("26000000000000000001"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        };
+        let spec = PlatformSpec {
+            listen: Some("127.0.0.1:0".parse().unwrap()),
+            ..PlatformSpec::default()
+        };
+        let listening = PlatformHandle::start(&spec, 1, SELLER).await.unwrap();
+        assert!(listening.base_url.starts_with("http://127.0.0.1:"));
+        assert_eq!(
+            upload(listening.base_url.clone()).await,
+            201,
+            "a client configured by someone else cannot know a generated token"
+        );
+        listening.stop().await;
+
+        // On its ephemeral port, the platform checks the token it handed the client.
+        let ephemeral = PlatformHandle::start(&PlatformSpec::default(), 1, SELLER)
+            .await
+            .unwrap();
+        assert_eq!(upload(ephemeral.base_url.clone()).await, 401);
+        ephemeral.stop().await;
+    });
+}
