@@ -442,3 +442,36 @@ fn the_embedded_platform_on_a_listen_address_takes_a_client_configured_elsewhere
         ephemeral.stop().await;
     });
 }
+
+#[test]
+fn a_running_platform_that_is_not_reset_gives_the_same_verdict_twice() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let platform = rt
+        .block_on(mock_tax_platform::start(
+            mock_tax_platform::Config::default(),
+        ))
+        .unwrap();
+    let (dir, script) = script_file(
+        "kept.toml",
+        &format!(
+            "name = \"kept\"\nseed = 8\n[platform]\nurl = \"{}\"\nreset = false\n\
+             [[steps]]\nissue = {{ count = 20, concurrency = 4 }}\n\
+             [[steps]]\nsettle = {{ timeout = \"60s\" }}\n[expect]\nfaults_must_fire = false\n",
+            platform.base_url()
+        ),
+    );
+    for round in 0..2 {
+        let (code, runs) = run_json(
+            &[script.to_str().unwrap()],
+            &dir.path().join(format!("reports-{round}")),
+        );
+        let report = &runs[0];
+        assert_eq!(code, 0, "round {round}: {report:#}");
+        assert_eq!(report["counts"]["ok"], 20, "round {round}: {report:#}");
+        assert_eq!(
+            report["counts"]["UNEXPECTED"], 0,
+            "round {round}: {report:#}"
+        );
+    }
+    rt.block_on(platform.shutdown());
+}
