@@ -445,6 +445,8 @@ fn the_embedded_platform_on_a_listen_address_takes_a_client_configured_elsewhere
 
 #[test]
 fn a_running_platform_that_is_not_reset_gives_the_same_verdict_twice() {
+    // Unseeded: each run draws its own seed, so the second run's numbers differ from
+    // the first's, whose records the platform still holds.
     let rt = tokio::runtime::Runtime::new().unwrap();
     let platform = rt
         .block_on(mock_tax_platform::start(
@@ -454,7 +456,7 @@ fn a_running_platform_that_is_not_reset_gives_the_same_verdict_twice() {
     let (dir, script) = script_file(
         "kept.toml",
         &format!(
-            "name = \"kept\"\nseed = 8\n[platform]\nurl = \"{}\"\nreset = false\n\
+            "name = \"kept\"\n[platform]\nurl = \"{}\"\nreset = false\n\
              [[steps]]\nissue = {{ count = 20, concurrency = 4 }}\n\
              [[steps]]\nsettle = {{ timeout = \"60s\" }}\n[expect]\nfaults_must_fire = false\n",
             platform.base_url()
