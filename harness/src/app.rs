@@ -310,3 +310,25 @@ fn print_result(record: &RunRecord, judged: &Judged, json: bool) -> Exit {
     }
     judged.exit()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_closing_line_counts_every_outcome_and_names_harness_errors_only_when_there_are_some() {
+        let mut tally = Tally::default();
+        for outcome in [Exit::Pass, Exit::Pass, Exit::Fail, Exit::Inconclusive] {
+            tally.add(outcome);
+        }
+        assert_eq!(
+            tally.line(),
+            "4 scripts: 2 passed, 1 failed, 1 inconclusive"
+        );
+        tally.add(Exit::HarnessError);
+        assert_eq!(
+            tally.line(),
+            "5 scripts: 2 passed, 1 failed, 1 inconclusive, 1 harness error(s)"
+        );
+    }
+}

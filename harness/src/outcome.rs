@@ -136,8 +136,9 @@ pub enum RunProblem {
         /// What was seen, and what to check.
         detail: String,
     },
-    /// The client or the platform already held invoice numbers of this run before
-    /// it issued anything (a replay against kept state); nothing was issued.
+    /// Invoices left by earlier runs could not be kept apart from this run's: the
+    /// client or the platform already held numbers of this run id (a replay against
+    /// kept state), or what they hold could not be read. Nothing was issued.
     LeftoverState {
         /// What was found, and what to do.
         detail: String,
