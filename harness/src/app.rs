@@ -143,10 +143,14 @@ pub async fn run(args: RunArgs, interrupted: impl Future<Output = &'static str>)
     };
     if let Some(path) = junit {
         let written = report::render_junit_all(suites).and_then(|xml| {
-            std::fs::write(&path, xml).map_err(|source| report::ReportError::Io {
+            let io = |source| report::ReportError::Io {
                 path: path.display().to_string(),
                 source,
-            })
+            };
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(io)?;
+            }
+            std::fs::write(&path, xml).map_err(io)
         });
         match written {
             Ok(()) if !args.json => crate::say!("junit: {}", path.display()),

@@ -384,7 +384,7 @@ fn several_scripts_give_one_line_one_junit_file_and_json_lines() {
         "{junit}"
     );
 
-    let junit_file = dir.path().join("ci.xml");
+    let junit_file = dir.path().join("ci").join("junit.xml");
     let out = invoice_chaos(&[
         "run",
         "--quiet",
