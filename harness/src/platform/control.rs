@@ -9,7 +9,12 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tax_api::{JournalEntry, TruthSnapshot};
 
+use super::truth::TruthLines;
 use super::PlatformError;
+
+/// How long reading the whole truth may take: it grows with the store, so it gets
+/// far longer than the other calls' minute (a million records stream in seconds).
+const TRUTH_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// A client for one platform's control plane.
 #[derive(Debug, Clone)]
@@ -142,9 +147,51 @@ impl ControlPlane {
         self.json("/_chaos/stats").await
     }
 
-    /// `GET /_chaos/truth`.
+    /// `GET /_chaos/truth?format=jsonl`, read as it streams. The whole truth or an
+    /// error: a stream cut short is never taken for a smaller truth. A platform from
+    /// before the streaming form answers one JSON document, which is read as such.
     pub async fn truth(&self) -> Result<TruthSnapshot, PlatformError> {
-        self.json("/_chaos/truth").await
+        let call = "GET /_chaos/truth".to_string();
+        let failed = |detail: String| PlatformError::Control {
+            call: call.clone(),
+            detail,
+        };
+        let mut req = self
+            .http
+            .get(format!("{}/_chaos/truth?format=jsonl", self.base))
+            .timeout(TRUTH_TIMEOUT);
+        if let Some(token) = &self.token {
+            req = req.bearer_auth(token);
+        }
+        let mut resp = req.send().await.map_err(|e| failed(e.to_string()))?;
+        let status = resp.status();
+        if !status.is_success() {
+            let text = resp.text().await.unwrap_or_default();
+            return Err(failed(format!("answered {status}: {}", text.trim())));
+        }
+        let is_lines = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("ndjson"));
+        if !is_lines {
+            let text = resp.text().await.map_err(|e| failed(e.to_string()))?;
+            return serde_json::from_str(&text)
+                .map_err(|e| failed(format!("unexpected body: {e}")));
+        }
+        let mut lines = TruthLines::default();
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => lines.feed(&chunk).map_err(&failed)?,
+                Ok(None) => break,
+                Err(e) => {
+                    return Err(failed(format!(
+                        "the truth stream broke off ({e}): it is truncated"
+                    )))
+                }
+            }
+        }
+        lines.finish().map_err(failed)
     }
 
     /// `GET /_chaos/journal` (JSON lines).
