@@ -225,6 +225,75 @@ fn encode_segment(segment: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    use super::ControlPlane;
+
+    const RECORD: &str = r#"{"seller_tax_id":"S","number":"N1","platform_ref":"PLT-1","integrity":"intact","sent_hash":"h","stored_hash":"h","sent_line_count":1,"stored_line_count":1,"copies":1,"cause":null,"persisted_at":"2025-01-01T00:00:00Z","checkpointed":false,"stored":null}"#;
+
+    /// Serves one connection on loopback with `head` and then `body`, then closes it.
+    async fn serve_once(head: &'static str, body: String) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request).await;
+            stream.write_all(head.as_bytes()).await.unwrap();
+            stream.write_all(body.as_bytes()).await.unwrap();
+            stream.shutdown().await.unwrap();
+        });
+        format!("http://{addr}")
+    }
+
+    const CHUNKED: &str = "HTTP/1.1 200 OK\r\ncontent-type: application/x-ndjson\r\n\
+                           transfer-encoding: chunked\r\nconnection: close\r\n\r\n";
+
+    fn chunk(text: &str) -> String {
+        format!("{:x}\r\n{text}\r\n", text.len())
+    }
+
+    #[tokio::test]
+    async fn a_truth_stream_cut_off_mid_body_is_an_error() {
+        let base = serve_once(CHUNKED, chunk(&format!("{RECORD}\n"))).await;
+        let err = ControlPlane::new(&base, None)
+            .unwrap()
+            .truth()
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("truncated"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_complete_body_without_the_end_line_is_an_error() {
+        let body = format!("{}0\r\n\r\n", chunk(&format!("{RECORD}\n")));
+        let base = serve_once(CHUNKED, body).await;
+        let err = ControlPlane::new(&base, None)
+            .unwrap()
+            .truth()
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("without its end line"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_complete_stream_is_the_whole_truth() {
+        let end = r#"{"end":true,"seed":3,"records":1,"high_water_mark":1,"next_cursor":null}"#;
+        let body = format!(
+            "{}{}0\r\n\r\n",
+            chunk(&format!("{RECORD}\n")),
+            chunk(&format!("{end}\n"))
+        );
+        let base = serve_once(CHUNKED, body).await;
+        let truth = ControlPlane::new(&base, None)
+            .unwrap()
+            .truth()
+            .await
+            .unwrap();
+        assert_eq!((truth.seed, truth.records.len()), (3, 1));
+    }
+
     #[test]
     fn rule_names_are_percent_encoded_in_paths() {
         assert_eq!(
