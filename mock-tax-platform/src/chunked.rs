@@ -69,7 +69,8 @@ impl<T> Chunked<T> {
             })
     }
 
-    /// All elements, in order.
+    /// All elements, in order (the tests' view; the store pages with `get`).
+    #[cfg(test)]
     pub fn iter(&self) -> impl Iterator<Item = &T> + '_ {
         self.chunks.iter().flatten()
     }

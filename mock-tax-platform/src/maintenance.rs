@@ -71,8 +71,13 @@ impl Schedule {
         &self.windows
     }
 
-    /// Opens `window` at `now` (its `after` is ignored); returns its name.
-    pub fn open_now(&mut self, mut window: MaintenanceWindow, now: Duration) -> String {
+    /// Places `window` on the timeline `after` from `now` (at `now` without one);
+    /// returns its name and its span.
+    pub fn open_now(
+        &mut self,
+        mut window: MaintenanceWindow,
+        now: Duration,
+    ) -> (String, Duration, Duration) {
         let name = match window.name.clone() {
             Some(n) => n,
             None => {
@@ -84,15 +89,17 @@ impl Schedule {
                 crate::plan::next_free_name("maintenance", &taken)
             }
         };
+        let start = now.saturating_add(window.after.unwrap_or_default());
+        let end = start.saturating_add(window.duration);
         window.name = Some(name.clone());
-        window.after = Some(now);
+        window.after = Some(start);
         self.windows.push(ScheduledWindow {
-            end: now + window.duration,
-            start: now,
+            end,
+            start,
             window,
             migrated: false,
         });
-        name
+        (name, start, end)
     }
 
     /// Closes every open window at `now` (their migrations become due); returns their names.
@@ -216,11 +223,28 @@ mod tests {
     #[test]
     fn closing_now_ends_open_windows_early() {
         let mut s = Schedule::default();
-        let name = s.open_now(MaintenanceWindow::now(secs(60)), secs(5));
-        assert_eq!(name, "maintenance#1");
+        let (name, start, end) = s.open_now(MaintenanceWindow::now(secs(60)), secs(5));
+        assert_eq!(
+            (name.as_str(), start, end),
+            ("maintenance#1", secs(5), secs(65))
+        );
         assert!(s.is_open(secs(6)));
         assert_eq!(s.close_now(secs(7)), [name]);
         assert!(!s.is_open(secs(7)));
         assert_eq!(s.take_due(secs(7))[0].ended_at, secs(7));
+    }
+
+    #[test]
+    fn a_window_opened_with_after_starts_that_long_from_now() {
+        let mut s = Schedule::default();
+        let window = MaintenanceWindow {
+            after: Some(secs(10)),
+            ..MaintenanceWindow::now(secs(3))
+        };
+        let (_, start, end) = s.open_now(window, secs(5));
+        assert_eq!((start, end), (secs(15), secs(18)));
+        assert!(!s.is_open(secs(14)));
+        assert!(s.is_open(secs(15)));
+        assert_eq!(s.windows()[0].window.after, Some(secs(15)));
     }
 }

@@ -1,19 +1,71 @@
 //! Building responses: JSON bodies, the error envelope (with `Retry-After` when the
-//! error carries `details.retry_after_secs`), JSON lines.
+//! error carries `details.retry_after_secs`), JSON lines, and streamed bodies.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http::header::{HeaderValue, ALLOW, CONTENT_TYPE, RETRY_AFTER};
 use http::StatusCode;
-use http_body_util::Full;
+use http_body_util::{Either, Full};
+use hyper::body::Frame;
 use serde::Serialize;
 use serde_json::Value;
 use tax_api::{ApiError, ErrorCode};
 
+/// Every response body: whole, or [`Streamed`] a chunk at a time.
+pub type Body = Either<Full<Bytes>, Streamed>;
+
 /// Every response the platform sends.
-pub type Response = hyper::Response<Full<Bytes>>;
+pub type Response = hyper::Response<Body>;
+
+/// Gives the next chunk of a streamed body; `None` once the body is complete.
+type NextChunk = Box<dyn FnMut() -> Option<Result<Bytes, std::io::Error>> + Send>;
+
+/// A body made a chunk at a time, each only when the connection asks for more,
+/// so an answer as large as the whole store never sits in memory at once. An
+/// error ends the response mid-body: the client sees a truncated answer, never a
+/// short one that looks complete.
+pub struct Streamed {
+    next: NextChunk,
+}
+
+impl Streamed {
+    /// A body whose chunks `next` makes, in order.
+    pub fn new(
+        next: impl FnMut() -> Option<Result<Bytes, std::io::Error>> + Send + 'static,
+    ) -> Self {
+        Streamed {
+            next: Box::new(next),
+        }
+    }
+}
+
+impl hyper::body::Body for Streamed {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        // hyper asks for a frame only when its write buffer has room: that is
+        // what bounds the memory a stream holds.
+        Poll::Ready((self.get_mut().next)().map(|chunk| chunk.map(Frame::data)))
+    }
+}
+
+/// A `200` whose body is streamed.
+pub fn streamed(content_type: &'static str, body: Streamed) -> Response {
+    let mut response = hyper::Response::new(Either::Right(body));
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
 
 fn with_body(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> Response {
-    let mut response = hyper::Response::new(Full::new(Bytes::from(body)));
+    let mut response = hyper::Response::new(Either::Left(Full::new(Bytes::from(body))));
     *response.status_mut() = status;
     response
         .headers_mut()

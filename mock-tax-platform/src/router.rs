@@ -168,22 +168,31 @@ fn matches<'p>(template: &str, path: &'p str) -> Option<Option<&'p str>> {
     }
 }
 
-/// The route for a request, or the 404/405 envelope.
+/// The route for a request, or the 404/405 envelope. As in OpenAPI, a literal
+/// path is matched before templates: `GET /v1/invoices/query` is a 405 that
+/// allows `POST`, not a read of an invoice numbered `query`.
 fn find<'p>(
     serves: Serves,
     method: &Method,
     path: &'p str,
 ) -> Result<(&'static RouteSpec, Option<&'p str>), (Route, ApiError)> {
+    let candidates: Vec<(&'static RouteSpec, Option<&'p str>)> = ROUTES
+        .iter()
+        .filter(|s| serves.includes(s.route))
+        .filter_map(|s| matches(s.path, path).map(|param| (s, param)))
+        .collect();
+    let literal = candidates.iter().any(|(_, param)| param.is_none());
     let mut allowed: Vec<&'static str> = Vec::new();
     let mut route = Route::Unknown;
-    for spec in ROUTES.iter().filter(|s| serves.includes(s.route)) {
-        if let Some(param) = matches(spec.path, path) {
-            if spec.method == method.as_str() {
-                return Ok((spec, param));
-            }
-            route = spec.route;
-            allowed.push(spec.method);
+    for (spec, param) in candidates {
+        if literal && param.is_some() {
+            continue;
         }
+        if spec.method == method.as_str() {
+            return Ok((spec, param));
+        }
+        route = spec.route;
+        allowed.push(spec.method);
     }
     if allowed.is_empty() {
         return Err((
@@ -285,21 +294,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn query_path_goes_to_query_for_post_and_to_get_for_get() {
+    fn the_query_path_serves_post_only_and_other_numbers_serve_get() {
         let (spec, _) = find(Serves::Both, &Method::POST, "/v1/invoices/query").unwrap();
         assert_eq!(spec.endpoint, Endpoint::Query);
-        let (spec, param) = find(Serves::Both, &Method::GET, "/v1/invoices/query").unwrap();
+        let (_, err) = find(Serves::Both, &Method::GET, "/v1/invoices/query").unwrap_err();
+        assert_eq!(err.code, ErrorCode::MethodNotAllowed);
+        let (spec, param) = find(Serves::Both, &Method::GET, "/v1/invoices/queries").unwrap();
         assert_eq!(
             (spec.endpoint, param),
-            (Endpoint::GetInvoice, Some("query"))
+            (Endpoint::GetInvoice, Some("queries"))
         );
     }
 
     #[test]
-    fn wrong_method_is_405_listing_allowed_methods() {
+    fn a_405_on_the_query_path_allows_only_post() {
         let (_, err) = find(Serves::Both, &Method::DELETE, "/v1/invoices/query").unwrap_err();
         assert_eq!(err.code, ErrorCode::MethodNotAllowed);
-        assert!(err.message.contains("POST, GET"), "{}", err.message);
+        assert_eq!(err.details["allowed"], serde_json::json!(["POST"]));
+        assert!(err.message.ends_with("it accepts POST"), "{}", err.message);
     }
 
     #[test]

@@ -24,12 +24,16 @@ use chrono::{DateTime, Utc};
 use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
 use tax_api::hash::same_content;
-use tax_api::{Integrity, Invoice, StoredInvoice, TruthRecord, TruthSnapshot};
+use tax_api::{Integrity, Invoice, StoredInvoice, TruthRecord};
 
 use crate::chunked::Chunked;
 use crate::clock::stamp;
 use crate::fasthash::{spread, FxHashMap};
 use crate::packed::PackedInvoice;
+
+mod truth;
+
+pub use truth::TruthFilter;
 
 /// One stored record: the invoice as stored (packed, never the raw body) and the
 /// metadata the truth endpoint reports. The store holds one per upload of a run,
@@ -579,20 +583,19 @@ impl Store {
         }
     }
 
-    /// Every record ever stored, in write order, as the truth endpoint reports it.
-    pub fn truth(&self, seed: u64) -> TruthSnapshot {
-        let mut records: Vec<(Arc<str>, Record)> = {
-            let inner = self.lock();
-            inner
-                .sellers
-                .values()
-                .flat_map(|s| s.records.iter().map(|r| (Arc::clone(&s.seller), r.clone())))
-                .collect()
-        };
-        records.sort_by_key(|(_, r)| r.seq);
-        TruthSnapshot {
+    /// Every record ever stored, in write order, in one snapshot: for tests only,
+    /// since the truth endpoint streams it page by page ([`Store::truth_page`]).
+    #[cfg(test)]
+    pub fn truth(&self, seed: u64) -> tax_api::TruthSnapshot {
+        let page = self.truth_page(
+            0,
+            self.high_water_mark(),
+            &TruthFilter::default(),
+            usize::MAX,
+        );
+        tax_api::TruthSnapshot {
             seed,
-            records: records.iter().map(|(s, r)| r.to_truth(s)).collect(),
+            records: page.records,
         }
     }
 
@@ -612,7 +615,7 @@ mod tests {
             assert_eq!(platform_ref(n), format!("PLT-{n:010}"));
         }
     }
-    fn invoice(seller: &str, number: &str) -> Invoice {
+    pub(super) fn invoice(seller: &str, number: &str) -> Invoice {
         Invoice {
             number: number.to_owned(),
             request_serial: format!("s-{number}"),
@@ -621,7 +624,7 @@ mod tests {
         }
     }
 
-    fn write(keep: Keep) -> Write {
+    pub(super) fn write(keep: Keep) -> Write {
         let now = Utc::now();
         Write {
             keep,

@@ -158,12 +158,22 @@ pub struct QueryRequest {
     /// Which time `from`/`to` apply to.
     #[serde(default)]
     pub by: TimeField,
-    /// 1..=250; default 100.
-    #[serde(default)]
+    /// 1..=250; default 100 when absent (`null` is refused, as the schema says).
+    #[serde(default, deserialize_with = "present")]
     pub page_size: Option<u32>,
     /// `next_cursor` of the previous page; absent for the first.
     #[serde(default)]
     pub cursor: Option<String>,
+}
+
+/// An optional field that, when given, must hold a value: `null` is an error
+/// rather than a silent default.
+fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
 }
 
 /// One page of query results.

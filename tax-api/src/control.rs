@@ -64,6 +64,27 @@ pub struct TruthSnapshot {
     pub records: Vec<TruthRecord>,
 }
 
+/// The last line of `GET /_chaos/truth?format=jsonl`. A stream is complete only
+/// when it ends with this line and `records` equals the record lines before it: a
+/// reader that misses it has a truncated truth and must not judge by it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TruthEnd {
+    /// Always `true`: what tells this line from a record.
+    pub end: bool,
+    /// The platform's seed for this run.
+    pub seed: u64,
+    /// Record lines sent before this one.
+    pub records: u64,
+    /// The write sequence the read is bounded by: records written after it began
+    /// are not in it (a cursor keeps the first page's mark).
+    pub high_water_mark: u64,
+    /// Pass this as `cursor` for the rest when `limit` cut the read short; `None`
+    /// when every matching record up to the high-water mark has been sent.
+    #[serde(default)]
+    pub next_cursor: Option<String>,
+}
+
 /// The API route a request went to, as fault rules target it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -30,7 +30,9 @@ pub use api::{
     VerifyResult, MAX_PAGE_SIZE,
 };
 pub use client::{Ledger, LedgerEntry, LedgerStatus, ReconcileSummary};
-pub use control::{Integrity, JournalEntry, Route, StoreEffect, TruthRecord, TruthSnapshot};
+pub use control::{
+    Integrity, JournalEntry, Route, StoreEffect, TruthEnd, TruthRecord, TruthSnapshot,
+};
 pub use error::{ApiError, ErrorCode};
 pub use hash::{canonical_encoding, content_hash};
 pub use invoice::{Invoice, InvoiceKind, InvoiceLine, Totals};

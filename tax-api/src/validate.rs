@@ -8,6 +8,8 @@ use crate::invoice::{Invoice, InvoiceKind};
 pub const MAX_REQUEST_SERIAL_LEN: usize = 40;
 /// Longest invoice number the platform accepts.
 pub const MAX_NUMBER_LEN: usize = 40;
+/// The one number a path cannot name: `/v1/invoices/query` is the query route.
+pub const RESERVED_NUMBER: &str = "query";
 /// Most line items one invoice may carry.
 pub const MAX_LINES: usize = 1000;
 
@@ -63,6 +65,13 @@ pub fn validate(invoice: &Invoice) -> Result<(), ApiError> {
         return Err(ApiError::validation(
             "number",
             "number may hold only ASCII letters, digits, '-' and '_'",
+        ));
+    }
+    if invoice.number == RESERVED_NUMBER {
+        return Err(ApiError::validation(
+            "number",
+            "number \"query\" is reserved: /v1/invoices/query is the reconciliation route, \
+             so an invoice under that number could never be read back",
         ));
     }
     require_text(
@@ -251,6 +260,15 @@ mod tests {
             validate(&inv).unwrap_err().details["field"],
             "request_serial"
         );
+    }
+
+    #[test]
+    fn the_number_query_is_reserved_for_the_query_route() {
+        let mut inv = example();
+        inv.number = "query".into();
+        assert_eq!(validate(&inv).unwrap_err().details["field"], "number");
+        inv.number = "query-1".into();
+        assert_eq!(validate(&inv), Ok(()));
     }
 
     #[test]

@@ -9,7 +9,12 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tax_api::{JournalEntry, TruthSnapshot};
 
+use super::truth::TruthLines;
 use super::PlatformError;
+
+/// How long reading the whole truth may take: it grows with the store, so it gets
+/// far longer than the other calls' minute (a million records stream in seconds).
+const TRUTH_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// A client for one platform's control plane.
 #[derive(Debug, Clone)]
@@ -142,9 +147,51 @@ impl ControlPlane {
         self.json("/_chaos/stats").await
     }
 
-    /// `GET /_chaos/truth`.
+    /// `GET /_chaos/truth?format=jsonl`, read as it streams. The whole truth or an
+    /// error: a stream cut short is never taken for a smaller truth. A platform from
+    /// before the streaming form answers one JSON document, which is read as such.
     pub async fn truth(&self) -> Result<TruthSnapshot, PlatformError> {
-        self.json("/_chaos/truth").await
+        let call = "GET /_chaos/truth".to_string();
+        let failed = |detail: String| PlatformError::Control {
+            call: call.clone(),
+            detail,
+        };
+        let mut req = self
+            .http
+            .get(format!("{}/_chaos/truth?format=jsonl", self.base))
+            .timeout(TRUTH_TIMEOUT);
+        if let Some(token) = &self.token {
+            req = req.bearer_auth(token);
+        }
+        let mut resp = req.send().await.map_err(|e| failed(e.to_string()))?;
+        let status = resp.status();
+        if !status.is_success() {
+            let text = resp.text().await.unwrap_or_default();
+            return Err(failed(format!("answered {status}: {}", text.trim())));
+        }
+        let is_lines = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("ndjson"));
+        if !is_lines {
+            let text = resp.text().await.map_err(|e| failed(e.to_string()))?;
+            return serde_json::from_str(&text)
+                .map_err(|e| failed(format!("unexpected body: {e}")));
+        }
+        let mut lines = TruthLines::default();
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => lines.feed(&chunk).map_err(&failed)?,
+                Ok(None) => break,
+                Err(e) => {
+                    return Err(failed(format!(
+                        "the truth stream broke off ({e}): it is truncated"
+                    )))
+                }
+            }
+        }
+        lines.finish().map_err(failed)
     }
 
     /// `GET /_chaos/journal` (JSON lines).
@@ -178,6 +225,75 @@ fn encode_segment(segment: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    use super::ControlPlane;
+
+    const RECORD: &str = r#"{"seller_tax_id":"S","number":"N1","platform_ref":"PLT-1","integrity":"intact","sent_hash":"h","stored_hash":"h","sent_line_count":1,"stored_line_count":1,"copies":1,"cause":null,"persisted_at":"2025-01-01T00:00:00Z","checkpointed":false,"stored":null}"#;
+
+    /// Serves one connection on loopback with `head` and then `body`, then closes it.
+    async fn serve_once(head: &'static str, body: String) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request).await;
+            stream.write_all(head.as_bytes()).await.unwrap();
+            stream.write_all(body.as_bytes()).await.unwrap();
+            stream.shutdown().await.unwrap();
+        });
+        format!("http://{addr}")
+    }
+
+    const CHUNKED: &str = "HTTP/1.1 200 OK\r\ncontent-type: application/x-ndjson\r\n\
+                           transfer-encoding: chunked\r\nconnection: close\r\n\r\n";
+
+    fn chunk(text: &str) -> String {
+        format!("{:x}\r\n{text}\r\n", text.len())
+    }
+
+    #[tokio::test]
+    async fn a_truth_stream_cut_off_mid_body_is_an_error() {
+        let base = serve_once(CHUNKED, chunk(&format!("{RECORD}\n"))).await;
+        let err = ControlPlane::new(&base, None)
+            .unwrap()
+            .truth()
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("truncated"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_complete_body_without_the_end_line_is_an_error() {
+        let body = format!("{}0\r\n\r\n", chunk(&format!("{RECORD}\n")));
+        let base = serve_once(CHUNKED, body).await;
+        let err = ControlPlane::new(&base, None)
+            .unwrap()
+            .truth()
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("without its end line"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_complete_stream_is_the_whole_truth() {
+        let end = r#"{"end":true,"seed":3,"records":1,"high_water_mark":1,"next_cursor":null}"#;
+        let body = format!(
+            "{}{}0\r\n\r\n",
+            chunk(&format!("{RECORD}\n")),
+            chunk(&format!("{end}\n"))
+        );
+        let base = serve_once(CHUNKED, body).await;
+        let truth = ControlPlane::new(&base, None)
+            .unwrap()
+            .truth()
+            .await
+            .unwrap();
+        assert_eq!((truth.seed, truth.records.len()), (3, 1));
+    }
+
     #[test]
     fn rule_names_are_percent_encoded_in_paths() {
         assert_eq!(

@@ -1,6 +1,7 @@
 //! The platform a run talks to: the embedded mock platform (default) or a running one.
 
 mod control;
+mod truth;
 
 pub use control::ControlPlane;
 

@@ -222,7 +222,8 @@ impl Chaos {
         }
     }
 
-    /// Opens a window at run time `now`; returns its name and plan-time span.
+    /// Opens a window at run time `now`, or `after` from then; returns its name and
+    /// plan-time span.
     pub fn open_window(
         &self,
         window: MaintenanceWindow,
@@ -231,9 +232,7 @@ impl Chaos {
         window.validate()?;
         let mut inner = self.write();
         let at = now.saturating_sub(inner.started);
-        let duration = window.duration;
-        let name = inner.schedule.open_now(window, at);
-        Ok((name, at, at + duration))
+        Ok(inner.schedule.open_now(window, at))
     }
 
     /// Closes every open window at run time `now`; returns their names.

@@ -52,8 +52,9 @@ pub mod optional {
         d.map(HumanDuration).serialize(s)
     }
 
-    /// Reads an optional humantime string.
+    /// Reads a humantime string; an absent field is `None` through `default`, and
+    /// `null` is refused rather than read as absent.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
-        Option::<HumanDuration>::deserialize(d).map(|o| o.map(|h| h.0))
+        HumanDuration::deserialize(d).map(|h| Some(h.0))
     }
 }

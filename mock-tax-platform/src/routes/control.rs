@@ -1,4 +1,5 @@
-//! The control plane under `/_chaos`: ground truth, journal, reset, version.
+//! The control plane under `/_chaos`: ground truth (served by `truth.rs`), journal,
+//! reset, version.
 
 use std::sync::Arc;
 
@@ -21,10 +22,7 @@ pub fn control(
 ) -> Result<Response, ApiError> {
     auth::authenticate_control(state, req.headers())?;
     match endpoint {
-        Endpoint::Truth => Ok(respond::json(
-            StatusCode::OK,
-            &state.store.truth(state.config.seed),
-        )),
+        Endpoint::Truth => super::truth::truth(state, req.uri().query()),
         Endpoint::Journal => {
             let since = since(req.uri().query())?;
             Ok(respond::json_lines(&state.journal.since(since)))

@@ -18,6 +18,7 @@ pub mod control;
 pub mod query;
 pub mod read;
 pub mod status;
+pub mod truth;
 pub mod upload;
 pub mod verify;
 

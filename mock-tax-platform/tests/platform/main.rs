@@ -14,5 +14,6 @@ mod read;
 pub(crate) mod shutdown;
 #[cfg(unix)]
 mod signals;
+mod truth;
 mod upload;
 mod workers;
