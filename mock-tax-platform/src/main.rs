@@ -25,7 +25,8 @@ struct Cli {
     /// Serve the control plane (`/_chaos/…`) on this address instead.
     #[arg(long)]
     control_listen: Option<SocketAddr>,
-    /// Bearer token the control plane requires (mandatory when --listen is not loopback).
+    /// Bearer token the control plane requires: mandatory when --listen or
+    /// --control-listen is not loopback; an empty one is refused.
     #[arg(long, env = "CHAOS_CONTROL_TOKEN")]
     control_token: Option<String>,
     /// Master seed of the run.

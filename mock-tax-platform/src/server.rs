@@ -28,15 +28,25 @@ pub enum StartError {
     /// The plan given in the configuration is invalid.
     #[error("invalid fault plan: {0}")]
     Plan(#[from] crate::plan::PlanError),
-    /// The API listens beyond loopback but the control plane has no token.
+    /// A listener that serves the control plane, or the API beside it, is
+    /// reachable beyond loopback but the control plane has no token.
     #[error(
-        "the API listens on {addr}, which is not a loopback address, so the control plane \
-         needs a token: pass --control-token (Config::control_token)"
+        "the {listener} listens on {addr}, which is not a loopback address, so the control \
+         plane needs a token: pass --control-token or set CHAOS_CONTROL_TOKEN \
+         (Config::control_token)"
     )]
     ControlTokenRequired {
-        /// The API address.
+        /// Which listener: `API` or `control plane`.
+        listener: &'static str,
+        /// Its address.
         addr: SocketAddr,
     },
+    /// The control token is empty (or only spaces): no request could ever present it.
+    #[error(
+        "the control token is empty, which would lock everyone out of the control plane: \
+         pass a non-empty --control-token (or CHAOS_CONTROL_TOKEN), or none on loopback"
+    )]
+    EmptyControlToken,
 }
 
 fn io_error(action: &str) -> impl FnOnce(std::io::Error) -> StartError + '_ {
@@ -118,7 +128,7 @@ pub async fn start_on(
             .map_err(io_error("read the control address"))?,
         None => addr,
     };
-    check_control_token(addr, &config)?;
+    check_control_token(addr, control_addr, &config)?;
     if config.tokens.is_empty() {
         tracing::warn!(%addr, "no seller tokens configured: every request is accepted, for any seller");
     }
@@ -154,12 +164,28 @@ pub async fn start_on(
     })
 }
 
-/// A control plane reachable beyond loopback must not be open to anyone.
-fn check_control_token(addr: SocketAddr, config: &Config) -> Result<(), StartError> {
-    if !addr.ip().is_loopback() && config.control_token.is_none() {
-        return Err(StartError::ControlTokenRequired { addr });
+/// A control plane reachable beyond loopback must not be open to anyone, and a
+/// token nobody can present is a mistake, not a lock. Both listeners are checked:
+/// the API one because, by default, it serves the control plane too, and even
+/// when it does not, a public API beside an open control plane invites probing.
+fn check_control_token(
+    addr: SocketAddr,
+    control_addr: SocketAddr,
+    config: &Config,
+) -> Result<(), StartError> {
+    match &config.control_token {
+        Some(token) if token.trim().is_empty() => Err(StartError::EmptyControlToken),
+        Some(_) => Ok(()),
+        None => {
+            let public = [("API", addr), ("control plane", control_addr)]
+                .into_iter()
+                .find(|(_, addr)| !addr.ip().is_loopback());
+            match public {
+                Some((listener, addr)) => Err(StartError::ControlTokenRequired { listener, addr }),
+                None => Ok(()),
+            }
+        }
     }
-    Ok(())
 }
 
 /// Serves on `listener` (API and control plane) until `shutdown` resolves, then
@@ -291,17 +317,41 @@ async fn accept_loop(
 mod tests {
     use super::*;
 
+    fn with_token(token: &str) -> Config {
+        Config {
+            control_token: Some(token.to_owned()),
+            ..Config::default()
+        }
+    }
+
     #[test]
     fn a_non_loopback_api_needs_a_control_token() {
         let public: SocketAddr = "0.0.0.0:8080".parse().unwrap();
-        let err = check_control_token(public, &Config::default()).unwrap_err();
+        let loopback: SocketAddr = "127.0.0.1:8081".parse().unwrap();
+        let err = check_control_token(public, loopback, &Config::default()).unwrap_err();
         assert!(err.to_string().contains("--control-token"), "{err}");
-        let with_token = Config {
-            control_token: Some("ops".to_owned()),
-            ..Config::default()
-        };
-        assert!(check_control_token(public, &with_token).is_ok());
+        assert!(check_control_token(public, loopback, &with_token("ops")).is_ok());
+        assert!(check_control_token(loopback, loopback, &Config::default()).is_ok());
+    }
+
+    #[test]
+    fn a_non_loopback_control_listener_needs_a_control_token() {
+        let api: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        let control: SocketAddr = "0.0.0.0:9090".parse().unwrap();
+        let err = check_control_token(api, control, &Config::default()).unwrap_err();
+        assert!(
+            matches!(err, StartError::ControlTokenRequired { listener: "control plane", addr } if addr == control),
+            "{err}"
+        );
+        assert!(check_control_token(api, control, &with_token("ops")).is_ok());
+    }
+
+    #[test]
+    fn an_empty_control_token_is_refused_even_on_loopback() {
         let loopback: SocketAddr = "127.0.0.1:8080".parse().unwrap();
-        assert!(check_control_token(loopback, &Config::default()).is_ok());
+        for token in ["", "  "] {
+            let err = check_control_token(loopback, loopback, &with_token(token)).unwrap_err();
+            assert!(matches!(err, StartError::EmptyControlToken), "{err}");
+        }
     }
 }
