@@ -8,6 +8,8 @@ use std::time::Duration;
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 /// Default time a client has to send a request's headers.
 pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time a client has to send a request's body, once a handler reads it.
+pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How a platform instance behaves. `Default` is the plain synchronous platform:
 /// seed 0, no tokens (every request accepted), 1 MiB bodies.
@@ -24,6 +26,9 @@ pub struct Config {
     /// Time a connection has to deliver a request's headers, so idle half-open
     /// connections cannot pile up.
     pub header_read_timeout: Duration,
+    /// Time a request's whole body has to arrive; a slower one gets 408
+    /// `REQUEST_TIMEOUT`, so a slow sender cannot hold a connection forever.
+    pub body_read_timeout: Duration,
     /// Bearer token the control plane (`/_chaos/…`) requires, when set.
     pub control_token: Option<String>,
     /// Fault rules and maintenance windows installed at start (`--plan FILE`).
@@ -42,6 +47,7 @@ impl Default for Config {
             processing_delay: None,
             body_limit: DEFAULT_BODY_LIMIT,
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
             control_token: None,
             plan: crate::plan::Plan::default(),
             workers: 0,

@@ -51,6 +51,9 @@ struct Cli {
     /// Time a client has to send a request's headers (e.g. `10s`).
     #[arg(long, value_parser = humantime::parse_duration, default_value = "10s")]
     header_read_timeout: Duration,
+    /// Time a client has to send a request's body (e.g. `10s`); a slower one gets 408.
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "10s")]
+    body_read_timeout: Duration,
     /// Threads serving connections, each connection pinned to one; default one per
     /// CPU. 0 serves them on a work-stealing runtime instead.
     #[arg(long)]
@@ -88,6 +91,7 @@ async fn serve(cli: Cli, workers: usize) -> anyhow::Result<()> {
         processing_delay: cli.processing_delay,
         body_limit: cli.body_limit,
         header_read_timeout: cli.header_read_timeout,
+        body_read_timeout: cli.body_read_timeout,
         control_token: cli.control_token,
         workers,
         plan: match &cli.plan {

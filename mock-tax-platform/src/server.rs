@@ -8,6 +8,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
+use crate::accept_errors::AcceptErrors;
 use crate::config::Config;
 use crate::conn::{self, ConnSettings};
 use crate::router::{self, Serves};
@@ -279,10 +280,12 @@ async fn accept_loop(
     alive: mpsc::Sender<()>,
 ) {
     let mut stop_signal = stopped.clone();
+    let mut accept_errors = AcceptErrors::default();
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
+                    accept_errors.succeeded();
                     let state = Arc::clone(&state);
                     let stopped = stopped.clone();
                     let alive = alive.clone();
@@ -303,9 +306,12 @@ async fn accept_loop(
                     }
                 }
                 Err(err) => {
-                    // Out of descriptors and the like: back off briefly instead of spinning.
-                    tracing::warn!(error = %err, "accept failed");
-                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                    // Out of descriptors and the like: back off instead of spinning.
+                    let pause = accept_errors.failed(&err);
+                    tokio::select! {
+                        () = tokio::time::sleep(pause) => {}
+                        () = conn::stopping(&mut stop_signal) => break,
+                    }
                 }
             },
             () = conn::stopping(&mut stop_signal) => break,

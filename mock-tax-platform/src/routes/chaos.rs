@@ -146,7 +146,7 @@ async fn read_text(state: &AppState, req: Request<Incoming>) -> Result<(bool, St
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("toml"));
-    let bytes = body::read_limited(&parts.headers, incoming, state.config.body_limit).await?;
+    let bytes = body::read_limited(&parts.headers, incoming, &state.config).await?;
     let text = String::from_utf8(bytes.to_vec())
         .map_err(|e| ApiError::validation("body", format!("the body is not UTF-8: {e}")))?;
     Ok((is_toml, text))

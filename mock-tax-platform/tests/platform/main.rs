@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+mod connections;
 mod control;
 pub(crate) mod faults;
 mod limits;
