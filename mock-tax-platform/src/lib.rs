@@ -70,8 +70,9 @@ pub mod workers;
 
 pub use chaos::{ChaosStats, MigrationReport};
 pub use config::{
-    parse_token_pair, read_tokens_file, Config, TokenError, DEFAULT_BODY_LIMIT,
-    DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT,
+    parse_size, parse_token_pair, read_tokens_file, Config, SizeError, TokenError,
+    DEFAULT_BODY_LIMIT, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT,
+    DEFAULT_JOURNAL_LIMIT,
 };
 pub use router::{RouteSpec, ROUTES};
 pub use server::{run, run_with_control, start, start_on, Platform, StartError};

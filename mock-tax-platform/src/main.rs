@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use mock_tax_platform::{parse_token_pair, read_tokens_file, workers, Config};
+use mock_tax_platform::{parse_size, parse_token_pair, read_tokens_file, workers, Config};
 use tokio::net::TcpListener;
 
 // Every upload keeps a record and a journal entry, and parsing allocates a dozen
@@ -54,6 +54,10 @@ struct Cli {
     /// Time a client has to send a request's body (e.g. `10s`); a slower one gets 408.
     #[arg(long, value_parser = humantime::parse_duration, default_value = "10s")]
     body_read_timeout: Duration,
+    /// Memory budget of the journal (e.g. `1GiB`, `512MiB`, bytes); past it,
+    /// entries are counted as dropped (`GET /_chaos/stats` → `journal.dropped`).
+    #[arg(long, value_parser = parse_size, default_value = "1GiB")]
+    journal_limit: usize,
     /// Threads serving connections, each connection pinned to one; default one per
     /// CPU. 0 serves them on a work-stealing runtime instead.
     #[arg(long)]
@@ -92,6 +96,7 @@ async fn serve(cli: Cli, workers: usize) -> anyhow::Result<()> {
         body_limit: cli.body_limit,
         header_read_timeout: cli.header_read_timeout,
         body_read_timeout: cli.body_read_timeout,
+        journal_limit: cli.journal_limit,
         control_token: cli.control_token,
         workers,
         plan: match &cli.plan {

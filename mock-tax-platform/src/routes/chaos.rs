@@ -99,8 +99,22 @@ pub async fn chaos(
                 &json!({"checkpointed": newly, "at_ms": millis(at)}),
             ))
         }
-        _ => Ok(respond::json(StatusCode::OK, &state.chaos.stats())),
+        _ => Ok(respond::json(
+            StatusCode::OK,
+            &Stats {
+                chaos: state.chaos.stats(),
+                journal: state.journal.usage(),
+            },
+        )),
     }
+}
+
+/// `GET /_chaos/stats`: the fault engine's counts and the journal's size and losses.
+#[derive(serde::Serialize)]
+struct Stats {
+    #[serde(flatten)]
+    chaos: crate::chaos::ChaosStats,
+    journal: crate::journal::JournalUsage,
 }
 
 /// `POST /_chaos/maintenance`: `{"stop": true}` ends open windows now (their

@@ -8,6 +8,7 @@ mod common;
 mod connections;
 mod control;
 pub(crate) mod faults;
+mod journal_budget;
 mod limits;
 mod openapi;
 mod query;
