@@ -4,7 +4,7 @@ use serde_json::Value;
 use tax_api::{JournalEntry, Ledger, TruthSnapshot};
 
 use crate::client::ClientSystem;
-use crate::outcome::{RuleStats, RunProblem};
+use crate::outcome::{JournalBudget, RuleStats, RunProblem};
 use crate::platform::PlatformHandle;
 
 /// Everything read at the end of a run.
@@ -13,6 +13,7 @@ pub struct Collected {
     pub truth: Option<TruthSnapshot>,
     pub journal: Vec<JournalEntry>,
     pub fault_stats: Vec<RuleStats>,
+    pub journal_budget: Option<JournalBudget>,
     pub problems: Vec<RunProblem>,
 }
 
@@ -50,7 +51,7 @@ pub async fn collect(
         tracing::warn!("{e}");
         Vec::new()
     });
-    let fault_stats = match control.stats().await {
+    let (fault_stats, journal_budget) = match control.stats().await {
         Ok(v) => {
             let live = rule_stats(&v);
             let mut all: Vec<RuleStats> = removed_stats
@@ -58,11 +59,11 @@ pub async fn collect(
                 .filter(|r| !live.iter().any(|l| l.rule == r.rule))
                 .collect();
             all.extend(live);
-            all
+            (all, journal_budget(&v))
         }
         Err(e) => {
             tracing::warn!("{e}");
-            Vec::new()
+            (Vec::new(), None)
         }
     };
     Collected {
@@ -70,7 +71,43 @@ pub async fn collect(
         truth,
         journal,
         fault_stats,
+        journal_budget,
         problems,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_journal_budget_is_read_from_the_stats_and_absent_from_older_platforms() {
+        let stats = serde_json::json!({
+            "rules": [],
+            "journal": {"entries": 3, "bytes": 480, "limit_bytes": 500, "dropped": 2,
+                        "first_dropped_at_ms": 15, "untied_dropped": 9}
+        });
+        assert_eq!(
+            journal_budget(&stats),
+            Some(JournalBudget {
+                dropped: 2,
+                first_dropped_at_ms: Some(15),
+                limit_bytes: 500
+            })
+        );
+        assert_eq!(journal_budget(&serde_json::json!({"rules": []})), None);
+    }
+}
+
+/// Reads `journal` from `GET /_chaos/stats`; `None` when the platform has no budget.
+pub fn journal_budget(v: &Value) -> Option<JournalBudget> {
+    let journal = v.get("journal")?;
+    match serde_json::from_value(journal.clone()) {
+        Ok(budget) => Some(budget),
+        Err(e) => {
+            tracing::warn!("GET /_chaos/stats: unexpected journal shape: {e}");
+            None
+        }
     }
 }
 

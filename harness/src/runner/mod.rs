@@ -166,6 +166,7 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
         problems,
         timeline,
         replay_flags: replay_flags(scenario),
+        journal_budget: collected.journal_budget,
     };
     Ok(RunOutput { record, report_dir })
 }
