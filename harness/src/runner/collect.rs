@@ -76,29 +76,6 @@ pub async fn collect(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_journal_budget_is_read_from_the_stats_and_absent_from_older_platforms() {
-        let stats = serde_json::json!({
-            "rules": [],
-            "journal": {"entries": 3, "bytes": 480, "limit_bytes": 500, "dropped": 2,
-                        "first_dropped_at_ms": 15, "untied_dropped": 9}
-        });
-        assert_eq!(
-            journal_budget(&stats),
-            Some(JournalBudget {
-                dropped: 2,
-                first_dropped_at_ms: Some(15),
-                limit_bytes: 500
-            })
-        );
-        assert_eq!(journal_budget(&serde_json::json!({"rules": []})), None);
-    }
-}
-
 /// Reads `journal` from `GET /_chaos/stats`; `None` when the platform has no budget.
 pub fn journal_budget(v: &Value) -> Option<JournalBudget> {
     let journal = v.get("journal")?;
@@ -135,5 +112,28 @@ pub fn rule_stats(v: &Value) -> Vec<RuleStats> {
             tracing::warn!("GET /_chaos/stats: unexpected shape: {e}");
             Vec::new()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_journal_budget_is_read_from_the_stats_and_absent_from_older_platforms() {
+        let stats = serde_json::json!({
+            "rules": [],
+            "journal": {"entries": 3, "bytes": 480, "limit_bytes": 500, "dropped": 2,
+                        "first_dropped_at_ms": 15, "untied_dropped": 9}
+        });
+        assert_eq!(
+            journal_budget(&stats),
+            Some(JournalBudget {
+                dropped: 2,
+                first_dropped_at_ms: Some(15),
+                limit_bytes: 500
+            })
+        );
+        assert_eq!(journal_budget(&serde_json::json!({"rules": []})), None);
     }
 }
