@@ -8,6 +8,7 @@
 #   NOISE=100000 PATH_BYTES=8192 UPLOADS=100000 IDLE=1100 bench/journal-memory.sh
 #
 # Needs python3. Each measurement starts a fresh platform.
+# Figures and what they mean: mock-tax-platform/README.md, "Journal memory".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
