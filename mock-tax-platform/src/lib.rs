@@ -75,4 +75,6 @@ pub use config::{
     DEFAULT_JOURNAL_LIMIT,
 };
 pub use router::{RouteSpec, ROUTES};
-pub use server::{run, run_with_control, start, start_on, Platform, StartError};
+pub use server::{
+    check_control_token, run, run_with_control, start, start_on, Platform, StartError,
+};

@@ -81,6 +81,12 @@ fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(cli: Cli, workers: usize) -> anyhow::Result<()> {
+    // Refused before anything listens, even briefly, on a public address.
+    mock_tax_platform::check_control_token(
+        cli.listen,
+        cli.control_listen.unwrap_or(cli.listen),
+        cli.control_token.as_deref(),
+    )?;
     let mut tokens = match &cli.tokens_file {
         Some(path) => read_tokens_file(path)?,
         None => Default::default(),

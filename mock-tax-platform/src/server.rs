@@ -129,7 +129,7 @@ pub async fn start_on(
             .map_err(io_error("read the control address"))?,
         None => addr,
     };
-    check_control_token(addr, control_addr, &config)?;
+    check_control_token(addr, control_addr, config.control_token.as_deref())?;
     if config.tokens.is_empty() {
         tracing::warn!(%addr, "no seller tokens configured: every request is accepted, for any seller");
     }
@@ -169,12 +169,13 @@ pub async fn start_on(
 /// token nobody can present is a mistake, not a lock. Both listeners are checked:
 /// the API one because, by default, it serves the control plane too, and even
 /// when it does not, a public API beside an open control plane invites probing.
-fn check_control_token(
+/// [`start_on`] checks this; a binary can check it before it binds anything.
+pub fn check_control_token(
     addr: SocketAddr,
     control_addr: SocketAddr,
-    config: &Config,
+    control_token: Option<&str>,
 ) -> Result<(), StartError> {
-    match &config.control_token {
+    match control_token {
         Some(token) if token.trim().is_empty() => Err(StartError::EmptyControlToken),
         Some(_) => Ok(()),
         None => {
@@ -323,40 +324,33 @@ async fn accept_loop(
 mod tests {
     use super::*;
 
-    fn with_token(token: &str) -> Config {
-        Config {
-            control_token: Some(token.to_owned()),
-            ..Config::default()
-        }
-    }
-
     #[test]
     fn a_non_loopback_api_needs_a_control_token() {
         let public: SocketAddr = "0.0.0.0:8080".parse().unwrap();
         let loopback: SocketAddr = "127.0.0.1:8081".parse().unwrap();
-        let err = check_control_token(public, loopback, &Config::default()).unwrap_err();
+        let err = check_control_token(public, loopback, None).unwrap_err();
         assert!(err.to_string().contains("--control-token"), "{err}");
-        assert!(check_control_token(public, loopback, &with_token("ops")).is_ok());
-        assert!(check_control_token(loopback, loopback, &Config::default()).is_ok());
+        assert!(check_control_token(public, loopback, Some("ops")).is_ok());
+        assert!(check_control_token(loopback, loopback, None).is_ok());
     }
 
     #[test]
     fn a_non_loopback_control_listener_needs_a_control_token() {
         let api: SocketAddr = "127.0.0.1:8080".parse().unwrap();
         let control: SocketAddr = "0.0.0.0:9090".parse().unwrap();
-        let err = check_control_token(api, control, &Config::default()).unwrap_err();
+        let err = check_control_token(api, control, None).unwrap_err();
         assert!(
             matches!(err, StartError::ControlTokenRequired { listener: "control plane", addr } if addr == control),
             "{err}"
         );
-        assert!(check_control_token(api, control, &with_token("ops")).is_ok());
+        assert!(check_control_token(api, control, Some("ops")).is_ok());
     }
 
     #[test]
     fn an_empty_control_token_is_refused_even_on_loopback() {
         let loopback: SocketAddr = "127.0.0.1:8080".parse().unwrap();
         for token in ["", "  "] {
-            let err = check_control_token(loopback, loopback, &with_token(token)).unwrap_err();
+            let err = check_control_token(loopback, loopback, Some(token)).unwrap_err();
             assert!(matches!(err, StartError::EmptyControlToken), "{err}");
         }
     }
