@@ -1,7 +1,7 @@
 //! Runs one scenario end to end: start the platform and the client, run the steps,
 //! collect the ledger, truth and journal into a [`RunRecord`].
 
-mod collect;
+pub(crate) mod collect;
 mod progress;
 mod settle;
 mod steps;
