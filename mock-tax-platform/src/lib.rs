@@ -21,7 +21,8 @@
 //! - `respond`: JSON responses and the error envelope (with `Retry-After`).
 //! - `store`: records keyed by (seller, number), write sequence, ground truth.
 //! - `packed`: the compact form the store keeps each invoice in.
-//! - `journal`: append-only request log and attempt counter per (route, seller, number).
+//! - `journal`: append-only request log within a memory budget (dropped entries
+//!   counted), and the attempt counter per (route, seller, number).
 //! - `fasthash`: the Fx hasher for the store's and journal's maps.
 //! - `chunked`: the append-only list the store and journal grow without copying.
 //! - `submissions`: asynchronous uploads (`processing_delay`) and their states.
