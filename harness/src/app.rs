@@ -264,7 +264,7 @@ pub async fn check_ledger(args: CheckArgs) -> Exit {
         tracing::warn!("{e}");
         Vec::new()
     });
-    let record = match ledger_run(LedgerCheck {
+    let mut record = match ledger_run(LedgerCheck {
         ledger_path: &args.ledger,
         issued_path: args.issued.as_deref(),
         platform_url: &args.platform_url,
@@ -277,6 +277,14 @@ pub async fn check_ledger(args: CheckArgs) -> Exit {
         Err(e) => {
             eprintln!("error: {e}");
             return Exit::BadInput;
+        }
+    };
+    // Whether the chains can be complete: the platform says what its journal dropped.
+    record.journal_budget = match control.stats().await {
+        Ok(stats) => runner::collect::journal_budget(&stats),
+        Err(e) => {
+            tracing::warn!("{e}");
+            None
         }
     };
     let dir = match runner::make_report_dir(&args.reports_dir, &record.scenario, started_at) {

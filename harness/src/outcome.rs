@@ -47,6 +47,40 @@ pub struct RunRecord {
     /// (`--platform-url`, `--max-count`), for the replay command.
     #[serde(default)]
     pub replay_flags: Vec<String>,
+    /// The platform journal's budget and what it dropped; `None` when the platform
+    /// did not say (its stats could not be read, or it predates the budget).
+    #[serde(default)]
+    pub journal_budget: Option<JournalBudget>,
+}
+
+/// The platform journal's memory budget, from `GET /_chaos/stats` → `journal`.
+/// The verdict joins truth and ledger, not the journal; the causal chains come
+/// from the journal, so a dropped entry can leave a chain incomplete.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct JournalBudget {
+    /// Entries about an invoice, a fault or a store change the platform did not keep.
+    pub dropped: u64,
+    /// Platform run time (ms) of the first of them.
+    pub first_dropped_at_ms: Option<u64>,
+    /// The budget in bytes (the platform's `--journal-limit`).
+    pub limit_bytes: u64,
+}
+
+impl JournalBudget {
+    /// The warning a report shows when entries were dropped; `None` otherwise.
+    pub fn warning(&self) -> Option<String> {
+        (self.dropped > 0).then(|| {
+            let from = self
+                .first_dropped_at_ms
+                .map_or(String::new(), |ms| format!(" from {ms} ms of platform time on"));
+            format!(
+                "the platform's journal reached its limit of {} bytes and dropped {} entries{from}: \
+                 causal chains after that are incomplete (the verdict, which joins truth and \
+                 ledger, is not affected); raise the platform's --journal-limit",
+                self.limit_bytes, self.dropped
+            )
+        })
+    }
 }
 
 /// The client system under test.

@@ -1,11 +1,16 @@
 //! Reading request bodies: bounded by the configured limit (413 otherwise) and
-//! parsed as JSON with errors that name the field or the line and column.
+//! time (408 otherwise), and parsed as JSON with errors that name the field or the
+//! line and column.
+
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use serde::de::DeserializeOwned;
 use tax_api::{ApiError, ErrorCode};
+
+use crate::config::Config;
 
 /// 413 `PAYLOAD_TOO_LARGE` for a body over `limit` bytes.
 pub fn too_large(limit: usize) -> ApiError {
@@ -16,13 +21,30 @@ pub fn too_large(limit: usize) -> ApiError {
     .with_detail("limit_bytes", limit as u64)
 }
 
-/// Reads the whole body, refusing more than `limit` bytes. A declared
+/// 408 `REQUEST_TIMEOUT` for a body that took longer than `timeout`.
+pub fn too_slow(timeout: Duration) -> ApiError {
+    ApiError::new(
+        ErrorCode::RequestTimeout,
+        format!(
+            "the request body did not arrive within {} ms",
+            timeout.as_millis()
+        ),
+    )
+    .with_detail(
+        "timeout_ms",
+        u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+    )
+}
+
+/// Reads the whole body, refusing more than `config.body_limit` bytes (413) or a
+/// body that takes longer than `config.body_read_timeout` (408). A declared
 /// `Content-Length` over the limit is refused before any byte is read.
 pub async fn read_limited(
     headers: &http::HeaderMap,
     body: Incoming,
-    limit: usize,
+    config: &Config,
 ) -> Result<Bytes, ApiError> {
+    let limit = config.body_limit;
     let declared = headers
         .get(http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -30,7 +52,11 @@ pub async fn read_limited(
     if declared.is_some_and(|len| len > limit as u64) {
         return Err(too_large(limit));
     }
-    match Limited::new(body, limit).collect().await {
+    let collecting = Limited::new(body, limit).collect();
+    let Ok(collected) = tokio::time::timeout(config.body_read_timeout, collecting).await else {
+        return Err(too_slow(config.body_read_timeout));
+    };
+    match collected {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(err)
             if err

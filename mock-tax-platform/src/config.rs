@@ -8,6 +8,12 @@ use std::time::Duration;
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 /// Default time a client has to send a request's headers.
 pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default memory budget of the journal: 1 GiB, about six million entries of about
+/// 170 bytes (an upload's; see the README), so a few million uploads with their
+/// read-backs.
+pub const DEFAULT_JOURNAL_LIMIT: usize = 1 << 30;
+/// Default time a client has to send a request's body, once a handler reads it.
+pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How a platform instance behaves. `Default` is the plain synchronous platform:
 /// seed 0, no tokens (every request accepted), 1 MiB bodies.
@@ -24,6 +30,12 @@ pub struct Config {
     /// Time a connection has to deliver a request's headers, so idle half-open
     /// connections cannot pile up.
     pub header_read_timeout: Duration,
+    /// Time a request's whole body has to arrive; a slower one gets 408
+    /// `REQUEST_TIMEOUT`, so a slow sender cannot hold a connection forever.
+    pub body_read_timeout: Duration,
+    /// Most bytes the journal's entries may take; past it, entries are counted as
+    /// dropped instead of kept (`GET /_chaos/stats` → `journal`).
+    pub journal_limit: usize,
     /// Bearer token the control plane (`/_chaos/…`) requires, when set.
     pub control_token: Option<String>,
     /// Fault rules and maintenance windows installed at start (`--plan FILE`).
@@ -42,6 +54,8 @@ impl Default for Config {
             processing_delay: None,
             body_limit: DEFAULT_BODY_LIMIT,
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
+            journal_limit: DEFAULT_JOURNAL_LIMIT,
             control_token: None,
             plan: crate::plan::Plan::default(),
             workers: 0,
@@ -68,6 +82,36 @@ pub enum TokenError {
         /// Why.
         source: std::io::Error,
     },
+}
+
+/// A byte size that could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("expected a size in bytes such as 1073741824, 512MiB or 1GiB, found {found:?}")]
+pub struct SizeError {
+    /// The text as given.
+    pub found: String,
+}
+
+/// Parses a byte size: a whole number, optionally followed by `KiB`, `MiB` or
+/// `GiB` (also `K`, `M`, `G`; all powers of 1024).
+pub fn parse_size(text: &str) -> Result<usize, SizeError> {
+    let error = || SizeError {
+        found: text.to_owned(),
+    };
+    let trimmed = text.trim();
+    let digits = trimmed
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(digits);
+    let number: usize = number.parse().map_err(|_| error())?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kib" => 10,
+        "m" | "mib" => 20,
+        "g" | "gib" => 30,
+        _ => return Err(error()),
+    };
+    number.checked_mul(1 << shift).ok_or_else(error)
 }
 
 /// Parses one `SELLER_TAX_ID=TOKEN` pair; `origin` names where it came from in errors.
@@ -111,6 +155,17 @@ mod tests {
     fn token_pair_without_equals_names_what_was_expected() {
         let err = parse_token_pair("--token", "seller-only").unwrap_err();
         assert!(err.to_string().contains("expected SELLER_TAX_ID=TOKEN"));
+    }
+
+    #[test]
+    fn sizes_read_plain_bytes_and_binary_units() {
+        assert_eq!(parse_size("1048576").unwrap(), 1 << 20);
+        assert_eq!(parse_size("512MiB").unwrap(), 512 << 20);
+        assert_eq!(parse_size("1 GiB").unwrap(), 1 << 30);
+        assert_eq!(parse_size("64k").unwrap(), 64 << 10);
+        let err = parse_size("lots").unwrap_err();
+        assert!(err.to_string().contains("512MiB"), "{err}");
+        assert!(parse_size("1TiB").is_err());
     }
 
     #[test]

@@ -1,5 +1,9 @@
 //! Serving one TCP connection, with a per-connection handle that can cut it off
-//! with a TCP reset, a header-read timeout, and graceful shutdown.
+//! with a TCP reset, a header-read timeout, graceful shutdown, and a lingering
+//! close (`linger`). The connection costs one file descriptor (`shared`).
+
+mod linger;
+mod shared;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -26,31 +30,31 @@ pub struct ConnHandle {
 #[derive(Debug)]
 struct ConnInner {
     peer: SocketAddr,
-    /// A second descriptor of the socket, so linger can be set and the socket
-    /// closed from outside the serving future.
-    socket: Mutex<Option<std::net::TcpStream>>,
+    /// The socket hyper serves (the same descriptor, not a copy), so linger can be
+    /// set and the peer watched from outside the serving future. Taken when the
+    /// connection ends, so a handle kept elsewhere does not keep the socket open.
+    socket: Mutex<Option<Arc<TcpStream>>>,
     abort: Notify,
 }
 
 impl ConnHandle {
-    fn new(stream: &TcpStream, peer: SocketAddr) -> std::io::Result<Self> {
-        let clone: std::net::TcpStream = socket2::SockRef::from(stream).try_clone()?.into();
-        Ok(ConnHandle {
+    fn new(stream: Arc<TcpStream>, peer: SocketAddr) -> Self {
+        ConnHandle {
             inner: Arc::new(ConnInner {
                 peer,
-                socket: Mutex::new(Some(clone)),
+                socket: Mutex::new(Some(stream)),
                 abort: Notify::new(),
             }),
-        })
+        }
     }
 
-    /// Cuts the connection off with a TCP RST: sets SO_LINGER 0, closes this
-    /// handle's descriptor and aborts the serving future (which closes the other).
+    /// Cuts the connection off with a TCP RST: sets SO_LINGER 0, lets go of this
+    /// handle's reference and aborts the serving future (which drops the last one).
     /// Nothing more is sent; the handler calling this should then await
     /// `std::future::pending()` — its future is dropped with the connection.
     pub fn reset(&self) {
         if let Some(socket) = self.take_socket() {
-            if let Err(err) = socket2::SockRef::from(&socket).set_linger(Some(Duration::ZERO)) {
+            if let Err(err) = socket2::SockRef::from(&*socket).set_linger(Some(Duration::ZERO)) {
                 tracing::warn!(error = %err, peer = %self.inner.peer, "cannot set SO_LINGER 0");
             }
         }
@@ -60,14 +64,13 @@ impl ConnHandle {
     /// Resolves when the client closes its side of the connection (or resets it);
     /// never, if that cannot be watched. Only peeks: nothing is consumed.
     pub async fn closed_by_peer(&self) {
-        let clone = self
+        let shared = self
             .inner
             .socket
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-            .and_then(|s| s.try_clone().ok());
-        let Some(stream) = clone.and_then(|s| tokio::net::TcpStream::from_std(s).ok()) else {
+            .clone();
+        let Some(stream) = shared else {
             return std::future::pending().await;
         };
         let mut byte = [0u8; 1];
@@ -80,7 +83,7 @@ impl ConnHandle {
         }
     }
 
-    fn take_socket(&self) -> Option<std::net::TcpStream> {
+    fn take_socket(&self) -> Option<Arc<TcpStream>> {
         self.inner
             .socket
             .lock()
@@ -122,13 +125,8 @@ pub async fn serve<F, Fut>(
     if let Err(err) = stream.set_nodelay(true) {
         tracing::debug!(error = %err, "cannot set TCP_NODELAY");
     }
-    let handle = match ConnHandle::new(&stream, peer) {
-        Ok(handle) => handle,
-        Err(err) => {
-            tracing::warn!(error = %err, %peer, "cannot clone the socket; dropping connection");
-            return;
-        }
-    };
+    let stream = Arc::new(stream);
+    let handle = ConnHandle::new(Arc::clone(&stream), peer);
     let request_handle = handle.clone();
     // The handle goes to the handler as an argument: request extensions would cost
     // an allocation per request.
@@ -139,7 +137,7 @@ pub async fn serve<F, Fut>(
     let conn = http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(settings.header_read_timeout)
-        .serve_connection(TokioIo::new(stream), service);
+        .serve_connection(TokioIo::new(shared::SharedStream(stream)), service);
     tokio::pin!(conn);
     let mut draining = *shutdown.borrow();
     if draining {
@@ -163,8 +161,11 @@ pub async fn serve<F, Fut>(
             }
         }
     }
-    // Close our second descriptor too (after a reset it is already gone).
-    drop(handle.take_socket());
+    // After a reset the socket is already taken; otherwise close it gently.
+    // (The finished `conn` holds the other reference; the socket closes when both go.)
+    if let Some(socket) = handle.take_socket() {
+        linger::close(socket).await;
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,14 @@
 //! The journal: one entry per request the platform answered (or cut off), cheap to
 //! append, plus the attempt counter per (route, seller, number) that fault
-//! decisions key on. Entries are kept compact and formatted only when read.
+//! decisions key on. Entries are kept compact (`kept`) and formatted only when read.
+//!
+//! The journal has a memory budget ([`Journal::new`]): once its entries take that
+//! many bytes it keeps no more and counts what it dropped, so a run never loses
+//! causal chains silently (`GET /_chaos/stats` says `journal.dropped`). Untied
+//! entries (see `kept`) are kept only while the journal uses less than
+//! [`UNTIED_SHARE`] of its budget, so noise cannot crowd out evidence.
+
+mod kept;
 
 use std::hash::{Hash, Hasher};
 use std::sync::Mutex;
@@ -9,11 +17,17 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use hashbrown::HashTable;
 use http::Method;
+use serde::Serialize;
 use tax_api::{ErrorCode, JournalEntry, Route, StoreEffect};
 
 use crate::chunked::Chunked;
 use crate::clock::stamp;
 use crate::fasthash::{spread, FxHasher};
+use kept::Kept;
+
+/// Untied entries are kept while the journal uses less than this share of its
+/// budget (1/`UNTIED_SHARE`).
+const UNTIED_SHARE: usize = 8;
 
 /// One journaled request, as kept in memory; [`Entry::to_wire`] gives the
 /// `tax_api::JournalEntry` served on `/_chaos/journal`.
@@ -102,111 +116,13 @@ impl Entry {
     }
 }
 
-/// An entry as the journal keeps it: the fixed fields, and every text field in
-/// one allocation. About half the memory of an [`Entry`] and its strings, and the
-/// journal holds one per request of the run.
-#[derive(Debug, Clone)]
-struct Kept {
-    elapsed_nanos: u64,
-    at: DateTime<Utc>,
-    route: Route,
-    status: Option<u16>,
-    error_code: Option<ErrorCode>,
-    effect: StoreEffect,
-    attempt: Option<u32>,
-    /// Method, path, then the optional texts in [`Kept::optional`] order.
-    text: Box<str>,
-    /// Where each of the [`Kept::FIELDS`] texts ends in `text`.
-    ends: [u32; Kept::FIELDS],
-    /// Bit `i` set: optional text `i` is present (absent and empty differ).
-    present: u8,
-}
-
-impl Kept {
-    const FIELDS: usize = 8;
-
-    /// The optional texts of an entry, in the order they are kept: the one list
-    /// both packing and unpacking go by.
-    fn optional(entry: &mut Entry) -> [&mut Option<String>; Kept::FIELDS - 2] {
-        [
-            &mut entry.seller_tax_id,
-            &mut entry.number,
-            &mut entry.request_serial,
-            &mut entry.rule,
-            &mut entry.fault,
-            &mut entry.note,
-        ]
-    }
-
-    fn new(mut entry: Entry) -> Kept {
-        // Method and path are moved out so the optional texts can be borrowed mutably.
-        let method = std::mem::replace(&mut entry.method, Method::GET);
-        let path = std::mem::take(&mut entry.path);
-        let optional = Kept::optional(&mut entry).map(|text| text.as_deref());
-        let texts = [Some(method.as_str()), Some(path.as_str())]
-            .into_iter()
-            .chain(optional);
-        let len = texts.clone().flatten().map(str::len).sum();
-        let mut text = String::with_capacity(len);
-        let mut ends = [0u32; Kept::FIELDS];
-        let mut present = 0u8;
-        for (i, field) in texts.enumerate() {
-            if let Some(value) = field {
-                text.push_str(value);
-                if i >= 2 {
-                    present |= 1 << (i - 2);
-                }
-            }
-            // Entries come from HTTP requests far below 4 GiB.
-            ends[i] = u32::try_from(text.len()).unwrap_or(u32::MAX);
-        }
-        Kept {
-            elapsed_nanos: u64::try_from(entry.elapsed.as_nanos()).unwrap_or(u64::MAX),
-            at: entry.at,
-            route: entry.route,
-            status: entry.status,
-            error_code: entry.error_code,
-            effect: entry.effect,
-            attempt: entry.attempt,
-            text: text.into_boxed_str(),
-            ends,
-            present,
-        }
-    }
-
-    fn field(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        self.text.get(start..self.ends[i] as usize).unwrap_or("")
-    }
-
-    fn optional_field(&self, i: usize) -> Option<String> {
-        (self.present & (1 << i) != 0).then(|| self.field(i + 2).to_owned())
-    }
-
-    fn entry(&self) -> Entry {
-        let mut entry = Entry::new(
-            Duration::from_nanos(self.elapsed_nanos),
-            self.at,
-            self.route,
-            Method::from_bytes(self.field(0).as_bytes()).unwrap_or(Method::GET),
-            self.field(1).to_owned(),
-        );
-        for (i, text) in Kept::optional(&mut entry).into_iter().enumerate() {
-            *text = self.optional_field(i);
-        }
-        entry.attempt = self.attempt;
-        entry.status = self.status;
-        entry.error_code = self.error_code;
-        entry.effect = self.effect;
-        entry
-    }
-}
-
 /// Append-only request log and attempt counter. Each lock is held for one push or
 /// one counter bump only.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Journal {
-    entries: Mutex<Chunked<Kept>>,
+    entries: Mutex<Entries>,
+    /// Most bytes the kept entries may take ([`Kept::cost`]).
+    limit_bytes: usize,
     /// Attempts by a 96-bit fingerprint of (route, seller, number): no key
     /// allocation per request and 16-byte entries; a collision is out of reach
     /// (about 10⁻¹⁵ for ten million keys). Sharded by the fingerprint, so the two
@@ -215,6 +131,40 @@ pub struct Journal {
 }
 
 const ATTEMPT_SHARDS: usize = 16;
+
+/// The kept entries and the budget's accounting, under one lock.
+#[derive(Debug, Default)]
+struct Entries {
+    kept: Chunked<Kept>,
+    /// How many are kept.
+    count: u64,
+    /// What the kept entries cost, by [`Kept::cost`].
+    bytes: usize,
+    /// Tied entries not kept because the budget was spent.
+    dropped: u64,
+    /// Run time of the first of them.
+    first_dropped: Option<Duration>,
+    /// Untied entries not kept.
+    untied_dropped: u64,
+}
+
+/// The journal's size and losses, as `GET /_chaos/stats` shows them under `journal`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct JournalUsage {
+    /// Entries kept.
+    pub entries: u64,
+    /// Bytes they take, as the budget counts them.
+    pub bytes: u64,
+    /// The budget (`--journal-limit`).
+    pub limit_bytes: u64,
+    /// Entries about an invoice, a fault or a store change that were not kept
+    /// because the budget was spent: causal chains from then on are incomplete.
+    pub dropped: u64,
+    /// Run time (ms) of the first dropped entry; `None` while nothing was dropped.
+    pub first_dropped_at_ms: Option<u64>,
+    /// Untied entries (401s, 404s, status polls) not kept.
+    pub untied_dropped: u64,
+}
 
 /// One key's count. Every upload of a new number adds one, and probing a table
 /// that large misses the cache: the entry is kept to 16 bytes.
@@ -241,7 +191,22 @@ fn fingerprint(route: Route, seller: &str, number: &str) -> (u64, u32) {
     (sip, fx)
 }
 
+impl Default for Journal {
+    fn default() -> Self {
+        Journal::new(crate::config::DEFAULT_JOURNAL_LIMIT)
+    }
+}
+
 impl Journal {
+    /// An empty journal that keeps at most `limit_bytes` of entries.
+    pub fn new(limit_bytes: usize) -> Self {
+        Journal {
+            entries: Mutex::default(),
+            limit_bytes,
+            attempts: Default::default(),
+        }
+    }
+
     /// The attempt index of this request about `number` on `route` for `seller`:
     /// 0 for the first, 1 for the next, … Counted in arrival order.
     pub fn next_attempt(&self, route: Route, seller: &str, number: &str) -> u32 {
@@ -259,14 +224,43 @@ impl Journal {
         attempt
     }
 
-    /// Appends an entry.
+    /// Appends an entry, unless the budget is spent (then it is counted as dropped).
     pub fn append(&self, entry: Entry) {
+        let elapsed = entry.elapsed;
         // Packed before the lock is taken.
         let kept = Kept::new(entry);
-        self.entries
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(kept);
+        let (cost, untied) = (kept.cost(), kept.untied());
+        let room = if untied {
+            self.limit_bytes / UNTIED_SHARE
+        } else {
+            self.limit_bytes
+        };
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.bytes.saturating_add(cost) <= room {
+            entries.bytes += cost;
+            entries.count += 1;
+            entries.kept.push(kept);
+        } else if untied {
+            entries.untied_dropped += 1;
+        } else {
+            entries.dropped += 1;
+            entries.first_dropped.get_or_insert(elapsed);
+        }
+    }
+
+    /// How many entries are kept, what they cost and what was dropped.
+    pub fn usage(&self) -> JournalUsage {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        JournalUsage {
+            entries: entries.count,
+            bytes: entries.bytes as u64,
+            limit_bytes: self.limit_bytes as u64,
+            dropped: entries.dropped,
+            first_dropped_at_ms: entries
+                .first_dropped
+                .map(|at| u64::try_from(at.as_millis()).unwrap_or(u64::MAX)),
+            untied_dropped: entries.untied_dropped,
+        }
     }
 
     /// Entries with `seq >= since`, in order, in wire form.
@@ -274,7 +268,7 @@ impl Journal {
         let start = usize::try_from(since).unwrap_or(usize::MAX);
         let slice: Vec<Kept> = {
             let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-            entries.iter_from(start).cloned().collect()
+            entries.kept.iter_from(start).cloned().collect()
         };
         slice
             .iter()
@@ -285,7 +279,7 @@ impl Journal {
 
     /// Forgets every entry and attempt count.
     pub fn clear(&self) {
-        *self.entries.lock().unwrap_or_else(|e| e.into_inner()) = Chunked::default();
+        *self.entries.lock().unwrap_or_else(|e| e.into_inner()) = Entries::default();
         for shard in &self.attempts {
             shard.lock().unwrap_or_else(|e| e.into_inner()).clear();
         }
@@ -295,6 +289,17 @@ impl Journal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_upload_entry_costs_what_the_readme_says() {
+        // mock-tax-platform/README.md quotes this figure; update both together.
+        let mut entry = upload_entry("25117000000000000001");
+        entry.seller_tax_id = Some("91110000MA01ABCD1X".to_owned());
+        entry.request_serial = Some("order-2025-000001".to_owned());
+        entry.attempt = Some(0);
+        entry.effect = StoreEffect::Stored;
+        assert_eq!(Kept::new(entry).cost(), 159);
+    }
 
     #[test]
     fn attempts_count_per_route_seller_and_number() {
@@ -328,30 +333,6 @@ mod tests {
     }
 
     #[test]
-    fn a_kept_entry_gives_back_every_field_and_tells_absent_from_empty() {
-        let mut entry = Entry::new(
-            Duration::from_nanos(1_234_567_891),
-            Utc::now(),
-            Route::Upload,
-            Method::from_bytes(b"PATCH").unwrap(),
-            "/v1/invoices/å".to_owned(),
-        );
-        entry.seller_tax_id = Some("S".to_owned());
-        entry.number = Some(String::new());
-        entry.rule = Some("drop-1+lag".to_owned());
-        entry.note = Some("migration after w (lost)".to_owned());
-        entry.attempt = Some(3);
-        entry.status = Some(503);
-        entry.error_code = Some(ErrorCode::Maintenance);
-        entry.effect = StoreEffect::StoredPartial;
-        let back = Kept::new(entry.clone()).entry();
-        assert_eq!(back.to_wire(7), entry.to_wire(7));
-        assert_eq!(back.number.as_deref(), Some(""));
-        assert_eq!(back.request_serial, None);
-        assert_eq!(back.fault, None);
-    }
-
-    #[test]
     fn entries_get_their_position_and_since_skips_earlier_ones() {
         let journal = Journal::default();
         for path in ["/a", "/b", "/c"] {
@@ -370,5 +351,61 @@ mod tests {
         assert_eq!((tail[0].seq, tail[0].path.as_str()), (1, "/b"));
         assert_eq!(tail[0].elapsed_ms, 1500);
         assert!(journal.since(99).is_empty());
+    }
+
+    fn upload_entry(number: &str) -> Entry {
+        let mut entry = Entry::new(
+            Duration::from_millis(7),
+            Utc::now(),
+            Route::Upload,
+            Method::POST,
+            "/v1/invoices".to_owned(),
+        );
+        entry.number = Some(number.to_owned());
+        entry.status = Some(201);
+        entry
+    }
+
+    fn unauthorized_entry(path: String) -> Entry {
+        let mut entry = Entry::new(Duration::ZERO, Utc::now(), Route::Get, Method::GET, path);
+        entry.status = Some(401);
+        entry
+    }
+
+    #[test]
+    fn past_its_budget_the_journal_keeps_nothing_more_and_counts_it() {
+        let one = Kept::new(upload_entry("N-0")).cost();
+        let journal = Journal::new(3 * one);
+        for i in 0..5 {
+            journal.append(upload_entry(&format!("N-{i}")));
+        }
+        let usage = journal.usage();
+        assert_eq!((usage.entries, usage.dropped), (3, 2));
+        assert_eq!(usage.bytes, 3 * one as u64);
+        assert_eq!(usage.first_dropped_at_ms, Some(7));
+        assert_eq!(journal.since(0).len(), 3);
+        journal.clear();
+        assert_eq!(journal.usage().dropped, 0);
+    }
+
+    #[test]
+    fn unauthenticated_noise_costs_little_and_cannot_crowd_out_evidence() {
+        let journal = Journal::new(1024 * 1024);
+        // 10 000 requests with 8 KB paths: 80 MB if kept whole.
+        for _ in 0..10_000 {
+            journal.append(unauthorized_entry(format!(
+                "/v1/invoices/{}",
+                "9".repeat(8192)
+            )));
+        }
+        let usage = journal.usage();
+        assert!(
+            usage.bytes <= 1024 * 1024 / UNTIED_SHARE as u64,
+            "{usage:?}"
+        );
+        assert!(usage.untied_dropped > 0, "{usage:?}");
+        assert_eq!(usage.dropped, 0);
+        journal.append(upload_entry("N-1"));
+        assert_eq!(journal.usage().entries, usage.entries + 1);
     }
 }

@@ -9,8 +9,10 @@
 //!
 //! - `config`: [`Config`] and the token-file reader.
 //! - `server`: listeners, accept loops, [`Platform`] handle, graceful shutdown.
-//! - `conn`: one connection: header-read timeout, graceful close, and the
-//!   per-connection handle whose `reset()` makes the peer see a TCP RST.
+//! - `accept_errors`: back-off and a rate-limited log line when `accept` fails.
+//! - `conn`: one connection on one descriptor: header-read timeout, graceful and
+//!   lingering close, and the per-connection handle whose `reset()` makes the peer
+//!   see a TCP RST.
 //! - `router`: the route table ([`ROUTES`]), 404/405, dispatch and journaling.
 //! - `exchange`: the journal entry of one request, appended even if the request is cut off.
 //! - `routes`: one file per group of routes; `routes/upload.rs` holds the upload's phases.
@@ -19,7 +21,8 @@
 //! - `respond`: JSON responses and the error envelope (with `Retry-After`).
 //! - `store`: records keyed by (seller, number), write sequence, ground truth.
 //! - `packed`: the compact form the store keeps each invoice in.
-//! - `journal`: append-only request log and attempt counter per (route, seller, number).
+//! - `journal`: append-only request log within a memory budget (dropped entries
+//!   counted), and the attempt counter per (route, seller, number).
 //! - `fasthash`: the Fx hasher for the store's and journal's maps.
 //! - `chunked`: the append-only list the store and journal grow without copying.
 //! - `submissions`: asynchronous uploads (`processing_delay`) and their states.
@@ -37,6 +40,7 @@
 //!   `routes/chaos.rs` serves the plan's control routes. See `FAULTS.md`.
 //! - [`workers`]: threads that serve connections, each connection pinned to one.
 
+mod accept_errors;
 mod auth;
 mod body;
 mod chaos;
@@ -67,8 +71,11 @@ pub mod workers;
 
 pub use chaos::{ChaosStats, MigrationReport};
 pub use config::{
-    parse_token_pair, read_tokens_file, Config, TokenError, DEFAULT_BODY_LIMIT,
-    DEFAULT_HEADER_READ_TIMEOUT,
+    parse_size, parse_token_pair, read_tokens_file, Config, SizeError, TokenError,
+    DEFAULT_BODY_LIMIT, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT,
+    DEFAULT_JOURNAL_LIMIT,
 };
 pub use router::{RouteSpec, ROUTES};
-pub use server::{run, run_with_control, start, start_on, Platform, StartError};
+pub use server::{
+    check_control_token, run, run_with_control, start, start_on, Platform, StartError,
+};

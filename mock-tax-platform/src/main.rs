@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use mock_tax_platform::{parse_token_pair, read_tokens_file, workers, Config};
+use mock_tax_platform::{parse_size, parse_token_pair, read_tokens_file, workers, Config};
 use tokio::net::TcpListener;
 
 // Every upload keeps a record and a journal entry, and parsing allocates a dozen
@@ -25,7 +25,8 @@ struct Cli {
     /// Serve the control plane (`/_chaos/…`) on this address instead.
     #[arg(long)]
     control_listen: Option<SocketAddr>,
-    /// Bearer token the control plane requires (mandatory when --listen is not loopback).
+    /// Bearer token the control plane requires: mandatory when --listen or
+    /// --control-listen is not loopback; an empty one is refused.
     #[arg(long, env = "CHAOS_CONTROL_TOKEN")]
     control_token: Option<String>,
     /// Master seed of the run.
@@ -50,6 +51,13 @@ struct Cli {
     /// Time a client has to send a request's headers (e.g. `10s`).
     #[arg(long, value_parser = humantime::parse_duration, default_value = "10s")]
     header_read_timeout: Duration,
+    /// Time a client has to send a request's body (e.g. `10s`); a slower one gets 408.
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "10s")]
+    body_read_timeout: Duration,
+    /// Memory budget of the journal (e.g. `1GiB`, `512MiB`, bytes); past it,
+    /// entries are counted as dropped (`GET /_chaos/stats` → `journal.dropped`).
+    #[arg(long, value_parser = parse_size, default_value = "1GiB")]
+    journal_limit: usize,
     /// Threads serving connections, each connection pinned to one; default one per
     /// CPU. 0 serves them on a work-stealing runtime instead.
     #[arg(long)]
@@ -73,6 +81,12 @@ fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(cli: Cli, workers: usize) -> anyhow::Result<()> {
+    // Refused before anything listens, even briefly, on a public address.
+    mock_tax_platform::check_control_token(
+        cli.listen,
+        cli.control_listen.unwrap_or(cli.listen),
+        cli.control_token.as_deref(),
+    )?;
     let mut tokens = match &cli.tokens_file {
         Some(path) => read_tokens_file(path)?,
         None => Default::default(),
@@ -87,6 +101,8 @@ async fn serve(cli: Cli, workers: usize) -> anyhow::Result<()> {
         processing_delay: cli.processing_delay,
         body_limit: cli.body_limit,
         header_read_timeout: cli.header_read_timeout,
+        body_read_timeout: cli.body_read_timeout,
+        journal_limit: cli.journal_limit,
         control_token: cli.control_token,
         workers,
         plan: match &cli.plan {

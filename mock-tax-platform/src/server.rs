@@ -8,6 +8,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
+use crate::accept_errors::AcceptErrors;
 use crate::config::Config;
 use crate::conn::{self, ConnSettings};
 use crate::router::{self, Serves};
@@ -28,15 +29,25 @@ pub enum StartError {
     /// The plan given in the configuration is invalid.
     #[error("invalid fault plan: {0}")]
     Plan(#[from] crate::plan::PlanError),
-    /// The API listens beyond loopback but the control plane has no token.
+    /// A listener that serves the control plane, or the API beside it, is
+    /// reachable beyond loopback but the control plane has no token.
     #[error(
-        "the API listens on {addr}, which is not a loopback address, so the control plane \
-         needs a token: pass --control-token (Config::control_token)"
+        "the {listener} listens on {addr}, which is not a loopback address, so the control \
+         plane needs a token: pass --control-token or set CHAOS_CONTROL_TOKEN \
+         (Config::control_token)"
     )]
     ControlTokenRequired {
-        /// The API address.
+        /// Which listener: `API` or `control plane`.
+        listener: &'static str,
+        /// Its address.
         addr: SocketAddr,
     },
+    /// The control token is empty (or only spaces): no request could ever present it.
+    #[error(
+        "the control token is empty, which would lock everyone out of the control plane: \
+         pass a non-empty --control-token (or CHAOS_CONTROL_TOKEN), or none on loopback"
+    )]
+    EmptyControlToken,
 }
 
 fn io_error(action: &str) -> impl FnOnce(std::io::Error) -> StartError + '_ {
@@ -118,7 +129,7 @@ pub async fn start_on(
             .map_err(io_error("read the control address"))?,
         None => addr,
     };
-    check_control_token(addr, &config)?;
+    check_control_token(addr, control_addr, config.control_token.as_deref())?;
     if config.tokens.is_empty() {
         tracing::warn!(%addr, "no seller tokens configured: every request is accepted, for any seller");
     }
@@ -154,12 +165,29 @@ pub async fn start_on(
     })
 }
 
-/// A control plane reachable beyond loopback must not be open to anyone.
-fn check_control_token(addr: SocketAddr, config: &Config) -> Result<(), StartError> {
-    if !addr.ip().is_loopback() && config.control_token.is_none() {
-        return Err(StartError::ControlTokenRequired { addr });
+/// A control plane reachable beyond loopback must not be open to anyone, and a
+/// token nobody can present is a mistake, not a lock. Both listeners are checked:
+/// the API one because, by default, it serves the control plane too, and even
+/// when it does not, a public API beside an open control plane invites probing.
+/// [`start_on`] checks this; a binary can check it before it binds anything.
+pub fn check_control_token(
+    addr: SocketAddr,
+    control_addr: SocketAddr,
+    control_token: Option<&str>,
+) -> Result<(), StartError> {
+    match control_token {
+        Some(token) if token.trim().is_empty() => Err(StartError::EmptyControlToken),
+        Some(_) => Ok(()),
+        None => {
+            let public = [("API", addr), ("control plane", control_addr)]
+                .into_iter()
+                .find(|(_, addr)| !addr.ip().is_loopback());
+            match public {
+                Some((listener, addr)) => Err(StartError::ControlTokenRequired { listener, addr }),
+                None => Ok(()),
+            }
+        }
     }
-    Ok(())
 }
 
 /// Serves on `listener` (API and control plane) until `shutdown` resolves, then
@@ -253,10 +281,12 @@ async fn accept_loop(
     alive: mpsc::Sender<()>,
 ) {
     let mut stop_signal = stopped.clone();
+    let mut accept_errors = AcceptErrors::default();
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
+                    accept_errors.succeeded();
                     let state = Arc::clone(&state);
                     let stopped = stopped.clone();
                     let alive = alive.clone();
@@ -277,9 +307,12 @@ async fn accept_loop(
                     }
                 }
                 Err(err) => {
-                    // Out of descriptors and the like: back off briefly instead of spinning.
-                    tracing::warn!(error = %err, "accept failed");
-                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                    // Out of descriptors and the like: back off instead of spinning.
+                    let pause = accept_errors.failed(&err);
+                    tokio::select! {
+                        () = tokio::time::sleep(pause) => {}
+                        () = conn::stopping(&mut stop_signal) => break,
+                    }
                 }
             },
             () = conn::stopping(&mut stop_signal) => break,
@@ -294,14 +327,31 @@ mod tests {
     #[test]
     fn a_non_loopback_api_needs_a_control_token() {
         let public: SocketAddr = "0.0.0.0:8080".parse().unwrap();
-        let err = check_control_token(public, &Config::default()).unwrap_err();
+        let loopback: SocketAddr = "127.0.0.1:8081".parse().unwrap();
+        let err = check_control_token(public, loopback, None).unwrap_err();
         assert!(err.to_string().contains("--control-token"), "{err}");
-        let with_token = Config {
-            control_token: Some("ops".to_owned()),
-            ..Config::default()
-        };
-        assert!(check_control_token(public, &with_token).is_ok());
+        assert!(check_control_token(public, loopback, Some("ops")).is_ok());
+        assert!(check_control_token(loopback, loopback, None).is_ok());
+    }
+
+    #[test]
+    fn a_non_loopback_control_listener_needs_a_control_token() {
+        let api: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        let control: SocketAddr = "0.0.0.0:9090".parse().unwrap();
+        let err = check_control_token(api, control, None).unwrap_err();
+        assert!(
+            matches!(err, StartError::ControlTokenRequired { listener: "control plane", addr } if addr == control),
+            "{err}"
+        );
+        assert!(check_control_token(api, control, Some("ops")).is_ok());
+    }
+
+    #[test]
+    fn an_empty_control_token_is_refused_even_on_loopback() {
         let loopback: SocketAddr = "127.0.0.1:8080".parse().unwrap();
-        assert!(check_control_token(loopback, &Config::default()).is_ok());
+        for token in ["", "  "] {
+            let err = check_control_token(loopback, loopback, Some(token)).unwrap_err();
+            assert!(matches!(err, StartError::EmptyControlToken), "{err}");
+        }
     }
 }

@@ -47,12 +47,13 @@ impl AppState {
             .iter()
             .map(|(seller, token)| (token.clone(), seller.clone()))
             .collect();
+        let journal = Journal::new(config.journal_limit);
         let chaos = Chaos::new(config.seed, config.plan.clone(), std::time::Duration::ZERO)?;
         Ok(Arc::new(AppState {
             config,
             sellers_by_token,
             store: Store::default(),
-            journal: Journal::default(),
+            journal,
             submissions: Submissions::default(),
             clock: Clock::new(),
             chaos,

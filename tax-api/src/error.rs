@@ -19,6 +19,8 @@ pub enum ErrorCode {
     NotFound,
     /// 413: the body is larger than the platform accepts.
     PayloadTooLarge,
+    /// 408: the request body did not arrive within the platform's body-read timeout.
+    RequestTimeout,
     /// 405: the route exists but not with this method.
     MethodNotAllowed,
     /// 429: too many requests; honour `Retry-After`.
@@ -41,6 +43,7 @@ impl ErrorCode {
             ErrorCode::Duplicate => 409,
             ErrorCode::NotFound => 404,
             ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::RequestTimeout => 408,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::RateLimited => 429,
             ErrorCode::Maintenance => 503,
@@ -54,6 +57,7 @@ impl ErrorCode {
         matches!(
             self,
             ErrorCode::RateLimited
+                | ErrorCode::RequestTimeout
                 | ErrorCode::Maintenance
                 | ErrorCode::Internal
                 | ErrorCode::SystemAborted
@@ -69,6 +73,7 @@ impl ErrorCode {
             ErrorCode::Duplicate => "DUPLICATE",
             ErrorCode::NotFound => "NOT_FOUND",
             ErrorCode::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            ErrorCode::RequestTimeout => "REQUEST_TIMEOUT",
             ErrorCode::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             ErrorCode::RateLimited => "RATE_LIMITED",
             ErrorCode::Maintenance => "MAINTENANCE",

@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::text::{duration_ms, replay_command, time_str};
 use super::ReportError;
 use crate::check::{CheckResult, Counts, Inconclusive, Invariant, Verdict, Violation};
-use crate::outcome::{ClientInfo, Expect, RuleStats, RunRecord, TimelineEvent};
+use crate::outcome::{ClientInfo, Expect, JournalBudget, RuleStats, RunRecord, TimelineEvent};
 
 /// The schema identifier written as the report's first field; bumped on breaking changes.
 pub const SCHEMA: &str = "invoice-chaos/report/v1";
@@ -40,6 +40,7 @@ struct JsonReport<'a> {
     timeline: &'a [TimelineEvent],
     violations: &'a [Violation],
     replay: String,
+    journal_budget: Option<&'a JournalBudget>,
 }
 
 /// Renders `report.json` (pretty-printed, ending in a newline).
@@ -88,5 +89,6 @@ fn json_report<'a>(run: &'a RunRecord, result: &'a CheckResult) -> JsonReport<'a
         timeline: &run.timeline,
         violations: &result.violations,
         replay: replay_command(run),
+        journal_budget: run.journal_budget.as_ref(),
     }
 }

@@ -116,6 +116,10 @@ pub fn render_markdown(run: &RunRecord, result: &CheckResult) -> String {
     let _ = writeln!(out, "| invoices judged | {} |", result.counts.judged);
     let _ = writeln!(out, "| violations | {} |\n", result.counts.violations());
 
+    if let Some(warning) = run.journal_budget.as_ref().and_then(|b| b.warning()) {
+        let _ = writeln!(out, "> **Warning:** {}\n", md(&warning));
+    }
+
     if !result.inconclusive.is_empty() {
         let _ = writeln!(out, "## Why the run is inconclusive\n");
         for reason in &result.inconclusive {

@@ -61,6 +61,9 @@ pub fn terminal_summary(run: &RunRecord, result: &CheckResult, report_dir: &Path
             );
         }
     }
+    if let Some(warning) = run.journal_budget.as_ref().and_then(|b| b.warning()) {
+        let _ = writeln!(out, "\n  warning: {warning}");
+    }
     if !result.inconclusive.is_empty() {
         let _ = writeln!(out, "\n  inconclusive:");
         for reason in &result.inconclusive {

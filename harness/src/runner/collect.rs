@@ -4,7 +4,7 @@ use serde_json::Value;
 use tax_api::{JournalEntry, Ledger, TruthSnapshot};
 
 use crate::client::ClientSystem;
-use crate::outcome::{RuleStats, RunProblem};
+use crate::outcome::{JournalBudget, RuleStats, RunProblem};
 use crate::platform::PlatformHandle;
 
 /// Everything read at the end of a run.
@@ -15,6 +15,7 @@ pub struct Collected {
     /// Whether `journal` is the platform's (not empty for want of an answer).
     pub journal_read: bool,
     pub fault_stats: Vec<RuleStats>,
+    pub journal_budget: Option<JournalBudget>,
     pub problems: Vec<RunProblem>,
 }
 
@@ -55,7 +56,7 @@ pub async fn collect(
             (Vec::new(), false)
         }
     };
-    let fault_stats = match control.stats().await {
+    let (fault_stats, journal_budget) = match control.stats().await {
         Ok(v) => {
             let live = rule_stats(&v);
             let mut all: Vec<RuleStats> = removed_stats
@@ -63,11 +64,11 @@ pub async fn collect(
                 .filter(|r| !live.iter().any(|l| l.rule == r.rule))
                 .collect();
             all.extend(live);
-            all
+            (all, journal_budget(&v))
         }
         Err(e) => {
             tracing::warn!("{e}");
-            Vec::new()
+            (Vec::new(), None)
         }
     };
     Collected {
@@ -76,7 +77,20 @@ pub async fn collect(
         journal,
         journal_read,
         fault_stats,
+        journal_budget,
         problems,
+    }
+}
+
+/// Reads `journal` from `GET /_chaos/stats`; `None` when the platform has no budget.
+pub fn journal_budget(v: &Value) -> Option<JournalBudget> {
+    let journal = v.get("journal")?;
+    match serde_json::from_value(journal.clone()) {
+        Ok(budget) => Some(budget),
+        Err(e) => {
+            tracing::warn!("GET /_chaos/stats: unexpected journal shape: {e}");
+            None
+        }
     }
 }
 
@@ -104,5 +118,28 @@ pub fn rule_stats(v: &Value) -> Vec<RuleStats> {
             tracing::warn!("GET /_chaos/stats: unexpected shape: {e}");
             Vec::new()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_journal_budget_is_read_from_the_stats_and_absent_from_older_platforms() {
+        let stats = serde_json::json!({
+            "rules": [],
+            "journal": {"entries": 3, "bytes": 480, "limit_bytes": 500, "dropped": 2,
+                        "first_dropped_at_ms": 15, "untied_dropped": 9}
+        });
+        assert_eq!(
+            journal_budget(&stats),
+            Some(JournalBudget {
+                dropped: 2,
+                first_dropped_at_ms: Some(15),
+                limit_bytes: 500
+            })
+        );
+        assert_eq!(journal_budget(&serde_json::json!({"rules": []})), None);
     }
 }

@@ -1,7 +1,7 @@
 //! Runs one scenario end to end: start the platform and the client, run the steps,
 //! collect the ledger, truth and journal into a [`RunRecord`].
 
-mod collect;
+pub(crate) mod collect;
 mod preflight;
 mod progress;
 mod settle;
@@ -205,6 +205,7 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
         problems,
         timeline,
         replay_flags: replay_flags(scenario, run_id),
+        journal_budget: collected.journal_budget,
     };
     Ok(RunOutput { record, report_dir })
 }

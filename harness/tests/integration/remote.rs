@@ -75,6 +75,8 @@ settle = { timeout = "60s" }
     // Partial writes the client flagged are "confirmed" in this made-up ledger: silent partials.
     assert_eq!(out.status.code(), Some(1), "{report:#}");
     assert_eq!(report["verdict"], "fail");
+    // The platform's journal budget is read for a ledger check too.
+    assert_eq!(report["journal_budget"]["dropped"], 0, "{report:#}");
     assert!(
         report["counts"]["SILENT_PARTIAL"].as_u64().unwrap() > 0,
         "{report:#}"
@@ -138,4 +140,46 @@ fn the_url_adapter_drives_a_client_someone_else_started() {
         client.shutdown().await;
         platform.shutdown().await;
     });
+}
+
+#[test]
+fn a_platform_journal_that_ran_out_of_room_is_reported_but_does_not_change_the_verdict() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    // Room for about twenty entries of a run that makes well over a hundred.
+    let config = mock_tax_platform::Config {
+        journal_limit: 3000,
+        ..mock_tax_platform::Config::default()
+    };
+    let platform = rt.block_on(mock_tax_platform::start(config)).unwrap();
+    let (dir, script) = script_file(
+        "small-journal.toml",
+        r#"name = "small-journal"
+seed = 4
+[[steps]]
+issue = { count = 30 }
+[[steps]]
+settle = { timeout = "60s" }
+[expect]
+faults_must_fire = false
+"#,
+    );
+    let reports = dir.path().join("reports");
+    let url = platform.base_url();
+    let (code, runs) = run_json(
+        &[script.to_str().unwrap(), "--platform-url", url.as_str()],
+        &reports,
+    );
+    assert_eq!(code, 0, "{:#}", runs[0]);
+    let budget = &runs[0]["journal_budget"];
+    assert!(budget["dropped"].as_u64().unwrap() > 0, "{budget:#}");
+    assert_eq!(budget["limit_bytes"], 3000);
+    let run_dir = std::fs::read_dir(&reports)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let summary = std::fs::read_to_string(run_dir.join("summary.md")).unwrap();
+    assert!(summary.contains("--journal-limit"), "{summary}");
+    rt.block_on(platform.shutdown());
 }

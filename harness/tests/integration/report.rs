@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use harness::check::check;
-use harness::outcome::{RunRecord, TimelineEvent};
+use harness::outcome::{JournalBudget, RunRecord, TimelineEvent};
 use harness::report::{
     render_html, render_journal, render_json, render_junit, render_markdown, replay_caveat,
     replay_command, terminal_summary, write_all,
@@ -131,7 +131,35 @@ fn json_report_carries_verdict_counts_chains_and_replay() {
     );
     let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
     assert_eq!(keys[0], "schema");
-    assert_eq!(keys.last().unwrap().as_str(), "replay");
+    assert_eq!(keys.last().unwrap().as_str(), "journal_budget");
+    assert!(json["journal_budget"].is_null());
+}
+
+#[test]
+fn a_platform_journal_that_dropped_entries_is_reported_and_warned_about() {
+    let mut run = failing_run();
+    run.journal_budget = Some(JournalBudget {
+        dropped: 12,
+        first_dropped_at_ms: Some(3400),
+        limit_bytes: 4096,
+    });
+    let result = check(&run);
+
+    let json: serde_json::Value =
+        serde_json::from_str(&render_json(&run, &result).unwrap()).unwrap();
+    let summary = render_markdown(&run, &result);
+    let terminal = terminal_summary(&run, &result, Path::new("reports/x"));
+
+    assert_eq!(
+        json["journal_budget"],
+        serde_json::json!({"dropped": 12, "first_dropped_at_ms": 3400, "limit_bytes": 4096})
+    );
+    for text in [&summary, &terminal] {
+        assert!(text.contains("dropped 12 entries"), "{text}");
+        assert!(text.contains("--journal-limit"), "{text}");
+    }
+    // The chains are incomplete, but the verdict comes from truth and ledger.
+    assert_eq!(result.verdict, check(&failing_run()).verdict);
 }
 
 #[test]

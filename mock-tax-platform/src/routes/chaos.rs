@@ -99,8 +99,22 @@ pub async fn chaos(
                 &json!({"checkpointed": newly, "at_ms": millis(at)}),
             ))
         }
-        _ => Ok(respond::json(StatusCode::OK, &state.chaos.stats())),
+        _ => Ok(respond::json(
+            StatusCode::OK,
+            &Stats {
+                chaos: state.chaos.stats(),
+                journal: state.journal.usage(),
+            },
+        )),
     }
+}
+
+/// `GET /_chaos/stats`: the fault engine's counts and the journal's size and losses.
+#[derive(serde::Serialize)]
+struct Stats {
+    #[serde(flatten)]
+    chaos: crate::chaos::ChaosStats,
+    journal: crate::journal::JournalUsage,
 }
 
 /// `POST /_chaos/maintenance`: `{"stop": true}` ends open windows now (their
@@ -146,7 +160,7 @@ async fn read_text(state: &AppState, req: Request<Incoming>) -> Result<(bool, St
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("toml"));
-    let bytes = body::read_limited(&parts.headers, incoming, state.config.body_limit).await?;
+    let bytes = body::read_limited(&parts.headers, incoming, &state.config).await?;
     let text = String::from_utf8(bytes.to_vec())
         .map_err(|e| ApiError::validation("body", format!("the body is not UTF-8: {e}")))?;
     Ok((is_toml, text))

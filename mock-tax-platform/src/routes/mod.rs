@@ -43,7 +43,7 @@ pub(crate) async fn authenticated_json<T: DeserializeOwned>(
     exchange.entry().seller_tax_id.clone_from(&seller);
     let (parts, incoming) = req.into_parts();
     let conn = exchange.conn();
-    let bytes = body::read_limited(&parts.headers, incoming, state.config.body_limit).await?;
+    let bytes = body::read_limited(&parts.headers, incoming, &state.config).await?;
     let body = body::parse_json(&bytes)?;
     Ok(JsonRequest { seller, conn, body })
 }

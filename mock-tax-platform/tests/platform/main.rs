@@ -5,8 +5,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+mod connections;
 mod control;
 pub(crate) mod faults;
+mod journal_budget;
 mod limits;
 mod openapi;
 mod query;

@@ -56,3 +56,42 @@ async fn the_binary_stops_gracefully_on_sigterm() {
         "{rest:#?}"
     );
 }
+
+/// Runs the binary with `args` and no control token from the environment; returns
+/// its exit status and what it wrote to stderr.
+async fn refused(args: &[&str]) -> (std::process::ExitStatus, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_mock-tax-platform"))
+        .args(args)
+        .env_remove("CHAOS_CONTROL_TOKEN")
+        .env("NO_COLOR", "1")
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(30), output)
+        .await
+        .expect("the binary must refuse to start, not serve")
+        .unwrap();
+    (
+        output.status,
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn the_binary_refuses_a_public_control_listener_without_a_token() {
+    // Refused before binding: nothing ever listens on the public address.
+    let (status, stderr) =
+        refused(&["--listen", "127.0.0.1:0", "--control-listen", "0.0.0.0:0"]).await;
+    assert!(!status.success());
+    assert!(
+        stderr.contains("control plane listens on 0.0.0.0:0"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("CHAOS_CONTROL_TOKEN"), "{stderr}");
+}
+
+#[tokio::test]
+async fn the_binary_refuses_an_empty_control_token() {
+    let (status, stderr) = refused(&["--listen", "127.0.0.1:0", "--control-token", ""]).await;
+    assert!(!status.success());
+    assert!(stderr.contains("control token is empty"), "{stderr}");
+}
