@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod duration;
 mod rule;
+mod setting;
 mod window;
 
 pub use rule::{FaultRule, RouteTarget};

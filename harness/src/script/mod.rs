@@ -158,9 +158,11 @@ pub struct Overrides {
 impl Scenario {
     /// Reads, parses and checks one script.
     pub fn load(path: &str) -> Result<Scenario, ScriptError> {
-        let source = std::fs::read_to_string(path)
+        let bytes = std::fs::read(path)
             .map_err(|e| ScriptError::whole_file(path, format!("cannot read the script: {e}")))?;
-        Scenario::parse(path, &source)
+        let source =
+            std::str::from_utf8(&bytes).map_err(|e| ScriptError::not_utf8(path, &bytes, &e))?;
+        Scenario::parse(path, source)
     }
 
     /// Parses and checks a script's text; `path` is only used in messages.

@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 use tax_api::Route;
 
 use super::duration::HumanDuration;
+use super::setting::Setting;
 use super::PlanError;
 use crate::faults::FaultKind;
 
@@ -279,7 +280,7 @@ impl<'de> Visitor<'de> for RuleVisitor {
                 "after" => once(&mut after, "after", &mut map)?,
                 "until" => once(&mut until, "until", &mut map)?,
                 _ => {
-                    let value: Value = map.next_value()?;
+                    let Setting(value) = map.next_value()?;
                     if settings.insert(key.clone(), value).is_some() {
                         return Err(de::Error::custom(format!("duplicate field `{key}`")));
                     }

@@ -233,3 +233,51 @@ fn a_rule_inside_a_scenario_step_reports_the_line_of_an_unknown_kind() {
         toml::from_str("[[steps]]\nfault = { kind = \"duplicate\", max = 2 }\n").unwrap();
     assert_eq!(ok.steps[0].fault.max, Some(2));
 }
+
+#[test]
+fn nan_and_infinite_numbers_are_refused_wherever_they_are_written() {
+    for (toml, needle) in [
+        (
+            "[[faults]]\nkind = \"latency\"\nmedian = \"1ms\"\nsigma = nan\n",
+            "a finite number",
+        ),
+        (
+            "[[faults]]\nkind = \"partial_write\"\ndrop = \"lines\"\nkeep = -inf\n",
+            "a finite number",
+        ),
+        (
+            "[[faults]]\nkind = \"reject\"\nprobability = nan\n",
+            "probability",
+        ),
+        (
+            "[[faults]]\nkind = \"reject\"\nprobability = -0.5\n",
+            "probability",
+        ),
+        (
+            "[[maintenance]]\nduration = \"1s\"\nmigration = { lose = nan }\n",
+            "lose",
+        ),
+        (
+            "[[maintenance]]\nduration = \"1s\"\nmigration = { strip_lines = -inf }\n",
+            "strip_lines",
+        ),
+    ] {
+        let err = Plan::from_toml_str(toml).unwrap_err();
+        assert!(err.to_string().contains(needle), "{toml}: {err}");
+    }
+}
+
+#[test]
+fn durations_longer_than_a_week_are_refused_naming_the_limit() {
+    for json in [
+        r#"{"faults": [{"kind": "reject", "after": "300000000000y"}]}"#,
+        r#"{"faults": [{"kind": "latency", "delay": "8days"}]}"#,
+        r#"{"maintenance": [{"duration": "18446744073709551615s"}]}"#,
+        r#"{"maintenance": [{"duration": "1s", "retry_after": "1000years"}]}"#,
+        r#"{"checkpoint_every": "30days"}"#,
+    ] {
+        let err = Plan::from_json_str(json).unwrap_err();
+        assert!(err.to_string().contains("at most 7days"), "{json}: {err}");
+    }
+    assert!(Plan::from_json_str(r#"{"maintenance": [{"duration": "7days"}]}"#).is_ok());
+}
