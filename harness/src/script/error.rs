@@ -3,6 +3,8 @@
 use std::fmt;
 use std::ops::Range;
 
+use mock_tax_platform::plan::locate::key_span;
+
 /// A problem with a scenario script: where it is, what was expected, what was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScriptError {
@@ -70,10 +72,12 @@ impl ScriptError {
         )
     }
 
-    /// The error located by a `toml` deserialization error's span (1:1 when it has none).
+    /// The error located by a `toml` deserialization error's span (1:1 when it has none),
+    /// narrowed to the key a fault rule's message names.
     pub fn from_toml(file: &str, source: &str, err: &toml::de::Error) -> Self {
         let message = explain(err.message());
-        ScriptError::at(file, source, err.span().unwrap_or(0..0), message)
+        let span = key_span(source, err.span().unwrap_or(0..0), &message);
+        ScriptError::at(file, source, span, message)
     }
 }
 
@@ -142,9 +146,9 @@ mod tests {
 
     #[test]
     fn a_script_that_is_not_utf8_is_placed_at_its_first_bad_byte() {
-        let bytes = b"name = \"x\"\nseed = \xff1\n";
-        let utf8 = std::str::from_utf8(bytes).unwrap_err();
-        let err = ScriptError::not_utf8("s.toml", bytes, &utf8);
+        let bytes = [b"name = \"x\"\nseed = ".as_slice(), &[0xff], b"1\n"].concat();
+        let utf8 = std::str::from_utf8(&bytes).unwrap_err();
+        let err = ScriptError::not_utf8("s.toml", &bytes, &utf8);
         assert_eq!((err.line, err.column), (Some(2), Some(8)), "{err}");
         assert!(err.message.contains("0xFF at byte offset 18"), "{err}");
     }

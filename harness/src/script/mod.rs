@@ -334,6 +334,17 @@ faults_must_fire = true
     }
 
     #[test]
+    fn a_typo_or_wrong_type_in_a_fault_setting_points_at_the_key() {
+        let src = "name = \"x\"\n[[steps]]\nfault = { kind = \"latency\", delay = \"1s\", probabilty = 0.5 }\n";
+        let err = Scenario::parse("x.toml", src).unwrap_err();
+        assert_eq!((err.line, err.column), (Some(3), Some(43)), "{err}");
+        let src = "name = \"x\"\n[[steps]]\n[steps.fault]\nkind = \"partial_write\"\ndrop = \"lines\"\nkeep = \"all\"\n";
+        let err = Scenario::parse("x.toml", src).unwrap_err();
+        assert_eq!((err.line, err.column), (Some(6), Some(1)), "{err}");
+        assert!(err.message.contains("setting `keep`"), "{err}");
+    }
+
+    #[test]
     fn a_ledger_check_needs_no_steps_but_may_not_issue() {
         let dir = tempfile::tempdir().unwrap();
         let ledger = dir.path().join("ledger.jsonl");

@@ -290,7 +290,7 @@ impl<'de> Visitor<'de> for RuleVisitor {
         let kind = kind.ok_or_else(|| de::Error::missing_field("kind"))?;
         let mut tagged = settings;
         tagged.insert("kind".into(), Value::String(kind.clone()));
-        let fault: FaultKind = serde_json::from_value(Value::Object(tagged)).map_err(|e| {
+        let fault: FaultKind = serde_json::from_value(Value::Object(tagged.clone())).map_err(|e| {
             let text = e.to_string();
             if text.contains("unknown field") {
                 de::Error::custom(format!(
@@ -299,6 +299,8 @@ impl<'de> Visitor<'de> for RuleVisitor {
                 ))
             } else if text.contains("unknown variant") {
                 de::Error::custom(format!("unknown fault kind: {text}"))
+            } else if let Some(setting) = culprit(&tagged, &text) {
+                de::Error::custom(format!("fault `{kind}`, setting `{setting}`: {text}"))
             } else {
                 de::Error::custom(format!("fault `{kind}`: {text}"))
             }
@@ -317,4 +319,22 @@ impl<'de> Visitor<'de> for RuleVisitor {
             max,
         })
     }
+}
+
+/// The setting a kind's error is about. The kind's struct is read through serde's
+/// buffered tagged-enum path, whose errors do not say which field failed; the first
+/// setting whose removal changes the error is the one.
+fn culprit<'a>(tagged: &'a Map<String, Value>, error: &str) -> Option<&'a str> {
+    tagged
+        .keys()
+        .filter(|key| *key != "kind")
+        .find(|key| {
+            let mut without = tagged.clone();
+            without.remove(*key);
+            match serde_json::from_value::<FaultKind>(Value::Object(without)) {
+                Ok(_) => true,
+                Err(e) => e.to_string() != error,
+            }
+        })
+        .map(String::as_str)
 }
