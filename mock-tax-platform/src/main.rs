@@ -1,7 +1,9 @@
 //! `mock-tax-platform`: serve the mock e-invoice platform until Ctrl-C or SIGTERM.
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -56,20 +58,47 @@ struct Cli {
     workers: Option<usize>,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        // Colour codes only for a person watching; files and CI logs get plain text.
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let cli = Cli::parse();
     let workers = cli.workers.unwrap_or_else(workers::one_per_cpu);
     // With workers, this runtime only accepts connections and waits for a stop signal.
-    workers::accepting_runtime(workers)
-        .context("cannot start the async runtime")?
-        .block_on(serve(cli, workers))
+    let served = workers::accepting_runtime(workers)
+        .context("cannot start the async runtime")
+        .and_then(|runtime| runtime.block_on(serve(cli, workers)));
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // A message, never a backtrace: these are a user's mistakes or the
+            // machine's refusals (a typo in a plan, a port in use), not bugs.
+            eprintln!("error: {}", one_line(&err));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The error and its causes on one line, each said once: some errors already
+/// include their cause in their own message.
+fn one_line(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain().map(ToString::to_string) {
+        if text.contains(&cause) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&cause);
+    }
+    text
 }
 
 async fn serve(cli: Cli, workers: usize) -> anyhow::Result<()> {

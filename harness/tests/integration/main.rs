@@ -7,6 +7,7 @@ mod check;
 #[cfg(unix)]
 mod interrupt;
 mod ledger_file;
+mod logs;
 mod remote;
 mod report;
 mod run;

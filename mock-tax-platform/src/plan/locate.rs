@@ -18,7 +18,9 @@ pub fn key_span(text: &str, span: Range<usize>, message: &str) -> Range<usize> {
         return span;
     };
     // The rule ends where its inline table ends or the next table header starts.
-    let inline = text.get(start..span.end).is_some_and(|s| s.starts_with('{'));
+    let inline = text
+        .get(start..span.end)
+        .is_some_and(|s| s.starts_with('{'));
     let end = if inline {
         span.end - start
     } else {
@@ -87,7 +89,11 @@ mod tests {
     #[test]
     fn an_unknown_key_in_a_table_is_found_below_its_header() {
         let text = "[[faults]]\nkind = \"latency\"\ndelay = \"1s\"\nprobabilty = 0.5\n";
-        let span = key_span(text, 0..10, "fault `latency`: unknown field `probabilty`, …");
+        let span = key_span(
+            text,
+            0..10,
+            "fault `latency`: unknown field `probabilty`, …",
+        );
         assert_eq!(&text[span], "probabilty");
     }
 

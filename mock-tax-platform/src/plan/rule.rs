@@ -290,21 +290,22 @@ impl<'de> Visitor<'de> for RuleVisitor {
         let kind = kind.ok_or_else(|| de::Error::missing_field("kind"))?;
         let mut tagged = settings;
         tagged.insert("kind".into(), Value::String(kind.clone()));
-        let fault: FaultKind = serde_json::from_value(Value::Object(tagged.clone())).map_err(|e| {
-            let text = e.to_string();
-            if text.contains("unknown field") {
-                de::Error::custom(format!(
-                    "fault `{kind}`: {text}; every rule also takes {}",
-                    RULE_KEYS.join(", ")
-                ))
-            } else if text.contains("unknown variant") {
-                de::Error::custom(format!("unknown fault kind: {text}"))
-            } else if let Some(setting) = culprit(&tagged, &text) {
-                de::Error::custom(format!("fault `{kind}`, setting `{setting}`: {text}"))
-            } else {
-                de::Error::custom(format!("fault `{kind}`: {text}"))
-            }
-        })?;
+        let fault: FaultKind =
+            serde_json::from_value(Value::Object(tagged.clone())).map_err(|e| {
+                let text = e.to_string();
+                if text.contains("unknown field") {
+                    de::Error::custom(format!(
+                        "fault `{kind}`: {text}; every rule also takes {}",
+                        RULE_KEYS.join(", ")
+                    ))
+                } else if text.contains("unknown variant") {
+                    de::Error::custom(format!("unknown fault kind: {text}"))
+                } else if let Some(setting) = culprit(&tagged, &text) {
+                    de::Error::custom(format!("fault `{kind}`, setting `{setting}`: {text}"))
+                } else {
+                    de::Error::custom(format!("fault `{kind}`: {text}"))
+                }
+            })?;
         Ok(FaultRule {
             name,
             fault,

@@ -15,4 +15,5 @@ pub(crate) mod shutdown;
 #[cfg(unix)]
 mod signals;
 mod upload;
+mod user_errors;
 mod workers;
