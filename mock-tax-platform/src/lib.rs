@@ -65,6 +65,9 @@ pub mod plan;
 pub mod seeded;
 pub mod workers;
 
+#[cfg(test)]
+mod fuzz;
+
 pub use chaos::{ChaosStats, MigrationReport};
 pub use config::{
     parse_token_pair, read_tokens_file, Config, TokenError, DEFAULT_BODY_LIMIT,
