@@ -217,7 +217,8 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(Config { cases: run_cases(), ..Config::default() })]
+    // Each case is a real run, so shrinking a failure gets a bounded number of tries.
+    #![proptest_config(Config { cases: run_cases(), max_shrink_iters: 24, ..Config::default() })]
 
     #[test]
     fn whatever_validate_accepts_runs_to_a_verdict_without_a_panic(bytes in script()) {
