@@ -29,8 +29,10 @@ round=0
 while [ "$(date +%s)" -lt "$deadline" ]; do
   round=$((round + 1))
   PROPTEST_CASES=$CASES cargo test -q -p mock-tax-platform --lib fuzz
-  PROPTEST_CASES=$CASES FUZZ_RUN_CASES=$RUN_CASES \
-    cargo test -q -p harness --test integration fuzz_scripts
+  PROPTEST_CASES=$CASES cargo test -q -p harness --test integration fuzz_scripts \
+    -- --skip whatever_validate_accepts
+  PROPTEST_CASES=$RUN_CASES cargo test -q -p harness --test integration \
+    fuzz_scripts::whatever_validate_accepts
   echo "fuzz round $round passed: $((4 * CASES + 2 * CASES)) parser cases, $RUN_CASES runs"
 done
 echo "fuzz: $round round(s) in ${MINUTES} min, no failure"

@@ -158,7 +158,11 @@ impl Plan {
     /// key it is about when the message names one.
     pub fn from_toml_str(text: &str) -> Result<Plan, PlanError> {
         let plan: Plan = toml::from_str(text).map_err(|e| {
-            let message = e.message().trim_end().to_string();
+            let mut message = e.message().trim_end().to_string();
+            if message.is_empty() {
+                // `toml` says nothing when the text ends where a value should start (`a =`).
+                message = "expected a value, found the end of the plan".into();
+            }
             let span = locate::key_span(text, e.span().unwrap_or(0..0), &message);
             let (line, column) = locate::line_column(text, span.start);
             PlanError::TomlAt {

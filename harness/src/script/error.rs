@@ -75,7 +75,11 @@ impl ScriptError {
     /// The error located by a `toml` deserialization error's span (1:1 when it has none),
     /// narrowed to the key a fault rule's message names.
     pub fn from_toml(file: &str, source: &str, err: &toml::de::Error) -> Self {
-        let message = explain(err.message());
+        let mut message = explain(err.message());
+        if message.is_empty() {
+            // `toml` says nothing when the text ends where a value should start (`a =`).
+            message = "expected a value, found the end of the file".into();
+        }
         let span = key_span(source, err.span().unwrap_or(0..0), &message);
         ScriptError::at(file, source, span, message)
     }
@@ -151,6 +155,15 @@ mod tests {
         let err = ScriptError::not_utf8("s.toml", &bytes, &utf8);
         assert_eq!((err.line, err.column), (Some(2), Some(8)), "{err}");
         assert!(err.message.contains("0xFF at byte offset 18"), "{err}");
+    }
+
+    #[test]
+    fn a_script_that_ends_before_a_value_says_so() {
+        let source = "name = \"x\"\nseed =";
+        let err = toml::from_str::<toml::Table>(source).unwrap_err();
+        let err = ScriptError::from_toml("s.toml", source, &err);
+        assert_eq!((err.line, err.column), (Some(2), Some(7)), "{err}");
+        assert_eq!(err.message, "expected a value, found the end of the file");
     }
 
     #[test]

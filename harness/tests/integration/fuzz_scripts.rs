@@ -5,8 +5,8 @@
 //! - The gate: `validate` exits 0 or 254, and whatever it accepts, `run --max-count 5`
 //!   finishes with a verdict (0, 1 or 2) and its report, never a panic (101).
 //!
-//! `PROPTEST_CASES` sets the parser's cases (default 256); `FUZZ_RUN_CASES` the gate's,
-//! each a real run of a second or two (default 12). `bench/fuzz.sh` runs them longer.
+//! `PROPTEST_CASES` sets the number of cases (default 256 for the parser; 12 for the
+//! gate, each a real run of a second or two). `bench/fuzz.sh` runs them longer.
 
 use std::process::Output;
 use std::time::Duration;
@@ -177,13 +177,6 @@ fn parse_and_check(text: &str) {
     }
 }
 
-fn run_cases() -> u32 {
-    std::env::var("FUZZ_RUN_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(12)
-}
-
 /// Runs the binary with a bound on its time, so a hang fails the test instead of stalling it.
 fn invoice_chaos(runtime: &tokio::runtime::Runtime, args: &[&str]) -> Output {
     runtime.block_on(async {
@@ -217,8 +210,9 @@ proptest! {
 }
 
 proptest! {
-    // Each case is a real run, so shrinking a failure gets a bounded number of tries.
-    #![proptest_config(Config { cases: run_cases(), max_shrink_iters: 24, ..Config::default() })]
+    // Each case is a real run: few of them (`PROPTEST_CASES` still overrides this), and
+    // a bounded number of tries to shrink a failure.
+    #![proptest_config(Config { cases: 12, max_shrink_iters: 24, ..Config::default() })]
 
     #[test]
     fn whatever_validate_accepts_runs_to_a_verdict_without_a_panic(bytes in script()) {

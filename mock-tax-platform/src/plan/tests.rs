@@ -310,3 +310,14 @@ fn a_setting_of_the_wrong_type_is_placed_at_the_setting() {
     assert!(err.contains("line 4, column 1"), "{err}");
     assert!(err.contains("setting `keep`"), "{err}");
 }
+
+#[test]
+fn a_plan_that_ends_before_a_value_says_so() {
+    let err = Plan::from_toml_str("checkpoint_every =")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "invalid plan TOML at line 1, column 19: expected a value, found the end of the plan"
+    );
+}
