@@ -5,7 +5,7 @@
 //! - The gate: `validate` exits 0 or 254, and whatever it accepts, `run --max-count 5`
 //!   finishes with a verdict (0, 1 or 2) and its report, never a panic (101).
 //!
-//! `PROPTEST_CASES` sets the number of cases (default 256 for the parser; 12 for the
+//! `PROPTEST_CASES` sets the number of cases (default 256 for the parser; 16 for the
 //! gate, each a real run of a second or two). `bench/fuzz.sh` runs them longer.
 
 use std::process::Output;
@@ -17,29 +17,51 @@ use proptest::test_runner::Config;
 
 use crate::support::BIN;
 
-/// One of `good`, or (when the script may be unclean) of `good` and `bad` alike.
-fn pick(clean: bool, good: &[&'static str], bad: &[&'static str]) -> BoxedStrategy<&'static str> {
+/// How far a generated script strays from a valid one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stray {
+    /// Only valid values.
+    Not,
+    /// Values of the right type that `run` cannot honour (NaN, centuries, …).
+    Unrunnable,
+    /// Anything, wrong types included, then a few bytes edited.
+    Malformed,
+}
+
+/// One of `good`, plus the `unrunnable` ones unless the script is valid, plus the
+/// `malformed` ones when anything goes.
+fn pick(
+    stray: Stray,
+    good: &[&'static str],
+    unrunnable: &[&'static str],
+    malformed: &[&'static str],
+) -> BoxedStrategy<&'static str> {
     let mut values = good.to_vec();
-    if !clean {
-        values.extend_from_slice(bad);
+    if stray != Stray::Not {
+        values.extend_from_slice(unrunnable);
+    }
+    if stray == Stray::Malformed {
+        values.extend_from_slice(malformed);
     }
     proptest::sample::select(values).boxed()
 }
 
-/// Top-level keys, client settings and `[expect]`, from valid to unrunnable.
-fn head(clean: bool) -> impl Strategy<Value = String> {
+/// Top-level keys, client settings and `[expect]`.
+fn head(stray: Stray) -> impl Strategy<Value = String> {
     (
-        pick(clean, &["", "seed = 7\n"], &["seed = -1\n"]),
-        pick(clean, &["robust", "naive"], &["reckless"]),
+        pick(stray, &["", "seed = 7\n"], &[], &["seed = -1\n"]),
+        pick(stray, &["robust", "naive"], &[], &["reckless"]),
         pick(
-            clean,
+            stray,
             &["\"5s\""],
-            &["\"7days\"", "\"300000000000y\"", "\"soon\""],
+            &["\"300000000000y\""],
+            &["\"soon\"", "5"],
         ),
         pick(
-            clean,
+            stray,
             &["0.05", "1.0", "0"],
             &["nan", "-1.0", "inf", "-inf", "1.5"],
+            &["\"low\""],
         ),
     )
         .prop_map(|(seed, mode, health, ratio)| {
@@ -50,24 +72,26 @@ fn head(clean: bool) -> impl Strategy<Value = String> {
         })
 }
 
-/// One `[[steps]]` entry. Every accepted duration is short, so a run stays quick.
-fn step(clean: bool) -> impl Strategy<Value = String> {
+/// One `[[steps]]` entry. Every valid duration is short, so a run stays quick.
+fn step(stray: Stray) -> impl Strategy<Value = String> {
     let issue = (
-        pick(clean, &["1", "5"], &["0", "-5"]),
+        pick(stray, &["1", "5"], &[], &["0", "-5"]),
         pick(
-            clean,
+            stray,
             &["", ", rate = 200"],
             &[", rate = 1e-300", ", rate = nan", ", rate = inf"],
+            &[", rate = \"fast\""],
         ),
         pick(
-            clean,
+            stray,
             &["", ", concurrency = 2"],
             &[", concurrency = 4611686018427387904"],
+            &[", concurrency = 0"],
         ),
     )
         .prop_map(|(count, rate, conc)| format!("issue = {{ count = {count}{rate}{conc} }}"));
     let fault = pick(
-        clean,
+        stray,
         &[
             r#"fault = { kind = "reject", probability = 0.5 }"#,
             r#"fault = { kind = "drop_after_ack", first = 1 }"#,
@@ -83,9 +107,10 @@ fn step(clean: bool) -> impl Strategy<Value = String> {
             r#"fault = { kind = "latency", median = "1ms", sigma = nan }"#,
             r#"fault = { kind = "reject", after = "1000years" }"#,
         ],
+        &[r#"fault = { kind = "gremlins" }"#],
     );
     let other = pick(
-        clean,
+        stray,
         &[
             r#"wait = "20ms""#,
             r#"maintenance = { duration = "50ms", migration = { lose = 0.5 } }"#,
@@ -101,6 +126,7 @@ fn step(clean: bool) -> impl Strategy<Value = String> {
             r#"maintenance = { duration = "50ms", migration = { lose = nan } }"#,
             r#"settle = { timeout = "300000000000y" }"#,
         ],
+        &["checkpoint = false", "explode = true"],
     );
     prop_oneof![
         issue,
@@ -109,18 +135,23 @@ fn step(clean: bool) -> impl Strategy<Value = String> {
     ]
 }
 
-/// A script: half the time only valid values, otherwise any, then perhaps an edit
-/// or two of its bytes (deleted, inserted or replaced).
+/// A script: valid, holding values `run` cannot honour, or malformed (then a few of
+/// its bytes deleted, inserted or replaced too).
 fn script() -> impl Strategy<Value = Vec<u8>> {
-    any::<bool>().prop_flat_map(|clean| {
-        let edits = if clean {
-            Just(Vec::new()).boxed()
-        } else {
+    prop_oneof![
+        Just(Stray::Not),
+        Just(Stray::Unrunnable),
+        Just(Stray::Malformed)
+    ]
+    .prop_flat_map(|stray| {
+        let edits = if stray == Stray::Malformed {
             proptest::collection::vec((0u8..3, any::<usize>(), any::<u8>()), 0..3).boxed()
+        } else {
+            Just(Vec::new()).boxed()
         };
         (
-            head(clean),
-            proptest::collection::vec(step(clean), 0..4),
+            head(stray),
+            proptest::collection::vec(step(stray), 0..4),
             edits,
         )
             .prop_map(|(head, steps, edits)| {
@@ -212,7 +243,7 @@ proptest! {
 proptest! {
     // Each case is a real run: few of them (`PROPTEST_CASES` still overrides this), and
     // a bounded number of tries to shrink a failure.
-    #![proptest_config(Config { cases: 12, max_shrink_iters: 24, ..Config::default() })]
+    #![proptest_config(Config { cases: 16, max_shrink_iters: 24, ..Config::default() })]
 
     #[test]
     fn whatever_validate_accepts_runs_to_a_verdict_without_a_panic(bytes in script()) {
