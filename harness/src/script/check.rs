@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use mock_tax_platform::plan::locate::checked_key_span;
+use mock_tax_platform::plan::PlanError;
 use toml::Spanned;
 
 use super::raw::{AdapterKind, RawClient, RawScenario};
@@ -18,6 +20,11 @@ const SLOWEST_RATE: f64 = 1.0 / LONGEST_DURATION.as_secs() as f64;
 
 pub(super) fn check(path: &str, source: &str, raw: RawScenario) -> Result<Scenario, ScriptError> {
     let err = |span: std::ops::Range<usize>, msg: String| ScriptError::at(path, source, span, msg);
+    // A plan check names the setting it refused; point at it rather than at the step.
+    let at_key = |span: std::ops::Range<usize>, e: PlanError| {
+        let msg = e.to_string();
+        err(checked_key_span(source, span, &msg), msg)
+    };
 
     if raw.name.get_ref().trim().is_empty() {
         return Err(err(
@@ -69,13 +76,10 @@ pub(super) fn check(path: &str, source: &str, raw: RawScenario) -> Result<Scenar
                 }
             }
             Step::Fault(rule) => {
-                rule.validate()
-                    .map_err(|e| err(step.span(), e.to_string()))?;
+                rule.validate().map_err(|e| at_key(step.span(), e))?;
             }
             Step::Maintenance(window) => {
-                window
-                    .validate()
-                    .map_err(|e| err(step.span(), e.to_string()))?;
+                window.validate().map_err(|e| at_key(step.span(), e))?;
             }
             Step::RestartClient(_) if !restarts => {
                 return Err(err(

@@ -326,10 +326,10 @@ faults_must_fire = true
     }
 
     #[test]
-    fn a_fault_setting_the_platform_rejects_points_at_its_step() {
+    fn a_fault_setting_the_platform_rejects_points_at_the_setting() {
         let src = "name = \"x\"\n[[steps]]\nfault = { kind = \"latency\", delay = \"1s\", probability = 2.0 }\n";
         let err = Scenario::parse("x.toml", src).unwrap_err();
-        assert_eq!((err.line, err.column), (Some(2), Some(1)), "{err}");
+        assert_eq!((err.line, err.column), (Some(3), Some(43)), "{err}");
         assert!(err.message.contains("probability"), "{err}");
     }
 

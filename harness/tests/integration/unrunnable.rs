@@ -39,12 +39,12 @@ const CORPUS: &[(&str, &str, &str)] = &[
     ),
     (
         "fault_probability_nan.toml",
-        "4:1",
+        "5:28",
         "probability must be within 0 and 1, found NaN",
     ),
     (
         "migration_loss_negative.toml",
-        "4:1",
+        "5:48",
         "migration `lose` must be within 0 and 1",
     ),
     (

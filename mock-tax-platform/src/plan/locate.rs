@@ -30,6 +30,26 @@ pub fn key_span(text: &str, span: Range<usize>, message: &str) -> Range<usize> {
     find_key(region, key).map_or(span, |at| start + at..start + at + key.len())
 }
 
+/// The span of the key a rule's or window's validation message is about
+/// (`probability must be …`, ``migration `lose` must be …``, ``expected a positive
+/// `duration` …``), within or after `span`; `span` itself when none is found.
+pub fn checked_key_span(text: &str, span: Range<usize>, message: &str) -> Range<usize> {
+    // After the `fault rule `x`: ` and kind prefixes comes the check's own sentence.
+    let sentence = message.rsplit(": ").next().unwrap_or(message);
+    let backticked = sentence
+        .split_once('`')
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(key, _)| key);
+    let must = sentence
+        .split_once(" must ")
+        .map(|(key, _)| key)
+        .filter(|key| !key.contains(' '));
+    match backticked.or(must) {
+        Some(key) => key_span(text, span, &format!("setting `{key}`")),
+        None => span,
+    }
+}
+
 /// 1-based (line, column) of a byte offset; columns count characters, not bytes.
 pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(text.len());
@@ -108,6 +128,19 @@ mod tests {
     fn the_search_stops_at_the_next_table() {
         let text = "[[faults]]\nkind = \"reject\"\n[[faults]]\nkeep = 1\n";
         assert_eq!(key_span(text, 0..10, "setting `keep`: …"), 0..10);
+    }
+
+    #[test]
+    fn a_validation_message_is_placed_at_the_key_it_names() {
+        let text = "[[steps]]\nfault = { kind = \"reject\", probability = nan }\n";
+        let message = "fault rule `reject`: probability must be within 0 and 1, found NaN";
+        let span = checked_key_span(text, 0..9, message);
+        assert_eq!(&text[span], "probability");
+        let text = "m = { duration = \"1s\", migration = { lose = -0.5 } }";
+        let message = "maintenance window `m`: migration `lose` must be within 0 and 1";
+        assert_eq!(&text[checked_key_span(text, 4..52, message)], "lose");
+        let message = "migration fractions lose + strip_lines + revert must not exceed 1";
+        assert_eq!(checked_key_span(text, 4..52, message), 4..52);
     }
 
     #[test]
