@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use mock_tax_platform::{parse_token_pair, read_tokens_file, workers, Config};
+use mock_tax_platform::{parse_token_pair, plan, read_tokens_file, workers, Config};
 use tokio::net::TcpListener;
 
 // Every upload keeps a record and a journal entry, and parsing allocates a dozen
@@ -40,7 +40,7 @@ struct Cli {
     #[arg(long = "tokens", value_name = "FILE")]
     tokens_file: Option<PathBuf>,
     /// Answer uploads 202 and process them after this delay (e.g. `2s`); default synchronous 201.
-    #[arg(long, value_parser = humantime::parse_duration)]
+    #[arg(long, value_parser = plan::duration::parse_bounded)]
     processing_delay: Option<Duration>,
     /// Largest request body in bytes.
     #[arg(long, default_value_t = mock_tax_platform::DEFAULT_BODY_LIMIT)]
@@ -50,7 +50,7 @@ struct Cli {
     #[arg(long, value_name = "FILE")]
     plan: Option<PathBuf>,
     /// Time a client has to send a request's headers (e.g. `10s`).
-    #[arg(long, value_parser = humantime::parse_duration, default_value = "10s")]
+    #[arg(long, value_parser = plan::duration::parse_bounded, default_value = "10s")]
     header_read_timeout: Duration,
     /// Threads serving connections, each connection pinned to one; default one per
     /// CPU. 0 serves them on a work-stealing runtime instead.

@@ -56,6 +56,24 @@ fn a_bad_setting_or_a_wrong_flag_is_a_message_without_a_backtrace() {
     }
 }
 
+#[test]
+fn a_duration_flag_longer_than_a_week_is_refused_before_it_overflows_a_clock() {
+    for flag in ["--header-read-timeout", "--processing-delay"] {
+        // The missing plan stops a build that takes the flag, instead of serving forever.
+        let out = platform_with_backtraces(&[
+            "--listen",
+            "127.0.0.1:0",
+            "--plan",
+            "/no/such/plan.toml",
+            flag,
+            "300000000000y",
+        ]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {err}");
+        assert!(err.contains("at most 7days"), "{flag}: {err}");
+    }
+}
+
 #[tokio::test]
 async fn logs_carry_no_colour_codes_when_stderr_is_not_a_terminal() {
     let mut child = Command::new(BIN)
