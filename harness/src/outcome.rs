@@ -128,6 +128,7 @@ pub struct Expect {
     /// Most `UNRESOLVED` (still pending) invoices tolerated.
     pub unresolved: u64,
     /// Most flagged-but-intact invoices tolerated, as a fraction of issued.
+    #[serde(deserialize_with = "fraction")]
     pub max_false_flag_ratio: f64,
     /// A scheduled fault that never fired makes the run inconclusive.
     pub faults_must_fire: bool,
@@ -141,6 +142,19 @@ impl Default for Expect {
             max_false_flag_ratio: 0.05,
             faults_must_fire: true,
         }
+    }
+}
+
+/// A fraction from 0 to 1: NaN, infinities and negatives would make every
+/// comparison with it false, and the run fail with every invoice ok.
+fn fraction<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    let f = f64::deserialize(d)?;
+    if (0.0..=1.0).contains(&f) {
+        Ok(f)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "expected a fraction from 0 to 1 (e.g. 0.05 for 5%), found {f}"
+        )))
     }
 }
 

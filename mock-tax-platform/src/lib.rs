@@ -69,6 +69,9 @@ pub mod plan;
 pub mod seeded;
 pub mod workers;
 
+#[cfg(test)]
+mod fuzz;
+
 pub use chaos::{ChaosStats, MigrationReport};
 pub use config::{
     parse_size, parse_token_pair, read_tokens_file, Config, SizeError, TokenError,

@@ -1,12 +1,14 @@
 //! `mock-tax-platform`: serve the mock e-invoice platform until Ctrl-C or SIGTERM.
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use mock_tax_platform::{parse_size, parse_token_pair, read_tokens_file, workers, Config};
+use mock_tax_platform::{parse_size, parse_token_pair, plan, read_tokens_file, workers, Config};
 use tokio::net::TcpListener;
 
 // Every upload keeps a record and a journal entry, and parsing allocates a dozen
@@ -39,7 +41,7 @@ struct Cli {
     #[arg(long = "tokens", value_name = "FILE")]
     tokens_file: Option<PathBuf>,
     /// Answer uploads 202 and process them after this delay (e.g. `2s`); default synchronous 201.
-    #[arg(long, value_parser = humantime::parse_duration)]
+    #[arg(long, value_parser = plan::duration::parse_bounded)]
     processing_delay: Option<Duration>,
     /// Largest request body in bytes.
     #[arg(long, default_value_t = mock_tax_platform::DEFAULT_BODY_LIMIT)]
@@ -49,10 +51,10 @@ struct Cli {
     #[arg(long, value_name = "FILE")]
     plan: Option<PathBuf>,
     /// Time a client has to send a request's headers (e.g. `10s`).
-    #[arg(long, value_parser = humantime::parse_duration, default_value = "10s")]
+    #[arg(long, value_parser = plan::duration::parse_bounded, default_value = "10s")]
     header_read_timeout: Duration,
     /// Time a client has to send a request's body (e.g. `10s`); a slower one gets 408.
-    #[arg(long, value_parser = humantime::parse_duration, default_value = "10s")]
+    #[arg(long, value_parser = plan::duration::parse_bounded, default_value = "10s")]
     body_read_timeout: Duration,
     /// Memory budget of the journal (e.g. `1GiB`, `512MiB`, bytes); past it,
     /// entries are counted as dropped (`GET /_chaos/stats` → `journal.dropped`).
@@ -64,20 +66,47 @@ struct Cli {
     workers: Option<usize>,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        // Colour codes only for a person watching; files and CI logs get plain text.
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let cli = Cli::parse();
     let workers = cli.workers.unwrap_or_else(workers::one_per_cpu);
     // With workers, this runtime only accepts connections and waits for a stop signal.
-    workers::accepting_runtime(workers)
-        .context("cannot start the async runtime")?
-        .block_on(serve(cli, workers))
+    let served = workers::accepting_runtime(workers)
+        .context("cannot start the async runtime")
+        .and_then(|runtime| runtime.block_on(serve(cli, workers)));
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // A message, never a backtrace: these are a user's mistakes or the
+            // machine's refusals (a typo in a plan, a port in use), not bugs.
+            eprintln!("error: {}", one_line(&err));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The error and its causes on one line, each said once: some errors already
+/// include their cause in their own message.
+fn one_line(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain().map(ToString::to_string) {
+        if text.contains(&cause) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&cause);
+    }
+    text
 }
 
 async fn serve(cli: Cli, workers: usize) -> anyhow::Result<()> {

@@ -24,7 +24,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub mod duration;
+pub mod locate;
 mod rule;
+mod setting;
 mod window;
 
 pub use rule::{FaultRule, RouteTarget};
@@ -54,11 +56,34 @@ pub struct Plan {
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
     /// The TOML did not parse or did not match the plan's shape (carries line and column).
+    /// Not a `source`: the message already holds it, and error chains would repeat it.
     #[error("invalid plan TOML: {0}")]
-    Toml(#[from] toml::de::Error),
+    Toml(toml::de::Error),
+    /// A TOML plan did not parse or did not match the plan's shape, at this place.
+    #[error("invalid plan TOML at line {line}, column {column}: {message}")]
+    TomlAt {
+        /// 1-based line of the offending key or value.
+        line: usize,
+        /// 1-based column, in characters.
+        column: usize,
+        /// What was expected and what was found.
+        message: String,
+    },
     /// The JSON did not parse or did not match the plan's shape (carries line and column).
     #[error("invalid plan JSON: {0}")]
-    Json(#[from] serde_json::Error),
+    Json(serde_json::Error),
+    /// A plan file did not parse or did not match the plan's shape, at this place.
+    #[error("{path}:{line}:{column}: {message}")]
+    File {
+        /// The file named.
+        path: String,
+        /// 1-based line of the offending key or value.
+        line: usize,
+        /// 1-based column, in characters.
+        column: usize,
+        /// What was expected and what was found.
+        message: String,
+    },
     /// The plan file could not be read.
     #[error("cannot read plan file {path}: {source}")]
     Io {
@@ -77,10 +102,75 @@ pub enum PlanError {
     },
 }
 
+impl From<toml::de::Error> for PlanError {
+    fn from(err: toml::de::Error) -> Self {
+        PlanError::Toml(err)
+    }
+}
+
+impl From<serde_json::Error> for PlanError {
+    fn from(err: serde_json::Error) -> Self {
+        PlanError::Json(err)
+    }
+}
+
+impl PlanError {
+    /// The same error as found in the file at `path`: `path:line:column: message` for
+    /// text that did not parse, the path in front of anything else.
+    fn in_file(self, path: &Path) -> PlanError {
+        let path = path.display().to_string();
+        match self {
+            PlanError::TomlAt {
+                line,
+                column,
+                message,
+            } => PlanError::File {
+                path,
+                line,
+                column,
+                message,
+            },
+            PlanError::Json(e) => PlanError::File {
+                path,
+                line: e.line(),
+                column: e.column(),
+                message: json_message(&e),
+            },
+            PlanError::Invalid { what, message } => PlanError::Invalid {
+                what: format!("{path}: {what}"),
+                message,
+            },
+            other => other,
+        }
+    }
+}
+
+/// A `serde_json` message without its trailing ` at line L column C`, which
+/// [`PlanError::File`] says in front.
+fn json_message(err: &serde_json::Error) -> String {
+    let text = err.to_string();
+    let tail = format!(" at line {} column {}", err.line(), err.column());
+    text.strip_suffix(&tail).unwrap_or(&text).to_string()
+}
+
 impl Plan {
-    /// Parses a TOML plan, then validates and names it.
+    /// Parses a TOML plan, then validates and names it. A problem is placed at the
+    /// key it is about when the message names one.
     pub fn from_toml_str(text: &str) -> Result<Plan, PlanError> {
-        let plan: Plan = toml::from_str(text)?;
+        let plan: Plan = toml::from_str(text).map_err(|e| {
+            let mut message = e.message().trim_end().to_string();
+            if message.is_empty() {
+                // `toml` says nothing when the text ends where a value should start (`a =`).
+                message = "expected a value, found the end of the plan".into();
+            }
+            let span = locate::key_span(text, e.span().unwrap_or(0..0), &message);
+            let (line, column) = locate::line_column(text, span.start);
+            PlanError::TomlAt {
+                line,
+                column,
+                message,
+            }
+        })?;
         plan.normalized()
     }
 
@@ -103,6 +193,7 @@ impl Plan {
         } else {
             Plan::from_toml_str(&text)
         }
+        .map_err(|e| e.in_file(path))
     }
 
     /// Checks every rule and window and gives each unnamed one a name

@@ -3,18 +3,29 @@
 
 use std::path::{Path, PathBuf};
 
+use mock_tax_platform::plan::locate::checked_key_span;
+use mock_tax_platform::plan::PlanError;
 use toml::Spanned;
 
 use super::raw::{AdapterKind, RawClient, RawScenario};
 use super::step::Step;
 use super::wiring::wiring;
+use super::values::LONGEST_DURATION;
 use super::{
     AdapterSpec, ClientMode, ClientSpec, PlatformSpec, Scenario, ScriptError,
     DEFAULT_HEALTH_TIMEOUT, DEFAULT_SELLER_TAX_ID,
 };
 
+/// The slowest issue rate: the gap between two invoices must fit in a script's longest duration.
+const SLOWEST_RATE: f64 = 1.0 / LONGEST_DURATION.as_secs() as f64;
+
 pub(super) fn check(path: &str, source: &str, raw: RawScenario) -> Result<Scenario, ScriptError> {
     let err = |span: std::ops::Range<usize>, msg: String| ScriptError::at(path, source, span, msg);
+    // A plan check names the setting it refused; point at it rather than at the step.
+    let at_key = |span: std::ops::Range<usize>, e: PlanError| {
+        let msg = e.to_string();
+        err(checked_key_span(source, span, &msg), msg)
+    };
 
     if raw.name.get_ref().trim().is_empty() {
         return Err(err(
@@ -57,22 +68,23 @@ pub(super) fn check(path: &str, source: &str, raw: RawScenario) -> Result<Scenar
             Step::Issue(issue) => {
                 if let Some(rate) = &issue.rate {
                     let r = *rate.get_ref();
-                    if !(r.is_finite() && r > 0.0) {
+                    if !(r.is_finite() && r >= SLOWEST_RATE) {
                         return Err(err(
                             rate.span(),
-                            format!("expected a positive rate in invoices per second, found {r}"),
+                            format!(
+                                "expected a rate in invoices per second of at least one per \
+                                 {} ({SLOWEST_RATE:.7}), found {r:?}",
+                                humantime::format_duration(LONGEST_DURATION)
+                            ),
                         ));
                     }
                 }
             }
             Step::Fault(rule) => {
-                rule.validate()
-                    .map_err(|e| err(step.span(), e.to_string()))?;
+                rule.validate().map_err(|e| at_key(step.span(), e))?;
             }
             Step::Maintenance(window) => {
-                window
-                    .validate()
-                    .map_err(|e| err(step.span(), e.to_string()))?;
+                window.validate().map_err(|e| at_key(step.span(), e))?;
             }
             Step::RestartClient(_) if !restarts => {
                 return Err(err(

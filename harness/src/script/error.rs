@@ -3,6 +3,8 @@
 use std::fmt;
 use std::ops::Range;
 
+use mock_tax_platform::plan::locate::key_span;
+
 /// A problem with a scenario script: where it is, what was expected, what was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScriptError {
@@ -53,10 +55,33 @@ impl ScriptError {
         }
     }
 
-    /// The error located by a `toml` deserialization error's span (1:1 when it has none).
+    /// A script that is not UTF-8 text, located at its first invalid byte.
+    pub fn not_utf8(file: &str, bytes: &[u8], err: &std::str::Utf8Error) -> Self {
+        let offset = err.valid_up_to();
+        // The text before the bad byte is valid, so it can place and show it.
+        let valid = bytes
+            .get(..offset)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .unwrap_or_default();
+        let byte = bytes.get(offset).copied().unwrap_or_default();
+        ScriptError::at(
+            file,
+            valid,
+            offset..offset,
+            format!("expected UTF-8 text, found the byte 0x{byte:02X} at byte offset {offset}"),
+        )
+    }
+
+    /// The error located by a `toml` deserialization error's span (1:1 when it has none),
+    /// narrowed to the key a fault rule's message names.
     pub fn from_toml(file: &str, source: &str, err: &toml::de::Error) -> Self {
-        let message = explain(err.message());
-        ScriptError::at(file, source, err.span().unwrap_or(0..0), message)
+        let mut message = explain(err.message());
+        if message.is_empty() {
+            // `toml` says nothing when the text ends where a value should start (`a =`).
+            message = "expected a value, found the end of the file".into();
+        }
+        let span = key_span(source, err.span().unwrap_or(0..0), &message);
+        ScriptError::at(file, source, span, message)
     }
 }
 
@@ -121,6 +146,24 @@ mod tests {
         assert_eq!(line_column(src, 0), (1, 1));
         assert_eq!(line_column(src, 6), (2, 1));
         assert_eq!(line_column(src, 9), (2, 3));
+    }
+
+    #[test]
+    fn a_script_that_is_not_utf8_is_placed_at_its_first_bad_byte() {
+        let bytes = [b"name = \"x\"\nseed = ".as_slice(), &[0xff], b"1\n"].concat();
+        let utf8 = std::str::from_utf8(&bytes).unwrap_err();
+        let err = ScriptError::not_utf8("s.toml", &bytes, &utf8);
+        assert_eq!((err.line, err.column), (Some(2), Some(8)), "{err}");
+        assert!(err.message.contains("0xFF at byte offset 18"), "{err}");
+    }
+
+    #[test]
+    fn a_script_that_ends_before_a_value_says_so() {
+        let source = "name = \"x\"\nseed =";
+        let err = toml::from_str::<toml::Table>(source).unwrap_err();
+        let err = ScriptError::from_toml("s.toml", source, &err);
+        assert_eq!((err.line, err.column), (Some(2), Some(7)), "{err}");
+        assert_eq!(err.message, "expected a value, found the end of the file");
     }
 
     #[test]

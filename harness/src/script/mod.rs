@@ -173,9 +173,11 @@ pub struct Overrides {
 impl Scenario {
     /// Reads, parses and checks one script.
     pub fn load(path: &str) -> Result<Scenario, ScriptError> {
-        let source = std::fs::read_to_string(path)
+        let bytes = std::fs::read(path)
             .map_err(|e| ScriptError::whole_file(path, format!("cannot read the script: {e}")))?;
-        Scenario::parse(path, &source)
+        let source =
+            std::str::from_utf8(&bytes).map_err(|e| ScriptError::not_utf8(path, &bytes, &e))?;
+        Scenario::parse(path, source)
     }
 
     /// Parses and checks a script's text; `path` is only used in messages.
@@ -385,11 +387,22 @@ faults_must_fire = true
     }
 
     #[test]
-    fn a_fault_setting_the_platform_rejects_points_at_its_step() {
+    fn a_fault_setting_the_platform_rejects_points_at_the_setting() {
         let src = "name = \"x\"\n[[steps]]\nfault = { kind = \"latency\", delay = \"1s\", probability = 2.0 }\n";
         let err = Scenario::parse("x.toml", src).unwrap_err();
-        assert_eq!((err.line, err.column), (Some(2), Some(1)), "{err}");
+        assert_eq!((err.line, err.column), (Some(3), Some(43)), "{err}");
         assert!(err.message.contains("probability"), "{err}");
+    }
+
+    #[test]
+    fn a_typo_or_wrong_type_in_a_fault_setting_points_at_the_key() {
+        let src = "name = \"x\"\n[[steps]]\nfault = { kind = \"latency\", delay = \"1s\", probabilty = 0.5 }\n";
+        let err = Scenario::parse("x.toml", src).unwrap_err();
+        assert_eq!((err.line, err.column), (Some(3), Some(43)), "{err}");
+        let src = "name = \"x\"\n[[steps]]\n[steps.fault]\nkind = \"partial_write\"\ndrop = \"lines\"\nkeep = \"all\"\n";
+        let err = Scenario::parse("x.toml", src).unwrap_err();
+        assert_eq!((err.line, err.column), (Some(6), Some(1)), "{err}");
+        assert!(err.message.contains("setting `keep`"), "{err}");
     }
 
     #[test]

@@ -62,12 +62,29 @@ pub struct IssueStep {
     #[serde(default)]
     pub rate: Option<toml::Spanned<f64>>,
     /// Most invoices in flight to the client at once.
-    #[serde(default = "default_concurrency")]
+    #[serde(
+        default = "default_concurrency",
+        deserialize_with = "bounded_concurrency"
+    )]
     pub concurrency: NonZeroUsize,
 }
 
+/// The most invoices one issue step may keep in flight: far more than a client on one
+/// machine serves, and far below what the issuer's semaphore can count.
+pub const MOST_IN_FLIGHT: usize = 10_000;
+
 fn default_concurrency() -> NonZeroUsize {
     NonZeroUsize::MIN.saturating_add(7)
+}
+
+fn bounded_concurrency<'de, D: serde::Deserializer<'de>>(d: D) -> Result<NonZeroUsize, D::Error> {
+    let n = NonZeroUsize::deserialize(d)?;
+    if n.get() > MOST_IN_FLIGHT {
+        return Err(serde::de::Error::custom(format!(
+            "expected at most {MOST_IN_FLIGHT} invoices in flight, found {n}"
+        )));
+    }
+    Ok(n)
 }
 
 /// `settle = { timeout = "30s" }`.

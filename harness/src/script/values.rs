@@ -6,6 +6,9 @@ use std::time::Duration;
 use serde::de::{self, Deserializer, Unexpected, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
+/// The longest duration a script may hold, the same bound as the platform's plans.
+pub const LONGEST_DURATION: Duration = mock_tax_platform::plan::duration::LONGEST;
+
 /// A duration written the way people write them: `"500ms"`, `"2s"`, `"1m 30s"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct HumanDuration(pub Duration);
@@ -38,11 +41,17 @@ impl<'de> Deserialize<'de> for HumanDuration {
                 f.write_str(r#"a duration string such as "500ms", "2s" or "1m 30s""#)
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<HumanDuration, E> {
-                humantime::parse_duration(v)
-                    .map(HumanDuration)
-                    .map_err(|e| {
-                        E::invalid_value(Unexpected::Other(&format!("\"{v}\" ({e})")), &self)
-                    })
+                let d = humantime::parse_duration(v).map_err(|e| {
+                    E::invalid_value(Unexpected::Other(&format!("\"{v}\" ({e})")), &self)
+                })?;
+                // The runner adds durations to clock readings; centuries overflow them.
+                if d > LONGEST_DURATION {
+                    return Err(E::custom(format!(
+                        "expected a duration of at most {}, found \"{v}\"",
+                        humantime::format_duration(LONGEST_DURATION)
+                    )));
+                }
+                Ok(HumanDuration(d))
             }
         }
         d.deserialize_str(V)
@@ -100,6 +109,14 @@ mod tests {
         let err = toml::from_str::<T>(r#"d = "soon""#).err().unwrap();
         assert!(err.message().contains("a duration string such as"), "{err}");
         assert!(err.message().contains("soon"), "{err}");
+    }
+
+    #[test]
+    fn a_duration_longer_than_a_week_is_refused_naming_the_limit() {
+        let err = toml::from_str::<T>(r#"d = "300000000000y""#).err().unwrap();
+        assert!(err.message().contains("at most 7days"), "{err}");
+        assert!(toml::from_str::<T>(r#"d = "7days""#).is_ok());
+        assert!(toml::from_str::<T>(r#"d = "18446744073709551615s""#).is_err());
     }
 
     #[test]

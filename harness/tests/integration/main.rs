@@ -4,9 +4,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod check;
+mod fuzz_scripts;
 #[cfg(unix)]
 mod interrupt;
 mod ledger_file;
+mod logs;
 mod remote;
 mod report;
 mod rerun;
@@ -15,4 +17,5 @@ mod scenario_library;
 mod scripts;
 mod several;
 mod support;
+mod unrunnable;
 mod wiring;

@@ -54,7 +54,7 @@ const CORPUS: &[(&str, &str, &str)] = &[
     ),
     (
         "unknown_fault_kind.toml",
-        "6:9",
+        "6:11",
         "unknown variant `gremlins`, expected one of",
     ),
     ("invalid_toml.toml", "1:21", "invalid basic string"),

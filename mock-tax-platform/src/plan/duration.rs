@@ -1,7 +1,29 @@
 //! Durations in plans are human strings (`"2s"`, `"150ms"`, `"1m 30s"`), as in scenario
 //! scripts; these helpers read and write them with `humantime`.
+//!
+//! Every duration is at most [`LONGEST`]: the platform and its clients add them to
+//! clock readings, and a duration of centuries overflows that arithmetic.
 
 use std::time::Duration;
+
+/// The longest duration a plan or scenario script may hold: a week is far beyond any
+/// run, and far below the limits of clock arithmetic.
+pub const LONGEST: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+
+/// Parses a humantime string no longer than [`LONGEST`]; the message says what was
+/// expected and what was found.
+pub fn parse_bounded(text: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(text.trim()).map_err(|e| {
+        format!("expected a duration such as \"2s\" or \"150ms\", found {text:?} ({e})")
+    })?;
+    if d > LONGEST {
+        return Err(format!(
+            "expected a duration of at most {}, found {text:?}",
+            humantime::format_duration(LONGEST)
+        ));
+    }
+    Ok(d)
+}
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -18,13 +40,9 @@ impl Serialize for HumanDuration {
 impl<'de> Deserialize<'de> for HumanDuration {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        humantime::parse_duration(text.trim())
+        parse_bounded(&text)
             .map(HumanDuration)
-            .map_err(|e| {
-                serde::de::Error::custom(format!(
-                    "expected a duration such as \"2s\" or \"150ms\", found {text:?} ({e})"
-                ))
-            })
+            .map_err(serde::de::Error::custom)
     }
 }
 

@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 use tax_api::Route;
 
 use super::duration::HumanDuration;
+use super::setting::Setting;
 use super::PlanError;
 use crate::faults::FaultKind;
 
@@ -279,7 +280,7 @@ impl<'de> Visitor<'de> for RuleVisitor {
                 "after" => once(&mut after, "after", &mut map)?,
                 "until" => once(&mut until, "until", &mut map)?,
                 _ => {
-                    let value: Value = map.next_value()?;
+                    let Setting(value) = map.next_value()?;
                     if settings.insert(key.clone(), value).is_some() {
                         return Err(de::Error::custom(format!("duplicate field `{key}`")));
                     }
@@ -289,19 +290,22 @@ impl<'de> Visitor<'de> for RuleVisitor {
         let kind = kind.ok_or_else(|| de::Error::missing_field("kind"))?;
         let mut tagged = settings;
         tagged.insert("kind".into(), Value::String(kind.clone()));
-        let fault: FaultKind = serde_json::from_value(Value::Object(tagged)).map_err(|e| {
-            let text = e.to_string();
-            if text.contains("unknown field") {
-                de::Error::custom(format!(
-                    "fault `{kind}`: {text}; every rule also takes {}",
-                    RULE_KEYS.join(", ")
-                ))
-            } else if text.contains("unknown variant") {
-                de::Error::custom(format!("unknown fault kind: {text}"))
-            } else {
-                de::Error::custom(format!("fault `{kind}`: {text}"))
-            }
-        })?;
+        let fault: FaultKind =
+            serde_json::from_value(Value::Object(tagged.clone())).map_err(|e| {
+                let text = e.to_string();
+                if text.contains("unknown field") {
+                    de::Error::custom(format!(
+                        "fault `{kind}`: {text}; every rule also takes {}",
+                        RULE_KEYS.join(", ")
+                    ))
+                } else if text.contains("unknown variant") {
+                    de::Error::custom(format!("unknown fault kind: {text}"))
+                } else if let Some(setting) = culprit(&tagged, &text) {
+                    de::Error::custom(format!("fault `{kind}`, setting `{setting}`: {text}"))
+                } else {
+                    de::Error::custom(format!("fault `{kind}`: {text}"))
+                }
+            })?;
         Ok(FaultRule {
             name,
             fault,
@@ -316,4 +320,22 @@ impl<'de> Visitor<'de> for RuleVisitor {
             max,
         })
     }
+}
+
+/// The setting a kind's error is about. The kind's struct is read through serde's
+/// buffered tagged-enum path, whose errors do not say which field failed; the first
+/// setting whose removal changes the error is the one.
+fn culprit<'a>(tagged: &'a Map<String, Value>, error: &str) -> Option<&'a str> {
+    tagged
+        .keys()
+        .filter(|key| *key != "kind")
+        .find(|key| {
+            let mut without = tagged.clone();
+            without.remove(*key);
+            match serde_json::from_value::<FaultKind>(Value::Object(without)) {
+                Ok(_) => true,
+                Err(e) => e.to_string() != error,
+            }
+        })
+        .map(String::as_str)
 }

@@ -47,7 +47,7 @@ fn an_unknown_kind_is_an_error_naming_the_known_kinds() {
     let text = err.to_string();
     assert!(text.contains("partial_wirte"), "{text}");
     assert!(text.contains("partial_write"), "{text}");
-    assert!(text.contains("line 1"), "{text}");
+    assert!(text.contains("line 2, column 1"), "{text}");
 }
 
 #[test]
@@ -232,4 +232,92 @@ fn a_rule_inside_a_scenario_step_reports_the_line_of_an_unknown_kind() {
     let ok: Scenario =
         toml::from_str("[[steps]]\nfault = { kind = \"duplicate\", max = 2 }\n").unwrap();
     assert_eq!(ok.steps[0].fault.max, Some(2));
+}
+
+#[test]
+fn nan_and_infinite_numbers_are_refused_wherever_they_are_written() {
+    for (toml, needle) in [
+        (
+            "[[faults]]\nkind = \"latency\"\nmedian = \"1ms\"\nsigma = nan\n",
+            "a finite number",
+        ),
+        (
+            "[[faults]]\nkind = \"partial_write\"\ndrop = \"lines\"\nkeep = -inf\n",
+            "a finite number",
+        ),
+        (
+            "[[faults]]\nkind = \"reject\"\nprobability = nan\n",
+            "probability",
+        ),
+        (
+            "[[faults]]\nkind = \"reject\"\nprobability = -0.5\n",
+            "probability",
+        ),
+        (
+            "[[maintenance]]\nduration = \"1s\"\nmigration = { lose = nan }\n",
+            "lose",
+        ),
+        (
+            "[[maintenance]]\nduration = \"1s\"\nmigration = { strip_lines = -inf }\n",
+            "strip_lines",
+        ),
+    ] {
+        let err = Plan::from_toml_str(toml).unwrap_err();
+        assert!(err.to_string().contains(needle), "{toml}: {err}");
+    }
+}
+
+#[test]
+fn durations_longer_than_a_week_are_refused_naming_the_limit() {
+    for json in [
+        r#"{"faults": [{"kind": "reject", "after": "300000000000y"}]}"#,
+        r#"{"faults": [{"kind": "latency", "delay": "8days"}]}"#,
+        r#"{"maintenance": [{"duration": "18446744073709551615s"}]}"#,
+        r#"{"maintenance": [{"duration": "1s", "retry_after": "1000years"}]}"#,
+        r#"{"checkpoint_every": "30days"}"#,
+    ] {
+        let err = Plan::from_json_str(json).unwrap_err();
+        assert!(err.to_string().contains("at most 7days"), "{json}: {err}");
+    }
+    assert!(Plan::from_json_str(r#"{"maintenance": [{"duration": "7days"}]}"#).is_ok());
+}
+
+#[test]
+fn a_typo_in_a_plan_file_is_reported_once_at_the_keys_own_line_and_column() {
+    let dir = std::env::temp_dir().join(format!("plan-typo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bad.toml");
+    std::fs::write(
+        &path,
+        "[[faults]]\nkind = \"latency\"\ndelay = \"1s\"\n  probabilty = 0.5\n",
+    )
+    .unwrap();
+    let err = Plan::from_path(&path).unwrap_err();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let text = err.to_string();
+    assert!(
+        text.starts_with(&format!("{}:4:3: ", path.display())),
+        "{text}"
+    );
+    assert_eq!(text.matches("probabilty").count(), 1, "{text}");
+    assert!(std::error::Error::source(&err).is_none(), "{text}");
+}
+
+#[test]
+fn a_setting_of_the_wrong_type_is_placed_at_the_setting() {
+    let text = "[[faults]]\nkind = \"partial_write\"\ndrop = \"lines\"\nkeep = \"x\"\n";
+    let err = Plan::from_toml_str(text).unwrap_err().to_string();
+    assert!(err.contains("line 4, column 1"), "{err}");
+    assert!(err.contains("setting `keep`"), "{err}");
+}
+
+#[test]
+fn a_plan_that_ends_before_a_value_says_so() {
+    let err = Plan::from_toml_str("checkpoint_every =")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "invalid plan TOML at line 1, column 19: expected a value, found the end of the plan"
+    );
 }

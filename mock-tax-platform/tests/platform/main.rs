@@ -18,4 +18,5 @@ pub(crate) mod shutdown;
 mod signals;
 mod truth;
 mod upload;
+mod user_errors;
 mod workers;

@@ -13,3 +13,4 @@ mod maintenance;
 mod restart;
 #[cfg(unix)]
 mod signals;
+mod user_errors;

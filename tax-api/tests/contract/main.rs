@@ -3,6 +3,8 @@
 // Test helpers outside #[test] functions may panic: the panic is the failure report.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod fuzz;
+
 use tax_api::{canonical_encoding, content_hash, validate, ApiError, ErrorCode, Invoice};
 
 #[derive(serde::Deserialize)]
