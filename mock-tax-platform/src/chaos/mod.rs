@@ -233,7 +233,7 @@ impl Chaos {
         let at = now.saturating_sub(inner.started);
         let duration = window.duration;
         let name = inner.schedule.open_now(window, at);
-        Ok((name, at, at + duration))
+        Ok((name, at, at.saturating_add(duration)))
     }
 
     /// Closes every open window at run time `now`; returns their names.
