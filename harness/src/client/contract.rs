@@ -61,7 +61,7 @@ impl ContractClient {
 
     /// Polls `GET /healthz` until it answers 200 or `timeout` passes.
     pub async fn wait_healthy(&self, timeout: Duration) -> Result<(), ClientError> {
-        let deadline = Instant::now() + timeout;
+        let deadline = crate::later::later(timeout);
         let mut pause = Duration::from_millis(10);
         loop {
             let last = match self
@@ -75,7 +75,7 @@ impl ContractClient {
                 Ok(r) => format!("GET /healthz answered {}", r.status()),
                 Err(e) => format!("GET /healthz failed: {e}"),
             };
-            if Instant::now() + pause > deadline {
+            if crate::later::later(pause) > deadline {
                 return Err(ClientError::NeverHealthy {
                     waited: humantime::format_duration(timeout).to_string(),
                     last,

@@ -115,7 +115,10 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
             .sum();
         let progress = progress::Progress::start(opts.quiet, total, log.clone(), client.contract());
         let generator = Arc::new(Generator::new(seed, &seller));
-        let retry_for = scenario.client.health_timeout + Duration::from_secs(30);
+        let retry_for = scenario
+            .client
+            .health_timeout
+            .saturating_add(Duration::from_secs(30));
         let mut runner = steps::StepRunner::new(
             &platform,
             client,

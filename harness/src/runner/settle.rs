@@ -14,7 +14,7 @@ pub async fn settle(client: &ClientSystem, log: &IssueLog, timeout: Duration) ->
     let Some(contract) = client.contract() else {
         return "nothing to settle: the ledger is a file".into();
     };
-    let deadline = Instant::now() + timeout;
+    let deadline = crate::later::later(timeout);
     let reconciled = match contract.reconcile(timeout).await {
         Ok(Some(s)) => format!(
             "reconciled (checked {}, flagged {}, re-uploaded {}); ",
@@ -42,7 +42,7 @@ pub async fn settle(client: &ClientSystem, log: &IssueLog, timeout: Duration) ->
         if outstanding == 0 {
             return format!("{reconciled}nothing pending");
         }
-        if Instant::now() + pause > deadline {
+        if crate::later::later(pause) > deadline {
             let n = if outstanding == usize::MAX {
                 "unknown".into()
             } else {

@@ -238,7 +238,7 @@ impl<'a> StepRunner<'a> {
             "maintenance_start",
             format!("maintenance window for {lasts}: {body}"),
         );
-        tokio::time::sleep(m.after.unwrap_or_default() + m.duration).await;
+        tokio::time::sleep(m.after.unwrap_or_default().saturating_add(m.duration)).await;
         self.event("maintenance_end", "maintenance window over".into());
         Ok(())
     }

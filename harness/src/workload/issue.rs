@@ -92,8 +92,12 @@ pub async fn issue(
     let mut tasks = JoinSet::new();
     for index in 0..plan.count {
         if let Some(rate) = plan.rate {
-            let due = start + Duration::from_secs_f64(index as f64 / rate);
-            tokio::time::sleep_until(due).await;
+            // A rate so low that the next invoice is due beyond any clock waits for ever.
+            let offset = Duration::try_from_secs_f64(index as f64 / rate).unwrap_or(Duration::MAX);
+            match start.checked_add(offset) {
+                Some(due) => tokio::time::sleep_until(due).await,
+                None => std::future::pending::<()>().await,
+            }
         }
         let Ok(permit) = permits.clone().acquire_owned().await else {
             break;
@@ -127,7 +131,7 @@ async fn submit_with_retry(
     invoice: &tax_api::Invoice,
     retry_for: Duration,
 ) -> bool {
-    let deadline = Instant::now() + retry_for;
+    let deadline = crate::later::later(retry_for);
     let mut pause = Duration::from_millis(20);
     loop {
         match client.submit(invoice).await {
@@ -137,7 +141,7 @@ async fn submit_with_retry(
                 return false;
             }
             Err(e @ (ClientError::Http(_) | ClientError::Status { .. })) => {
-                if Instant::now() + pause > deadline {
+                if crate::later::later(pause) > deadline {
                     tracing::warn!(number = %invoice.number, "client never took the invoice: {e}");
                     return false;
                 }
