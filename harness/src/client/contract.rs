@@ -1,7 +1,7 @@
 //! The client contract over HTTP (DESIGN §3): what the harness asks any client system.
 
-use std::sync::RwLock;
-use std::time::{Duration, Instant};
+use std::sync::{Mutex, RwLock};
+use std::time::Duration;
 
 use reqwest::StatusCode;
 use tax_api::{Invoice, Ledger, ReconcileSummary};
@@ -27,6 +27,10 @@ pub enum Submitted {
 pub struct ContractClient {
     http: reqwest::Client,
     base: RwLock<String>,
+    /// Set while the client program is known to have exited: nothing is sent to it.
+    gone: RwLock<Option<String>>,
+    /// The last ledger the client served, what a run is judged on once it has exited.
+    last_ledger: Mutex<Option<Ledger>>,
 }
 
 impl ContractClient {
@@ -40,6 +44,8 @@ impl ContractClient {
         Ok(ContractClient {
             http,
             base: RwLock::new(base.trim_end_matches('/').to_string()),
+            gone: RwLock::new(None),
+            last_ledger: Mutex::new(None),
         })
     }
 
@@ -48,6 +54,23 @@ impl ContractClient {
         if let Ok(mut b) = self.base.write() {
             *b = base.trim_end_matches('/').to_string();
         }
+    }
+
+    /// Marks the client as exited (with why) or, after a restart, as running again.
+    pub fn set_gone(&self, why: Option<String>) {
+        if let Ok(mut g) = self.gone.write() {
+            *g = why;
+        }
+    }
+
+    /// Why the client is known to be gone, if it is.
+    pub fn gone(&self) -> Option<String> {
+        self.gone.read().ok().and_then(|g| g.clone())
+    }
+
+    /// The last ledger the client served, if it ever served one.
+    pub fn last_ledger(&self) -> Option<Ledger> {
+        self.last_ledger.lock().ok().and_then(|l| l.clone())
     }
 
     /// The current base URL.
@@ -86,8 +109,11 @@ impl ContractClient {
         }
     }
 
-    /// `POST /invoices` once.
+    /// `POST /invoices` once; refused at once when the client is known to be gone.
     pub async fn submit(&self, invoice: &Invoice) -> Result<Submitted, ClientError> {
+        if let Some(why) = self.gone() {
+            return Err(ClientError::Gone(why));
+        }
         let r = self
             .http
             .post(self.url("/invoices"))
@@ -130,10 +156,14 @@ impl ContractClient {
                 body,
             });
         }
-        r.json().await.map_err(|e| ClientError::Body {
+        let ledger: Ledger = r.json().await.map_err(|e| ClientError::Body {
             route: "GET /ledger",
             detail: e.to_string(),
-        })
+        })?;
+        if let Ok(mut last) = self.last_ledger.lock() {
+            *last = Some(ledger.clone());
+        }
+        Ok(ledger)
     }
 
     /// `POST /reconcile`; `None` when the client does not offer it (404 or 405).

@@ -2,7 +2,7 @@
 //! accepted invoice is pending or the timeout passes.
 
 use std::collections::HashSet;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tax_api::LedgerStatus;
 

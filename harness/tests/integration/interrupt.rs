@@ -113,3 +113,93 @@ faults_must_fire = false
         .unwrap_or_else(|_| panic!("the client program (pid {client_pid}) still runs"))
         .unwrap();
 }
+
+#[test]
+fn sigkill_of_the_harness_stops_the_client_behind_a_wrapper_and_removes_its_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let (pid_fifo, alive_fifo) = (dir.path().join("pid"), dir.path().join("alive"));
+    let state_file = dir.path().join("state-dir");
+    for fifo in [&pid_fifo, &alive_fifo] {
+        let made = Command::new("mkfifo").arg(fifo).status().unwrap();
+        assert!(made.success(), "mkfifo {}", fifo.display());
+    }
+    // The wrapper runs the client as its child (no `exec`): both hold `alive` open,
+    // so it reaches its end only once the wrapper and the client are both gone.
+    let wrapper = dir.path().join("client.sh");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nexec 3>'{alive}'\necho \"$CLIENT_STATE_DIR\" > '{state}'\n\
+             '{client}' \"$@\" &\necho $! > '{pid}'\nwait\n",
+            alive = alive_fifo.display(),
+            state = state_file.display(),
+            pid = pid_fifo.display(),
+            client = reference_client_binary().display()
+        ),
+    )
+    .unwrap();
+    let (_script_dir, script) = script_file(
+        "long.toml",
+        &format!(
+            r#"name = "long"
+description = "far longer than the test: the harness is killed"
+seed = 1
+
+[client]
+adapter = "command"
+command = ["sh", {wrapper:?}, "--mode", "{{mode}}"]
+mode = "robust"
+
+[[steps]]
+issue = {{ count = 100000, rate = 20, concurrency = 2 }}
+
+[expect]
+faults_must_fire = false
+"#,
+            wrapper = wrapper.display().to_string()
+        ),
+    );
+    let client_gone =
+        on_thread(move || File::open(alive_fifo).and_then(|mut f| f.read_to_end(&mut Vec::new())));
+    let mut harness = Command::new(BIN)
+        .args(["run", "--quiet", script.to_str().unwrap(), "--reports"])
+        .arg(dir.path().join("reports"))
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let client_pid = within("the client's pid", move || {
+        let mut pid = String::new();
+        File::open(pid_fifo)
+            .unwrap()
+            .read_to_string(&mut pid)
+            .unwrap();
+        pid.trim().to_owned()
+    });
+    let state_dir = std::path::PathBuf::from(
+        std::fs::read_to_string(&state_file)
+            .unwrap()
+            .trim()
+            .to_owned(),
+    );
+    assert!(state_dir.is_dir(), "{}", state_dir.display());
+
+    harness.kill().unwrap();
+    harness.wait().unwrap();
+
+    client_gone
+        .recv_timeout(LIMIT)
+        .unwrap_or_else(|_| panic!("the client program (pid {client_pid}) still runs"))
+        .unwrap();
+    // The supervisor removes the state directory once the client's group is empty.
+    let give_up = std::time::Instant::now() + LIMIT;
+    while state_dir.exists() && std::time::Instant::now() < give_up {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(
+        !state_dir.exists(),
+        "{} is still there",
+        state_dir.display()
+    );
+}
