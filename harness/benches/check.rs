@@ -135,6 +135,7 @@ fn build(n: u64) -> RunRecord {
         problems: Vec::new(),
         timeline: Vec::new(),
         replay_flags: Vec::new(),
+        lifecycle: Default::default(),
     }
 }
 

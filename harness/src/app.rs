@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::check::ledger_file::{ledger_run, LedgerCheck};
 use crate::exit::Exit;
@@ -9,7 +10,7 @@ use crate::judge::judge;
 use crate::judge::Judged;
 use crate::outcome::RunRecord;
 use crate::platform::ControlPlane;
-use crate::runner::{self, RunOptions};
+use crate::runner::{self, Interrupt, RunOptions};
 use crate::script::{discover, Overrides, Scenario, ScriptError};
 
 /// Settings of `invoice-chaos run`.
@@ -57,34 +58,54 @@ fn load_all(args: &[String], overrides: &Overrides) -> Result<Vec<Scenario>, Exi
     Err(Exit::BadInput)
 }
 
+/// How long an interrupted scenario gets to collect, stop what it started and
+/// hand over its record before it is dropped without a report.
+const INTERRUPTED_BOUND: Duration = Duration::from_secs(20);
+
 /// `invoice-chaos run`: runs each scenario in turn; the exit code is the worst outcome.
-/// When `interrupted` resolves (with the signal's name), the scenario under way is
-/// dropped — which stops the client program and the platform it started — and no
-/// later one starts.
+/// When `interrupted` resolves (with the signal's name), the scenario under way stops
+/// issuing, collects what it can, stops the client program and the platform it
+/// started, and writes its report marked `interrupted`; no later scenario starts,
+/// and the exit code is 130.
 pub async fn run(args: RunArgs, interrupted: impl Future<Output = &'static str>) -> Exit {
     let scenarios = match load_all(&args.scripts, &args.overrides) {
         Ok(s) => s,
         Err(exit) => return exit,
     };
+    let (interrupter, interrupt) = Interrupt::channel();
     let opts = RunOptions {
         reports_dir: args.reports_dir.clone(),
         quiet: args.quiet,
+        interrupt,
     };
     let mut interrupted = std::pin::pin!(interrupted);
     let mut exit = Exit::Pass;
     for (done, scenario) in scenarios.iter().enumerate() {
+        let mut running = std::pin::pin!(runner::run(scenario, &opts));
+        let mut signal = None;
         let outcome = tokio::select! {
-            outcome = runner::run(scenario, &opts) => outcome,
-            signal = &mut interrupted => {
+            outcome = &mut running => outcome,
+            caught = &mut interrupted => {
+                signal = Some(caught);
+                interrupter.send(caught);
                 eprintln!(
-                    "\ninterrupted ({signal}): {} stopped before its verdict, and no report \
-                     was written for it; {} of {} scenario(s) had finished. What the \
-                     harness started for it (a client program, a platform) is stopped.",
+                    "\ninterrupted ({caught}): stopping {}; collecting what was issued and \
+                     writing its report (at most {}). What the harness started for it \
+                     (a client program, a platform) is stopped.",
                     scenario.path,
-                    done,
-                    scenarios.len()
+                    humantime::format_duration(INTERRUPTED_BOUND)
                 );
-                return Exit::Interrupted;
+                match tokio::time::timeout(INTERRUPTED_BOUND, &mut running).await {
+                    Ok(outcome) => outcome,
+                    Err(_) => {
+                        eprintln!(
+                            "{} did not stop within {}: no report was written for it",
+                            scenario.path,
+                            humantime::format_duration(INTERRUPTED_BOUND)
+                        );
+                        return Exit::Interrupted;
+                    }
+                }
             }
         };
         let out = match outcome {
@@ -92,6 +113,9 @@ pub async fn run(args: RunArgs, interrupted: impl Future<Output = &'static str>)
             Err(e) => {
                 eprintln!("error: {}: {e}", scenario.path);
                 exit = exit.worst(Exit::HarnessError);
+                if signal.is_some() {
+                    return Exit::Interrupted;
+                }
                 continue;
             }
         };
@@ -103,10 +127,22 @@ pub async fn run(args: RunArgs, interrupted: impl Future<Output = &'static str>)
                     out.report_dir.display()
                 );
                 exit = exit.worst(Exit::HarnessError);
+                if signal.is_some() {
+                    return Exit::Interrupted;
+                }
                 continue;
             }
         };
         exit = exit.worst(print_result(&out.record, &judged, args.json));
+        if let Some(caught) = signal {
+            eprintln!(
+                "interrupted ({caught}): {} of {} scenario(s) had finished before {}",
+                done,
+                scenarios.len(),
+                scenario.path
+            );
+            return Exit::Interrupted;
+        }
     }
     exit
 }

@@ -47,6 +47,45 @@ pub struct RunRecord {
     /// (`--platform-url`, `--max-count`), for the replay command.
     #[serde(default)]
     pub replay_flags: Vec<String>,
+    /// How the run and the client program ended, when not as planned.
+    #[serde(default)]
+    pub lifecycle: Lifecycle,
+}
+
+/// How a run or its client program ended early.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lifecycle {
+    /// The signal (`Ctrl-C`, `SIGTERM`) that stopped the run before its steps ended;
+    /// its report covers the invoices issued until then.
+    pub interrupted: Option<String>,
+    /// Every time the client program exited without the harness asking it to.
+    pub client_exits: Vec<ClientExit>,
+}
+
+/// The client program exited by itself during the run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientExit {
+    /// Milliseconds since the run started when the harness noticed.
+    pub at_ms: u64,
+    /// Its exit code, when it exited by itself.
+    pub code: Option<i32>,
+    /// The signal that ended it, when a signal did.
+    pub signal: Option<i32>,
+    /// Whether a later `restart_client` step started it again (then it is no violation).
+    pub restarted: bool,
+    /// The last lines of `client.log`.
+    pub log_tail: Vec<String>,
+}
+
+impl ClientExit {
+    /// "exit code 3" or "signal 9".
+    pub fn how(&self) -> String {
+        match (self.code, self.signal) {
+            (Some(code), _) => format!("exit code {code}"),
+            (None, Some(sig)) => format!("signal {sig}"),
+            (None, None) => "an unknown status".to_string(),
+        }
+    }
 }
 
 /// The client system under test.

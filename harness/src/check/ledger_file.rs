@@ -247,5 +247,6 @@ pub fn ledger_run(input: LedgerCheck<'_>) -> Result<RunRecord, LedgerFileError> 
         problems,
         timeline: Vec::new(),
         replay_flags: Vec::new(),
+        lifecycle: Default::default(),
     })
 }

@@ -28,7 +28,7 @@ pub struct ContractClient {
     http: reqwest::Client,
     base: RwLock<String>,
     /// Set while the client program is known to have exited: nothing is sent to it.
-    gone: RwLock<Option<String>>,
+    gone: tokio::sync::watch::Sender<Option<String>>,
     /// The last ledger the client served, what a run is judged on once it has exited.
     last_ledger: Mutex<Option<Ledger>>,
 }
@@ -44,7 +44,7 @@ impl ContractClient {
         Ok(ContractClient {
             http,
             base: RwLock::new(base.trim_end_matches('/').to_string()),
-            gone: RwLock::new(None),
+            gone: tokio::sync::watch::Sender::new(None),
             last_ledger: Mutex::new(None),
         })
     }
@@ -58,14 +58,18 @@ impl ContractClient {
 
     /// Marks the client as exited (with why) or, after a restart, as running again.
     pub fn set_gone(&self, why: Option<String>) {
-        if let Ok(mut g) = self.gone.write() {
-            *g = why;
-        }
+        self.gone.send_replace(why);
     }
 
     /// Why the client is known to be gone, if it is.
     pub fn gone(&self) -> Option<String> {
-        self.gone.read().ok().and_then(|g| g.clone())
+        self.gone.borrow().clone()
+    }
+
+    /// Resolves once the client is known to be gone.
+    pub async fn wait_gone(&self) {
+        let mut rx = self.gone.subscribe();
+        let _ = rx.wait_for(Option::is_some).await;
     }
 
     /// The last ledger the client served, if it ever served one.

@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::text::{duration_ms, replay_command, time_str};
 use super::ReportError;
 use crate::check::{CheckResult, Counts, Inconclusive, Invariant, Verdict, Violation};
-use crate::outcome::{ClientInfo, Expect, RuleStats, RunRecord, TimelineEvent};
+use crate::outcome::{ClientExit, ClientInfo, Expect, RuleStats, RunRecord, TimelineEvent};
 
 /// The schema identifier written as the report's first field; bumped on breaking changes.
 pub const SCHEMA: &str = "invoice-chaos/report/v1";
@@ -40,6 +40,8 @@ struct JsonReport<'a> {
     timeline: &'a [TimelineEvent],
     violations: &'a [Violation],
     replay: String,
+    interrupted: Option<&'a str>,
+    client_exits: &'a [ClientExit],
 }
 
 /// Renders `report.json` (pretty-printed, ending in a newline).
@@ -69,6 +71,8 @@ pub fn render_json(run: &RunRecord, result: &CheckResult) -> Result<String, Repo
         timeline: &run.timeline,
         violations: &result.violations,
         replay: replay_command(run),
+        interrupted: run.lifecycle.interrupted.as_deref(),
+        client_exits: &run.lifecycle.client_exits,
     };
     let mut text = serde_json::to_string_pretty(&report).map_err(|e| ReportError::Render {
         file: "report.json",

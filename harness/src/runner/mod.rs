@@ -2,6 +2,7 @@
 //! collect the ledger, truth and journal into a [`RunRecord`].
 
 mod collect;
+mod interrupt;
 mod progress;
 mod settle;
 mod steps;
@@ -12,10 +13,11 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
+pub use interrupt::{Interrupt, Interrupter};
 pub use progress::Tally;
 
-use crate::client::{ClientEnv, ClientSystem};
-use crate::outcome::{ClientInfo, RunProblem, RunRecord};
+use crate::client::{ClientEnv, ClientSystem, ExitSeen};
+use crate::outcome::{ClientExit, ClientInfo, Lifecycle, RunProblem, RunRecord, TimelineEvent};
 use crate::platform::{PlatformError, PlatformHandle};
 use crate::script::{AdapterSpec, Scenario, Step};
 use crate::workload::{Generator, IssueLog};
@@ -43,6 +45,8 @@ pub struct RunOptions {
     pub reports_dir: PathBuf,
     /// Hide the progress bar.
     pub quiet: bool,
+    /// Ctrl-C or SIGTERM: stop issuing, collect briefly, report what was issued.
+    pub interrupt: Interrupt,
 }
 
 /// What a run produced.
@@ -89,9 +93,19 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
     let mut applied = steps::Applied::default();
     let mut removed_stats = Vec::new();
     let mut armed = Vec::new();
-    let mut client = match ClientSystem::start(&scenario.client, &env).await {
-        Ok(c) => Some(c),
-        Err(e) => {
+    let mut interrupt = opts.interrupt.clone();
+    let mut interrupted = None;
+    let starting = tokio::select! {
+        started = ClientSystem::start(&scenario.client, &env) => Some(started),
+        signal = interrupt.signalled() => {
+            interrupted = Some(signal);
+            None
+        }
+    };
+    let mut client = match starting {
+        None => None,
+        Some(Ok(c)) => Some(c),
+        Some(Err(e)) => {
             tracing::error!("{e}");
             problems.push(RunProblem::ClientNeverHealthy {
                 detail: e.to_string(),
@@ -127,8 +141,21 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
             started,
             retry_for,
         );
-        runner.run_all(&scenario.steps).await;
-        runner.join_issuing().await;
+        let cut_short = tokio::select! {
+            () = async {
+                runner.run_all(&scenario.steps).await;
+                runner.join_issuing().await;
+            } => None,
+            signal = interrupt.signalled() => Some(signal),
+        };
+        if let Some(signal) = cut_short {
+            runner.issuing.abort_all();
+            runner.event(
+                "interrupted",
+                format!("{signal}: no further steps; collecting what was issued"),
+            );
+            interrupted = Some(signal);
+        }
         progress.finish();
         problems.append(&mut runner.problems);
         timeline.append(&mut runner.timeline);
@@ -137,7 +164,33 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
         armed = std::mem::take(&mut runner.faults);
     }
 
-    let collected = collect::collect(&platform, client.as_ref(), removed_stats).await;
+    let exits: Vec<ClientExit> = client
+        .as_ref()
+        .map(ClientSystem::exits)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|seen| client_exit(seen, started))
+        .collect();
+    timeline.extend(exits.iter().map(|e| TimelineEvent {
+        at_ms: e.at_ms,
+        kind: "client_exited".into(),
+        detail: format!(
+            "the client program exited by itself ({}){}",
+            e.how(),
+            if e.restarted {
+                "; a later restart_client step started it again"
+            } else {
+                ""
+            }
+        ),
+    }));
+    timeline.sort_by_key(|e| e.at_ms);
+    let collecting = collect::collect(&platform, client.as_ref(), removed_stats);
+    let collected = if interrupted.is_some() {
+        collect::within(interrupt::COLLECT_BOUND, collecting).await
+    } else {
+        collecting.await
+    };
     problems.extend(collected.problems);
     // Leave a running platform as we found it: disarm the rules this run added.
     for name in armed {
@@ -169,8 +222,24 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
         problems,
         timeline,
         replay_flags: replay_flags(scenario),
+        lifecycle: Lifecycle {
+            interrupted: interrupted.map(str::to_string),
+            client_exits: exits,
+        },
     };
     Ok(RunOutput { record, report_dir })
+}
+
+/// An exit the adapter saw, in the record's terms.
+fn client_exit(seen: ExitSeen, started: Instant) -> ClientExit {
+    ClientExit {
+        at_ms: u64::try_from(seen.at.saturating_duration_since(started).as_millis())
+            .unwrap_or(u64::MAX),
+        code: seen.exit.code,
+        signal: seen.exit.signal,
+        restarted: seen.restarted,
+        log_tail: seen.log_tail,
+    }
 }
 
 /// What the replay command must repeat besides the script, seed and mode: the

@@ -23,6 +23,9 @@ pub async fn settle(client: &ClientSystem, log: &IssueLog, timeout: Duration) ->
         Ok(None) => String::new(),
         Err(e) => format!("reconcile failed: {e}; "),
     };
+    if let Some(why) = contract.gone() {
+        return format!("{reconciled}nothing to wait for: {why}");
+    }
     let accepted: HashSet<String> = log.accepted_numbers().into_iter().collect();
     let mut pause = Duration::from_millis(50);
     loop {
@@ -39,6 +42,9 @@ pub async fn settle(client: &ClientSystem, log: &IssueLog, timeout: Duration) ->
                 usize::MAX
             }
         };
+        if let Some(why) = contract.gone() {
+            return format!("{reconciled}stopped waiting: {why}");
+        }
         if outstanding == 0 {
             return format!("{reconciled}nothing pending");
         }

@@ -91,6 +91,10 @@ pub async fn issue(
     let permits = Arc::new(Semaphore::new(plan.concurrency.max(1)));
     let mut tasks = JoinSet::new();
     for index in 0..plan.count {
+        // A client program that exited takes nothing more (a restart clears this).
+        if client.as_ref().is_some_and(|c| c.gone().is_some()) {
+            break;
+        }
         if let Some(rate) = plan.rate {
             // A rate so low that the next invoice is due beyond any clock waits for ever.
             let offset = Duration::try_from_secs_f64(index as f64 / rate).unwrap_or(Duration::MAX);

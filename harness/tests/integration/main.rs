@@ -5,6 +5,8 @@
 
 mod check;
 #[cfg(unix)]
+mod client_exit;
+#[cfg(unix)]
 mod interrupt;
 mod ledger_file;
 mod remote;

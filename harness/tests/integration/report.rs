@@ -131,7 +131,10 @@ fn json_report_carries_verdict_counts_chains_and_replay() {
     );
     let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
     assert_eq!(keys[0], "schema");
-    assert_eq!(keys.last().unwrap().as_str(), "replay");
+    let tail: Vec<&str> = keys[keys.len() - 3..].iter().map(|k| k.as_str()).collect();
+    assert_eq!(tail, ["replay", "interrupted", "client_exits"]);
+    assert_eq!(json["interrupted"], serde_json::Value::Null);
+    assert_eq!(json["client_exits"], serde_json::json!([]));
 }
 
 #[test]

@@ -96,6 +96,7 @@ pub fn run() -> RunRecord {
         problems: Vec::new(),
         timeline: Vec::new(),
         replay_flags: Vec::new(),
+        lifecycle: Default::default(),
     }
 }
 
