@@ -63,11 +63,16 @@ fn load_all(args: &[String], overrides: &Overrides) -> Result<Vec<Scenario>, Exi
 const INTERRUPTED_BOUND: Duration = Duration::from_secs(20);
 
 /// `invoice-chaos run`: runs each scenario in turn; the exit code is the worst outcome.
-/// When `interrupted` resolves (with the signal's name), the scenario under way stops
-/// issuing, collects what it can, stops the client program and the platform it
-/// started, and writes its report marked `interrupted`; no later scenario starts,
-/// and the exit code is 130.
-pub async fn run(args: RunArgs, interrupted: impl Future<Output = &'static str>) -> Exit {
+/// When a future from `interrupted` resolves (with the signal's name), the scenario
+/// under way stops issuing, collects what it can, stops the client program and the
+/// platform it started, and writes its report marked `interrupted`; no later scenario
+/// starts, and the exit code is 130. A second signal meanwhile drops the scenario at
+/// once (what it started is still stopped, without waiting for it) and writes nothing.
+pub async fn run<F, Fut>(args: RunArgs, interrupted: F) -> Exit
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = &'static str>,
+{
     let scenarios = match load_all(&args.scripts, &args.overrides) {
         Ok(s) => s,
         Err(exit) => return exit,
@@ -78,14 +83,14 @@ pub async fn run(args: RunArgs, interrupted: impl Future<Output = &'static str>)
         quiet: args.quiet,
         interrupt,
     };
-    let mut interrupted = std::pin::pin!(interrupted);
+    let mut first = std::pin::pin!(interrupted());
     let mut exit = Exit::Pass;
     for (done, scenario) in scenarios.iter().enumerate() {
         let mut running = std::pin::pin!(runner::run(scenario, &opts));
         let mut signal = None;
         let outcome = tokio::select! {
             outcome = &mut running => outcome,
-            caught = &mut interrupted => {
+            caught = &mut first => {
                 signal = Some(caught);
                 interrupter.send(caught);
                 eprintln!(
@@ -95,13 +100,23 @@ pub async fn run(args: RunArgs, interrupted: impl Future<Output = &'static str>)
                     scenario.path,
                     humantime::format_duration(INTERRUPTED_BOUND)
                 );
-                match tokio::time::timeout(INTERRUPTED_BOUND, &mut running).await {
-                    Ok(outcome) => outcome,
-                    Err(_) => {
+                let again = interrupted();
+                tokio::select! {
+                    outcome = tokio::time::timeout(INTERRUPTED_BOUND, &mut running) => match outcome {
+                        Ok(outcome) => outcome,
+                        Err(_) => {
+                            eprintln!(
+                                "{} did not stop within {}: no report was written for it",
+                                scenario.path,
+                                humantime::format_duration(INTERRUPTED_BOUND)
+                            );
+                            return Exit::Interrupted;
+                        }
+                    },
+                    again = again => {
                         eprintln!(
-                            "{} did not stop within {}: no report was written for it",
-                            scenario.path,
-                            humantime::format_duration(INTERRUPTED_BOUND)
+                            "interrupted again ({again}): {} stopped at once; no report was written for it",
+                            scenario.path
                         );
                         return Exit::Interrupted;
                     }

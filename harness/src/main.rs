@@ -166,7 +166,7 @@ fn main() -> ExitCode {
                 quiet,
                 json,
             };
-            runtime.block_on(app::run(args, interrupted()))
+            runtime.block_on(app::run(args, interrupted))
         }
         Command::Check {
             ledger,
