@@ -66,6 +66,7 @@ impl CommandAdapter {
         let log = env.report_dir.join("client.log");
         let (program, base) = spawn(argv, mode, extra_env, env, &log)?;
         let contract = Arc::new(ContractClient::new(&base)?);
+        contract.keep_last_ledger();
         let mut adapter = CommandAdapter {
             argv: argv.to_vec(),
             mode,

@@ -1,5 +1,6 @@
 //! The client contract over HTTP (DESIGN §3): what the harness asks any client system.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, RwLock};
 use std::time::Duration;
 
@@ -29,8 +30,10 @@ pub struct ContractClient {
     base: RwLock<String>,
     /// Set while the client program is known to have exited: nothing is sent to it.
     gone: tokio::sync::watch::Sender<Option<String>>,
-    /// The last ledger the client served, what a run is judged on once it has exited.
+    /// The last ledger the client served, what a run is judged on once it has exited;
+    /// kept only for clients that can exit under the harness (see [`Self::keep_last_ledger`]).
     last_ledger: Mutex<Option<Ledger>>,
+    keep_last: AtomicBool,
 }
 
 impl ContractClient {
@@ -46,6 +49,7 @@ impl ContractClient {
             base: RwLock::new(base.trim_end_matches('/').to_string()),
             gone: tokio::sync::watch::Sender::new(None),
             last_ledger: Mutex::new(None),
+            keep_last: AtomicBool::new(false),
         })
     }
 
@@ -70,6 +74,12 @@ impl ContractClient {
     pub async fn wait_gone(&self) {
         let mut rx = self.gone.subscribe();
         let _ = rx.wait_for(Option::is_some).await;
+    }
+
+    /// From now on, keep a copy of every ledger read (a copy costs as much as the
+    /// ledger, so only a client program that may exit asks for it).
+    pub fn keep_last_ledger(&self) {
+        self.keep_last.store(true, Ordering::Relaxed);
     }
 
     /// The last ledger the client served, if it ever served one.
@@ -164,8 +174,10 @@ impl ContractClient {
             route: "GET /ledger",
             detail: e.to_string(),
         })?;
-        if let Ok(mut last) = self.last_ledger.lock() {
-            *last = Some(ledger.clone());
+        if self.keep_last.load(Ordering::Relaxed) {
+            if let Ok(mut last) = self.last_ledger.lock() {
+                *last = Some(ledger.clone());
+            }
         }
         Ok(ledger)
     }

@@ -98,9 +98,15 @@ pub async fn issue(
         if let Some(rate) = plan.rate {
             // A rate so low that the next invoice is due beyond any clock waits for ever.
             let offset = Duration::try_from_secs_f64(index as f64 / rate).unwrap_or(Duration::MAX);
-            match start.checked_add(offset) {
-                Some(due) => tokio::time::sleep_until(due).await,
-                None => std::future::pending::<()>().await,
+            let due = async {
+                match start.checked_add(offset) {
+                    Some(due) => tokio::time::sleep_until(due).await,
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = due => {}
+                () = until_gone(client.as_deref()) => break,
             }
         }
         let Ok(permit) = permits.clone().acquire_owned().await else {
@@ -126,6 +132,14 @@ pub async fn issue(
         while tasks.try_join_next().is_some() {}
     }
     while tasks.join_next().await.is_some() {}
+}
+
+/// Resolves once the client program is known to have exited; never without a client.
+async fn until_gone(client: Option<&ContractClient>) {
+    match client {
+        Some(c) => c.wait_gone().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Submits until the client gives a definite answer, retrying transport errors and
