@@ -28,7 +28,8 @@ pub enum Submitted {
 pub struct ContractClient {
     http: reqwest::Client,
     base: RwLock<String>,
-    /// Set while the client program is known to have exited: nothing is sent to it.
+    /// Set while nothing may be sent to the client: its program exited, or the run
+    /// was interrupted.
     gone: tokio::sync::watch::Sender<Option<String>>,
     /// The last ledger the client served, what a run is judged on once it has exited;
     /// kept only for clients that can exit under the harness (see [`Self::keep_last_ledger`]).
@@ -60,7 +61,8 @@ impl ContractClient {
         }
     }
 
-    /// Marks the client as exited (with why) or, after a restart, as running again.
+    /// Stops everything sent to the client, saying why (its program exited, or the run
+    /// was interrupted); `None` after a restart, when it runs again.
     pub fn set_gone(&self, why: Option<String>) {
         self.gone.send_replace(why);
     }

@@ -14,8 +14,8 @@
 //!
 //! The protocol is one word a line. On stdin, from the harness: `kill` (a crash:
 //! SIGKILL to the group now) or `stop` (SIGTERM, then SIGKILL after the grace). On
-//! stdout, to the harness: `started <pid>`, then `exited code <n>` or
-//! `exited signal <n>` once the program itself has exited. The supervisor runs in
+//! stdout, to the harness: `exited code <n>` or `exited signal <n>` once the program
+//! itself has exited. The supervisor runs in
 //! a process group of its own and puts the program in another, so a terminal's
 //! Ctrl-C or a signal to the program's group never reaches the supervisor.
 
@@ -78,7 +78,6 @@ pub fn supervise(args: SuperviseArgs) -> u8 {
         }
     };
     let group = Pid::from_child(&child);
-    tell(&format!("started {}", group.as_raw_nonzero()));
 
     let (tx, rx) = mpsc::channel();
     let exits = tx.clone();

@@ -1,5 +1,6 @@
-//! How a run learns that Ctrl-C or SIGTERM arrived: it stops issuing, collects what
-//! it can within [`COLLECT_BOUND`], and its report says it was interrupted.
+//! How a run learns that Ctrl-C or SIGTERM arrived: it stops issuing, waits
+//! [`IN_FLIGHT_BOUND`] for the invoices in flight, collects what it can within
+//! [`COLLECT_BOUND`], and its report says it was interrupted.
 
 use std::time::Duration;
 
@@ -7,6 +8,9 @@ use tokio::sync::watch;
 
 /// How long an interrupted run spends reading the ledger, truth and journal.
 pub const COLLECT_BOUND: Duration = Duration::from_secs(3);
+
+/// How long an interrupted run waits for the invoices in flight to be answered.
+pub const IN_FLIGHT_BOUND: Duration = Duration::from_secs(2);
 
 /// The receiving side: cheap to clone, one per run.
 #[derive(Debug, Clone)]

@@ -149,7 +149,18 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
             signal = interrupt.signalled() => Some(signal),
         };
         if let Some(signal) = cut_short {
-            runner.issuing.abort_all();
+            // Issue no more, but let what is in flight finish: an invoice the client
+            // took must be in the issue log, or its platform record reads as unexpected.
+            if let Some(c) = runner.client.contract() {
+                c.set_gone(Some(format!("the run was interrupted ({signal})")));
+            }
+            let in_flight = runner.join_issuing();
+            if tokio::time::timeout(interrupt::IN_FLIGHT_BOUND, in_flight)
+                .await
+                .is_err()
+            {
+                runner.issuing.abort_all();
+            }
             runner.event(
                 "interrupted",
                 format!("{signal}: no further steps; collecting what was issued"),
@@ -171,19 +182,7 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
         .into_iter()
         .map(|seen| client_exit(seen, started))
         .collect();
-    timeline.extend(exits.iter().map(|e| TimelineEvent {
-        at_ms: e.at_ms,
-        kind: "client_exited".into(),
-        detail: format!(
-            "the client program exited by itself ({}){}",
-            e.how(),
-            if e.restarted {
-                "; a later restart_client step started it again"
-            } else {
-                ""
-            }
-        ),
-    }));
+    timeline.extend(exits.iter().map(exit_event));
     timeline.sort_by_key(|e| e.at_ms);
     let collecting = collect::collect(&platform, client.as_ref(), removed_stats);
     let collected = if interrupted.is_some() {
@@ -239,6 +238,20 @@ fn client_exit(seen: ExitSeen, started: Instant) -> ClientExit {
         signal: seen.exit.signal,
         restarted: seen.restarted,
         log_tail: seen.log_tail,
+    }
+}
+
+/// The timeline's mark of an exit.
+fn exit_event(e: &ClientExit) -> TimelineEvent {
+    let back = if e.restarted {
+        "; a later restart_client step started it again"
+    } else {
+        ""
+    };
+    TimelineEvent {
+        at_ms: e.at_ms,
+        kind: "client_exited".into(),
+        detail: format!("the client program exited by itself ({}){back}", e.how()),
     }
 }
 
