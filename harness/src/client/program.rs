@@ -10,8 +10,12 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::process::{Child, ChildStdin, Command};
+use tokio::io::AsyncWriteExt;
+#[cfg(unix)]
+use tokio::io::{AsyncBufReadExt, BufReader};
+#[cfg(unix)]
+use tokio::process::Command;
+use tokio::process::{Child, ChildStdin};
 use tokio::sync::watch;
 
 /// How long a supervisor gets to carry out `kill` before it is killed itself.
