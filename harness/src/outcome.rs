@@ -75,6 +75,12 @@ pub struct ClientExit {
     pub restarted: bool,
     /// The last lines of `client.log`.
     pub log_tail: Vec<String>,
+    /// When the last ledger the program served was read (ms since the start of the
+    /// run); `None` if it never served one. Its invoices are judged on that ledger.
+    pub ledger_read_at_ms: Option<u64>,
+    /// Invoices the program took (202) that were issued after that read: the ledger
+    /// cannot list them, so they count as `FORGOTTEN` whatever the program did.
+    pub accepted_after_ledger: u64,
 }
 
 impl ClientExit {
@@ -84,6 +90,18 @@ impl ClientExit {
             (Some(code), _) => format!("exit code {code}"),
             (None, Some(sig)) => format!("signal {sig}"),
             (None, None) => "an unknown status".to_string(),
+        }
+    }
+
+    /// What the judgement of its invoices rests on, for people.
+    pub fn ledger_note(&self) -> String {
+        let read = match self.ledger_read_at_ms {
+            Some(ms) => format!("its last ledger was read at +{ms} ms"),
+            None => "it never served a ledger".to_string(),
+        };
+        match self.accepted_after_ledger {
+            0 => read,
+            n => format!("{read}; {n} invoice(s) it took after that count as FORGOTTEN"),
         }
     }
 }

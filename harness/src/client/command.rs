@@ -44,6 +44,8 @@ pub struct ExitSeen {
     pub exit: ProgramExit,
     /// The last lines of `client.log`.
     pub log_tail: Vec<String>,
+    /// When the last ledger it served was read (what its invoices are judged on).
+    pub ledger_at: Option<Instant>,
     /// Whether a later `restart_client` step started the program again.
     pub restarted: bool,
 }
@@ -123,21 +125,22 @@ impl CommandAdapter {
                 code: None,
                 signal: None,
             });
-            let at = Instant::now();
+            tracing::error!("the client program exited by itself: {}", exit.describe());
+            // Recorded before the run is told, so that a run which stops on the news
+            // finds the record.
+            if let Ok(mut v) = exits.lock() {
+                v.push(ExitSeen {
+                    at: Instant::now(),
+                    exit,
+                    log_tail: tail(&log, LOG_TAIL_LINES),
+                    ledger_at: contract.last_ledger_at(),
+                    restarted: false,
+                });
+            }
             contract.set_gone(Some(format!(
                 "the client program exited ({})",
                 exit.describe()
             )));
-            tracing::error!("the client program exited by itself: {}", exit.describe());
-            let log_tail = tail(&log, LOG_TAIL_LINES);
-            if let Ok(mut v) = exits.lock() {
-                v.push(ExitSeen {
-                    at,
-                    exit,
-                    log_tail,
-                    restarted: false,
-                });
-            }
         }));
     }
 

@@ -2,7 +2,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use tax_api::{Invoice, Ledger, ReconcileSummary};
@@ -33,7 +33,7 @@ pub struct ContractClient {
     gone: tokio::sync::watch::Sender<Option<String>>,
     /// The last ledger the client served, what a run is judged on once it has exited;
     /// kept only for clients that can exit under the harness (see [`Self::keep_last_ledger`]).
-    last_ledger: Mutex<Option<Ledger>>,
+    last_ledger: Mutex<Option<(Instant, Ledger)>>,
     keep_last: AtomicBool,
 }
 
@@ -86,7 +86,18 @@ impl ContractClient {
 
     /// The last ledger the client served, if it ever served one.
     pub fn last_ledger(&self) -> Option<Ledger> {
-        self.last_ledger.lock().ok().and_then(|l| l.clone())
+        self.last_ledger
+            .lock()
+            .ok()
+            .and_then(|l| l.as_ref().map(|(_, ledger)| ledger.clone()))
+    }
+
+    /// When the last ledger the client served was read.
+    pub fn last_ledger_at(&self) -> Option<Instant> {
+        self.last_ledger
+            .lock()
+            .ok()
+            .and_then(|l| l.as_ref().map(|(at, _)| *at))
     }
 
     /// The current base URL.
@@ -178,7 +189,7 @@ impl ContractClient {
         })?;
         if self.keep_last.load(Ordering::Relaxed) {
             if let Ok(mut last) = self.last_ledger.lock() {
-                *last = Some(ledger.clone());
+                *last = Some((Instant::now(), ledger.clone()));
             }
         }
         Ok(ledger)

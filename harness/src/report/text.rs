@@ -184,14 +184,15 @@ pub(crate) fn time_str(t: &chrono::DateTime<chrono::Utc>) -> String {
 /// One exit of the client program for people: when, how, and whether it came back.
 pub(crate) fn client_exit_str(e: &crate::outcome::ClientExit) -> String {
     format!(
-        "+{} ms: the client program exited by itself ({}){}",
+        "+{} ms: the client program exited by itself ({}){}; {}",
         e.at_ms,
         e.how(),
         if e.restarted {
             "; a restart_client step started it again"
         } else {
             ""
-        }
+        },
+        e.ledger_note()
     )
 }
 

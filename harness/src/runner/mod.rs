@@ -175,15 +175,6 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
         armed = std::mem::take(&mut runner.faults);
     }
 
-    let exits: Vec<ClientExit> = client
-        .as_ref()
-        .map(ClientSystem::exits)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|seen| client_exit(seen, started))
-        .collect();
-    timeline.extend(exits.iter().map(exit_event));
-    timeline.sort_by_key(|e| e.at_ms);
     let collecting = collect::collect(&platform, client.as_ref(), removed_stats);
     let collected = if interrupted.is_some() {
         collect::within(interrupt::COLLECT_BOUND, collecting).await
@@ -191,6 +182,16 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
         collecting.await
     };
     problems.extend(collected.problems);
+    // Read after collecting: an exit noticed meanwhile is still reported.
+    let exits: Vec<ClientExit> = client
+        .as_ref()
+        .map(ClientSystem::exits)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|seen| client_exit(seen, started, &log))
+        .collect();
+    timeline.extend(exits.iter().map(exit_event));
+    timeline.sort_by_key(|e| e.at_ms);
     // Leave a running platform as we found it: disarm the rules this run added.
     for name in armed {
         if let Err(e) = platform.control.remove_fault(&name).await {
@@ -230,14 +231,26 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
 }
 
 /// An exit the adapter saw, in the record's terms.
-fn client_exit(seen: ExitSeen, started: Instant) -> ClientExit {
+fn client_exit(seen: ExitSeen, started: Instant, log: &IssueLog) -> ClientExit {
+    let ms = |at: Instant| {
+        u64::try_from(at.saturating_duration_since(started).as_millis()).unwrap_or(u64::MAX)
+    };
+    let ledger_read_at_ms = seen.ledger_at.map(ms);
+    let at_ms = ms(seen.at);
+    let read = ledger_read_at_ms.unwrap_or(0);
+    let accepted_after_ledger = log
+        .snapshot()
+        .iter()
+        .filter(|i| i.accepted && i.at_ms >= read && i.at_ms <= at_ms)
+        .count() as u64;
     ClientExit {
-        at_ms: u64::try_from(seen.at.saturating_duration_since(started).as_millis())
-            .unwrap_or(u64::MAX),
+        at_ms,
         code: seen.exit.code,
         signal: seen.exit.signal,
         restarted: seen.restarted,
         log_tail: seen.log_tail,
+        ledger_read_at_ms,
+        accepted_after_ledger,
     }
 }
 

@@ -577,6 +577,8 @@ fn exit(restarted: bool) -> ClientExit {
         signal: None,
         restarted,
         log_tail: vec!["panic: out of memory".into()],
+        ledger_read_at_ms: Some(1000),
+        accepted_after_ledger: 0,
     }
 }
 

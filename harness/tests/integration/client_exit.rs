@@ -54,13 +54,16 @@ fn a_client_that_dies_mid_run_fails_it_with_client_exited_and_its_exit_status() 
         harness.wait().unwrap()
     });
 
-    assert_eq!(status.code(), Some(1));
+    let (_dir, report) = only_report(&client.reports());
+    assert_eq!(status.code(), Some(1), "{report}");
     let (_dir, report) = only_report(&client.reports());
     assert_eq!(report["verdict"], "fail", "{report}");
     assert_eq!(report["counts"]["CLIENT_EXITED"], 1, "{report}");
     let exit = &report["client_exits"][0];
     assert_eq!(exit["code"], 3, "{report}");
     assert_eq!(exit["restarted"], false, "{report}");
+    assert!(exit["ledger_read_at_ms"].as_u64().is_some(), "{report}");
+    assert_eq!(exit["accepted_after_ledger"], 0, "{report}");
     let tail = exit["log_tail"].to_string();
     assert!(
         tail.contains("wrapper: the client exited with 137"),
