@@ -136,6 +136,7 @@ fn build(n: u64) -> RunRecord {
         timeline: Vec::new(),
         replay_flags: Vec::new(),
         journal_budget: None,
+        lifecycle: Default::default(),
     }
 }
 

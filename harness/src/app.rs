@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::check::ledger_file::{ledger_run, LedgerCheck};
 use crate::exit::Exit;
@@ -10,7 +11,7 @@ use crate::judge::Judged;
 use crate::outcome::RunRecord;
 use crate::platform::ControlPlane;
 use crate::report;
-use crate::runner::{self, RunOptions};
+use crate::runner::{self, Interrupt, RunOptions};
 use crate::script::{discover, Overrides, Scenario, ScriptError};
 
 /// Settings of `invoice-chaos run`.
@@ -61,36 +62,74 @@ fn load_all(args: &[String], overrides: &Overrides) -> Result<Vec<Scenario>, Exi
     Err(Exit::BadInput)
 }
 
+/// How long an interrupted scenario gets to collect, stop what it started and
+/// hand over its record before it is dropped without a report.
+const INTERRUPTED_BOUND: Duration = Duration::from_secs(20);
+
 /// `invoice-chaos run`: runs each scenario in turn; the exit code is the worst outcome.
-/// When `interrupted` resolves (with the signal's name), the scenario under way is
-/// dropped — which stops the client program and the platform it started — and no
-/// later one starts.
-pub async fn run(args: RunArgs, interrupted: impl Future<Output = &'static str>) -> Exit {
+/// When a future from `interrupted` resolves (with the signal's name), the scenario
+/// under way stops issuing, collects what it can, stops the client program and the
+/// platform it started, and writes its report marked `interrupted`; no later scenario
+/// starts, and the exit code is 130. A second signal meanwhile drops the scenario at
+/// once (what it started is still stopped, without waiting for it) and writes nothing.
+pub async fn run<F, Fut>(args: RunArgs, interrupted: F) -> Exit
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = &'static str>,
+{
     let scenarios = match load_all(&args.scripts, &args.overrides) {
         Ok(s) => s,
         Err(exit) => return exit,
     };
+    let (interrupter, interrupt) = Interrupt::channel();
     let opts = RunOptions {
         reports_dir: args.reports_dir.clone(),
         quiet: args.quiet,
+        interrupt,
     };
-    let mut interrupted = std::pin::pin!(interrupted);
+    let mut first = std::pin::pin!(interrupted());
     let mut exit = Exit::Pass;
     let mut tally = Tally::default();
     let mut suites = Vec::new();
+    // A signal stops the scenario under way; the closing line and JUnit file still cover
+    // what ran.
+    let mut stopped = false;
     for (done, scenario) in scenarios.iter().enumerate() {
+        let mut running = std::pin::pin!(runner::run(scenario, &opts));
+        let mut signal = None;
         let outcome = tokio::select! {
-            outcome = runner::run(scenario, &opts) => outcome,
-            signal = &mut interrupted => {
+            outcome = &mut running => outcome,
+            caught = &mut first => {
+                signal = Some(caught);
+                interrupter.send(caught);
                 eprintln!(
-                    "\ninterrupted ({signal}): {} stopped before its verdict, and no report \
-                     was written for it; {} of {} scenario(s) had finished. What the \
-                     harness started for it (a client program, a platform) is stopped.",
+                    "\ninterrupted ({caught}): stopping {}; collecting what was issued and \
+                     writing its report (at most {}). What the harness started for it \
+                     (a client program, a platform) is stopped.",
                     scenario.path,
-                    done,
-                    scenarios.len()
+                    humantime::format_duration(INTERRUPTED_BOUND)
                 );
-                return Exit::Interrupted;
+                let again = interrupted();
+                tokio::select! {
+                    outcome = tokio::time::timeout(INTERRUPTED_BOUND, &mut running) => match outcome {
+                        Ok(outcome) => outcome,
+                        Err(_) => {
+                            eprintln!(
+                                "{} did not stop within {}: no report was written for it",
+                                scenario.path,
+                                humantime::format_duration(INTERRUPTED_BOUND)
+                            );
+                            return Exit::Interrupted;
+                        }
+                    },
+                    again = again => {
+                        eprintln!(
+                            "interrupted again ({again}): {} stopped at once; no report was written for it",
+                            scenario.path
+                        );
+                        return Exit::Interrupted;
+                    }
+                }
             }
         };
         let out = match outcome {
@@ -104,6 +143,9 @@ pub async fn run(args: RunArgs, interrupted: impl Future<Output = &'static str>)
                     &e.to_string(),
                 ));
                 exit = exit.worst(Exit::HarnessError);
+                if signal.is_some() {
+                    return Exit::Interrupted;
+                }
                 continue;
             }
         };
@@ -119,6 +161,9 @@ pub async fn run(args: RunArgs, interrupted: impl Future<Output = &'static str>)
                     &message,
                 ));
                 exit = exit.worst(Exit::HarnessError);
+                if signal.is_some() {
+                    return Exit::Interrupted;
+                }
                 continue;
             }
         };
@@ -126,6 +171,16 @@ pub async fn run(args: RunArgs, interrupted: impl Future<Output = &'static str>)
         let outcome = print_result(&out.record, &judged, args.json);
         tally.add(outcome);
         exit = exit.worst(outcome);
+        if let Some(caught) = signal {
+            eprintln!(
+                "interrupted ({caught}): {} of {} scenario(s) had finished before {}",
+                done,
+                scenarios.len(),
+                scenario.path
+            );
+            stopped = true;
+            break;
+        }
     }
     let several = scenarios.len() > 1;
     if several {
@@ -160,6 +215,9 @@ pub async fn run(args: RunArgs, interrupted: impl Future<Output = &'static str>)
                 exit = exit.worst(Exit::HarnessError);
             }
         }
+    }
+    if stopped {
+        return Exit::Interrupted;
     }
     exit
 }

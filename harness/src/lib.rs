@@ -14,6 +14,7 @@
 //! - [`outcome`]: the plain data one run collects, passed from runner to checker to reports.
 //! - [`check`]: the oracle: classifies every invoice, checks `[expect]`, reaches the verdict.
 //! - [`report`]: writes `report.json`, `junit.xml`, `summary.md`, `report.html`, `journal.jsonl`.
+//! - `later`: deadlines from user-written durations that never overflow the clock.
 //! - [`exit`]: exit codes (0 pass, 1 fail, 2 inconclusive, 254 bad input, 255 harness error).
 //! - [`logging`]: `tracing` output filtered by `RUST_LOG`.
 //! - [`out`]: stdout writes that survive a closed pipe (`invoice-chaos list | head`).
@@ -23,6 +24,7 @@ pub mod check;
 pub mod client;
 pub mod exit;
 pub mod judge;
+mod later;
 pub mod logging;
 pub mod out;
 pub mod outcome;

@@ -107,6 +107,21 @@ enum Command {
         #[arg(default_value = "scenarios")]
         dir: String,
     },
+    /// Internal: how the `command` adapter runs a client program, so that the
+    /// program never outlives the harness.
+    #[cfg(unix)]
+    #[command(name = "__supervise-client", hide = true)]
+    SuperviseClient {
+        /// How long the program gets after SIGTERM.
+        #[arg(long)]
+        grace_ms: u64,
+        /// The client's state directory, removed if the harness dies.
+        #[arg(long)]
+        state_dir: Option<PathBuf>,
+        /// Program and arguments.
+        #[arg(last = true, required = true)]
+        argv: Vec<String>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -126,6 +141,21 @@ fn main() -> ExitCode {
             });
         }
     };
+    #[cfg(unix)]
+    if let Command::SuperviseClient {
+        grace_ms,
+        state_dir,
+        argv,
+    } = cli.command
+    {
+        return ExitCode::from(harness::client::supervisor::supervise(
+            harness::client::supervisor::SuperviseArgs {
+                argv,
+                state_dir,
+                grace: std::time::Duration::from_millis(grace_ms),
+            },
+        ));
+    }
     harness::logging::init();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -135,6 +165,8 @@ fn main() -> ExitCode {
         }
     };
     let exit = match cli.command {
+        #[cfg(unix)]
+        Command::SuperviseClient { .. } => Exit::HarnessError,
         Command::Validate { scripts } => app::validate(&scripts),
         Command::List { dir } => app::list(&dir),
         Command::Run {
@@ -171,7 +203,7 @@ fn main() -> ExitCode {
                 json,
                 junit,
             };
-            runtime.block_on(app::run(args, interrupted()))
+            runtime.block_on(app::run(args, interrupted))
         }
         Command::Check {
             ledger,

@@ -51,6 +51,9 @@ pub struct RunRecord {
     /// did not say (its stats could not be read, or it predates the budget).
     #[serde(default)]
     pub journal_budget: Option<JournalBudget>,
+    /// How the run and the client program ended, when not as planned.
+    #[serde(default)]
+    pub lifecycle: Lifecycle,
 }
 
 /// The platform journal's memory budget, from `GET /_chaos/stats` → `journal`.
@@ -80,6 +83,60 @@ impl JournalBudget {
                 self.limit_bytes, self.dropped
             )
         })
+    }
+}
+
+/// How a run or its client program ended early.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lifecycle {
+    /// The signal (`Ctrl-C`, `SIGTERM`) that stopped the run before its steps ended;
+    /// its report covers the invoices issued until then.
+    pub interrupted: Option<String>,
+    /// Every time the client program exited without the harness asking it to.
+    pub client_exits: Vec<ClientExit>,
+}
+
+/// The client program exited by itself during the run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientExit {
+    /// Milliseconds since the run started when the harness noticed.
+    pub at_ms: u64,
+    /// Its exit code, when it exited by itself.
+    pub code: Option<i32>,
+    /// The signal that ended it, when a signal did.
+    pub signal: Option<i32>,
+    /// Whether a later `restart_client` step started it again (then it is no violation).
+    pub restarted: bool,
+    /// The last lines of `client.log`.
+    pub log_tail: Vec<String>,
+    /// When the last ledger the program served was read (ms since the start of the
+    /// run); `None` if it never served one. Its invoices are judged on that ledger.
+    pub ledger_read_at_ms: Option<u64>,
+    /// Invoices the program took (202) that were issued after that read: the ledger
+    /// cannot list them, so they count as `FORGOTTEN` whatever the program did.
+    pub accepted_after_ledger: u64,
+}
+
+impl ClientExit {
+    /// "exit code 3" or "signal 9".
+    pub fn how(&self) -> String {
+        match (self.code, self.signal) {
+            (Some(code), _) => format!("exit code {code}"),
+            (None, Some(sig)) => format!("signal {sig}"),
+            (None, None) => "an unknown status".to_string(),
+        }
+    }
+
+    /// What the judgement of its invoices rests on, for people.
+    pub fn ledger_note(&self) -> String {
+        let read = match self.ledger_read_at_ms {
+            Some(ms) => format!("its last ledger was read at +{ms} ms"),
+            None => "it never served a ledger".to_string(),
+        };
+        match self.accepted_after_ledger {
+            0 => read,
+            n => format!("{read}; {n} invoice(s) it took after that count as FORGOTTEN"),
+        }
     }
 }
 

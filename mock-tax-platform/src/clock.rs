@@ -58,13 +58,13 @@ impl Clock {
         let since_base = self.base.elapsed();
         (
             since_base.saturating_sub(self.run_start()),
-            self.base_wall + to_chrono(since_base),
+            add_wall(self.base_wall, since_base),
         )
     }
 
     /// Wall time of a moment given as time since the run started.
     pub fn wall_at(&self, elapsed: Duration) -> DateTime<Utc> {
-        self.base_wall + to_chrono(self.run_start() + elapsed)
+        add_wall(self.base_wall, self.run_start().saturating_add(elapsed))
     }
 }
 
@@ -74,8 +74,13 @@ impl Default for Clock {
     }
 }
 
-fn to_chrono(d: Duration) -> chrono::Duration {
-    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::zero())
+/// `at + d`, stopping at the last time chrono can hold: a window of a million years
+/// from the plan is a user's choice, not a reason to panic while printing it.
+fn add_wall(at: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(d)
+        .ok()
+        .and_then(|d| at.checked_add_signed(d))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 /// RFC 3339 in UTC with milliseconds, the one stamp format the platform prints.

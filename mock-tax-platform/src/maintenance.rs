@@ -58,7 +58,7 @@ impl Schedule {
                     ScheduledWindow {
                         window: w.clone(),
                         start,
-                        end: start + w.duration,
+                        end: start.saturating_add(w.duration),
                         migrated: false,
                     }
                 })
@@ -125,7 +125,7 @@ impl Schedule {
             .iter()
             .filter(|w| w.start <= now && now < w.end && refused(w))
             .map(|w| {
-                let retry = w.window.retry_after.unwrap_or(w.end - now);
+                let retry = w.window.retry_after.unwrap_or(w.end.saturating_sub(now));
                 Gate {
                     window: w.window.name.clone().unwrap_or_default(),
                     retry_after_secs: ceil_secs(retry).max(1),
@@ -167,7 +167,7 @@ impl Schedule {
 
 /// Whole seconds, rounded up.
 pub fn ceil_secs(d: Duration) -> u64 {
-    d.as_secs() + u64::from(d.subsec_nanos() > 0)
+    d.as_secs().saturating_add(u64::from(d.subsec_nanos() > 0))
 }
 
 #[cfg(test)]
@@ -185,6 +185,18 @@ mod tests {
             reads,
             ..MaintenanceWindow::now(secs(duration))
         }
+    }
+
+    #[test]
+    fn a_window_ending_past_what_a_duration_holds_gates_without_overflow() {
+        let far = MaintenanceWindow {
+            after: Some(Duration::MAX),
+            ..MaintenanceWindow::now(Duration::MAX)
+        };
+        let s = Schedule::new(&[window(0, 1, false), far]);
+        assert_eq!(s.windows()[1].end, Duration::MAX);
+        assert_eq!(ceil_secs(Duration::MAX), u64::MAX);
+        assert!(s.gate(Route::Upload, Duration::from_millis(500)).is_some());
     }
 
     #[test]

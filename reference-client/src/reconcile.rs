@@ -12,7 +12,7 @@ use tokio::sync::Mutex;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::deliver::{deliver_robust, wait, Ctx};
+use crate::deliver::{deliver_robust, later, wait, Ctx};
 use crate::dispatch::InFlight;
 use crate::outbox::{now_ms, Finding, Move, State};
 use crate::platform::Reply;
@@ -116,7 +116,7 @@ impl Reconciler {
 
     async fn read_platform(&self, from: String, to: String) -> Result<(), ReconcileError> {
         let ctx = &self.ctx;
-        let deadline = Instant::now() + ctx.config.delivery_deadline;
+        let deadline = later(ctx.config.delivery_deadline);
         let mut cursor = None;
         let mut retries = 0;
         loop {

@@ -40,11 +40,16 @@ pub enum Class {
     /// A platform record of this seller that matches no issued invoice.
     #[serde(rename = "UNEXPECTED")]
     Unexpected,
+    /// The client program exited during the run and no `restart_client` step started
+    /// it again. The one class that counts events of the run, not invoices: a crash
+    /// under faults is a defect, whatever became of the invoices.
+    #[serde(rename = "CLIENT_EXITED")]
+    ClientExited,
 }
 
 impl Class {
     /// Every class, in report order.
-    pub const ALL: [Class; 11] = [
+    pub const ALL: [Class; 12] = [
         Class::Ok,
         Class::FalseFlag,
         Class::Flagged,
@@ -56,6 +61,7 @@ impl Class {
         Class::Unresolved,
         Class::Forgotten,
         Class::Unexpected,
+        Class::ClientExited,
     ];
 
     /// The violation classes, in report order.
@@ -77,6 +83,7 @@ impl Class {
             Class::Unresolved => "UNRESOLVED",
             Class::Forgotten => "FORGOTTEN",
             Class::Unexpected => "UNEXPECTED",
+            Class::ClientExited => "CLIENT_EXITED",
         }
     }
 
@@ -91,7 +98,8 @@ impl Class {
             | Class::Duplicate
             | Class::Unresolved
             | Class::Forgotten
-            | Class::Unexpected => true,
+            | Class::Unexpected
+            | Class::ClientExited => true,
         }
     }
 
@@ -109,6 +117,7 @@ impl Class {
             Class::Unresolved => "still pending at the end of the run",
             Class::Forgotten => "the client owned it but its ledger does not list it",
             Class::Unexpected => "a platform record that matches no issued invoice",
+            Class::ClientExited => "the client program exited during the run and was not restarted",
         }
     }
 }
@@ -128,6 +137,9 @@ impl Class {
                 "every invoice the client accepted, or the platform holds, is in the client's ledger"
             }
             Class::Unexpected => "the platform holds no record of this seller that was never issued",
+            Class::ClientExited => {
+                "the client program keeps running until the harness stops or restarts it"
+            }
             other => other.meaning(),
         }
     }
@@ -225,7 +237,8 @@ mod tests {
                 "DUPLICATE",
                 "UNRESOLVED",
                 "FORGOTTEN",
-                "UNEXPECTED"
+                "UNEXPECTED",
+                "CLIENT_EXITED"
             ]
         );
     }

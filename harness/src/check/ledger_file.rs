@@ -248,5 +248,6 @@ pub fn ledger_run(input: LedgerCheck<'_>) -> Result<RunRecord, LedgerFileError> 
         timeline: Vec::new(),
         replay_flags: Vec::new(),
         journal_budget: None,
+        lifecycle: Default::default(),
     })
 }

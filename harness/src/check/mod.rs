@@ -86,6 +86,9 @@ pub struct Counts {
     /// See [`Class::Unexpected`].
     #[serde(rename = "UNEXPECTED")]
     pub unexpected: u64,
+    /// See [`Class::ClientExited`]: exits of the client program, not invoices.
+    #[serde(rename = "CLIENT_EXITED", default)]
+    pub client_exited: u64,
 }
 
 impl Counts {
@@ -102,6 +105,7 @@ impl Counts {
             Class::Unresolved => &mut self.unresolved,
             Class::Forgotten => &mut self.forgotten,
             Class::Unexpected => &mut self.unexpected,
+            Class::ClientExited => &mut self.client_exited,
         }
     }
 
@@ -119,6 +123,7 @@ impl Counts {
             Class::Unresolved => self.unresolved,
             Class::Forgotten => self.forgotten,
             Class::Unexpected => self.unexpected,
+            Class::ClientExited => self.client_exited,
         }
     }
 
@@ -205,14 +210,20 @@ pub fn check(run: &RunRecord) -> CheckResult {
         }
         _ => None,
     };
-    let (counts, violations, is_judged) = match judged {
+    let (mut counts, violations, is_judged) = match judged {
         Some(j) => (j.counts, j.violations, true),
         None => (Counts::default(), Vec::new(), false),
     };
+    let exits = &run.lifecycle.client_exits;
+    counts.client_exited = exits.iter().filter(|e| !e.restarted).count() as u64;
     let invariants = if is_judged {
         verdict::invariants(&counts, &run.expect)
     } else {
-        Vec::new()
+        // A client program that exited fails the run even when nothing else could be read.
+        verdict::invariants(&counts, &run.expect)
+            .into_iter()
+            .filter(|i| i.name == Class::ClientExited.as_str() && !i.holds)
+            .collect()
     };
     let mut inconclusive = verdict::inconclusive(run);
     if is_judged && counts.judged == 0 {

@@ -57,6 +57,12 @@ pub enum Inconclusive {
     /// Truth and ledger were read, but there was no invoice to judge: a run that
     /// issued nothing cannot vouch for the client.
     NothingJudged,
+    /// Ctrl-C or SIGTERM stopped the run before its steps ended: its counts cover
+    /// the invoices issued until then, some of them still on their way.
+    Interrupted {
+        /// `Ctrl-C` or `SIGTERM`.
+        signal: String,
+    },
     /// The run itself went wrong (the client never became healthy, the truth or
     /// the ledger could not be read, a step failed). Written as the problem is,
     /// `kind` included.
@@ -78,6 +84,10 @@ impl Inconclusive {
             Inconclusive::NothingJudged => {
                 "no invoice was issued or listed, so nothing was judged".to_string()
             }
+            Inconclusive::Interrupted { signal } => format!(
+                "the run was interrupted ({signal}) before its steps ended; it covers the \
+                 invoices issued until then"
+            ),
             Inconclusive::Run(problem) => problem.describe(),
         }
     }
@@ -157,11 +167,14 @@ pub(super) fn invariants(counts: &Counts, expect: &Expect) -> Vec<Invariant> {
 /// Every reason the run cannot vouch for its own result.
 pub(super) fn inconclusive(run: &RunRecord) -> Vec<Inconclusive> {
     let mut out: Vec<Inconclusive> = run
-        .problems
+        .lifecycle
+        .interrupted
         .iter()
-        .cloned()
-        .map(Inconclusive::Run)
+        .map(|signal| Inconclusive::Interrupted {
+            signal: signal.clone(),
+        })
         .collect();
+    out.extend(run.problems.iter().cloned().map(Inconclusive::Run));
     let reported = |out: &[Inconclusive], what: fn(&RunProblem) -> bool| {
         out.iter()
             .any(|r| matches!(r, Inconclusive::Run(problem) if what(problem)))
@@ -191,12 +204,17 @@ pub(super) fn inconclusive(run: &RunRecord) -> Vec<Inconclusive> {
 
 /// A broken invariant fails the run even when it is also inconclusive: a violation
 /// found is real whatever else went wrong. Otherwise any reason makes it inconclusive.
+/// An interrupted run is inconclusive whatever it found: invoices still on their way
+/// when it stopped would read as violations.
 pub(super) fn decide(judged: bool, invariants: &[Invariant], reasons: &[Inconclusive]) -> Verdict {
-    if !judged {
+    let interrupted = reasons
+        .iter()
+        .any(|r| matches!(r, Inconclusive::Interrupted { .. }));
+    if interrupted {
         Verdict::Inconclusive
     } else if invariants.iter().any(|i| !i.holds) {
         Verdict::Fail
-    } else if !reasons.is_empty() {
+    } else if !judged || !reasons.is_empty() {
         Verdict::Inconclusive
     } else {
         Verdict::Pass

@@ -1,6 +1,7 @@
 //! The client contract over HTTP (DESIGN §3): what the harness asks any client system.
 
-use std::sync::RwLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
@@ -27,6 +28,13 @@ pub enum Submitted {
 pub struct ContractClient {
     http: reqwest::Client,
     base: RwLock<String>,
+    /// Set while nothing may be sent to the client: its program exited, or the run
+    /// was interrupted.
+    gone: tokio::sync::watch::Sender<Option<String>>,
+    /// The last ledger the client served, what a run is judged on once it has exited;
+    /// kept only for clients that can exit under the harness (see [`Self::keep_last_ledger`]).
+    last_ledger: Mutex<Option<(Instant, Ledger)>>,
+    keep_last: AtomicBool,
 }
 
 impl ContractClient {
@@ -40,6 +48,9 @@ impl ContractClient {
         Ok(ContractClient {
             http,
             base: RwLock::new(base.trim_end_matches('/').to_string()),
+            gone: tokio::sync::watch::Sender::new(None),
+            last_ledger: Mutex::new(None),
+            keep_last: AtomicBool::new(false),
         })
     }
 
@@ -48,6 +59,45 @@ impl ContractClient {
         if let Ok(mut b) = self.base.write() {
             *b = base.trim_end_matches('/').to_string();
         }
+    }
+
+    /// Stops everything sent to the client, saying why (its program exited, or the run
+    /// was interrupted); `None` after a restart, when it runs again.
+    pub fn set_gone(&self, why: Option<String>) {
+        self.gone.send_replace(why);
+    }
+
+    /// Why the client is known to be gone, if it is.
+    pub fn gone(&self) -> Option<String> {
+        self.gone.borrow().clone()
+    }
+
+    /// Resolves once the client is known to be gone.
+    pub async fn wait_gone(&self) {
+        let mut rx = self.gone.subscribe();
+        let _ = rx.wait_for(Option::is_some).await;
+    }
+
+    /// From now on, keep a copy of every ledger read (a copy costs as much as the
+    /// ledger, so only a client program that may exit asks for it).
+    pub fn keep_last_ledger(&self) {
+        self.keep_last.store(true, Ordering::Relaxed);
+    }
+
+    /// The last ledger the client served, if it ever served one.
+    pub fn last_ledger(&self) -> Option<Ledger> {
+        self.last_ledger
+            .lock()
+            .ok()
+            .and_then(|l| l.as_ref().map(|(_, ledger)| ledger.clone()))
+    }
+
+    /// When the last ledger the client served was read.
+    pub fn last_ledger_at(&self) -> Option<Instant> {
+        self.last_ledger
+            .lock()
+            .ok()
+            .and_then(|l| l.as_ref().map(|(at, _)| *at))
     }
 
     /// The current base URL.
@@ -61,7 +111,7 @@ impl ContractClient {
 
     /// Polls `GET /healthz` until it answers 200 or `timeout` passes.
     pub async fn wait_healthy(&self, timeout: Duration) -> Result<(), ClientError> {
-        let deadline = Instant::now() + timeout;
+        let deadline = crate::later::later(timeout);
         let mut pause = Duration::from_millis(10);
         loop {
             let last = match self
@@ -75,7 +125,7 @@ impl ContractClient {
                 Ok(r) => format!("GET /healthz answered {}", r.status()),
                 Err(e) => format!("GET /healthz failed: {e}"),
             };
-            if Instant::now() + pause > deadline {
+            if crate::later::later(pause) > deadline {
                 return Err(ClientError::NeverHealthy {
                     waited: humantime::format_duration(timeout).to_string(),
                     last,
@@ -86,8 +136,11 @@ impl ContractClient {
         }
     }
 
-    /// `POST /invoices` once.
+    /// `POST /invoices` once; refused at once when the client is known to be gone.
     pub async fn submit(&self, invoice: &Invoice) -> Result<Submitted, ClientError> {
+        if let Some(why) = self.gone() {
+            return Err(ClientError::Gone(why));
+        }
         let r = self
             .http
             .post(self.url("/invoices"))
@@ -130,10 +183,16 @@ impl ContractClient {
                 body,
             });
         }
-        r.json().await.map_err(|e| ClientError::Body {
+        let ledger: Ledger = r.json().await.map_err(|e| ClientError::Body {
             route: "GET /ledger",
             detail: e.to_string(),
-        })
+        })?;
+        if self.keep_last.load(Ordering::Relaxed) {
+            if let Ok(mut last) = self.last_ledger.lock() {
+                *last = Some((Instant::now(), ledger.clone()));
+            }
+        }
+        Ok(ledger)
     }
 
     /// `POST /reconcile`; `None` when the client does not offer it (404 or 405).

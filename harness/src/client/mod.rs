@@ -6,6 +6,8 @@ mod contract;
 mod ledger;
 mod program;
 mod reference;
+#[cfg(unix)]
+pub mod supervisor;
 mod url;
 
 use std::path::PathBuf;
@@ -14,7 +16,9 @@ use std::time::Duration;
 
 use tax_api::Ledger;
 
+pub use command::ExitSeen;
 pub use contract::{ContractClient, Submitted};
+pub use program::ProgramExit;
 
 use crate::outcome::ClientInfo;
 use crate::script::{AdapterSpec, ClientSpec};
@@ -46,6 +50,9 @@ pub enum ClientError {
         /// Where its stdout/stderr went.
         log: String,
     },
+    /// The client program exited during the run; nothing more is sent to it.
+    #[error("{0}")]
+    Gone(String),
     /// A request failed at the transport level.
     #[error("request to the client failed: {0}")]
     Http(String),
@@ -161,17 +168,32 @@ impl ClientSystem {
         }
     }
 
-    /// The client's ledger now.
+    /// The client's ledger now; once the client program has exited, the last one it
+    /// served.
     pub async fn ledger(&self) -> Result<Ledger, ClientError> {
         match self {
             ClientSystem::Ledger(l) => l.read(),
             other => match other.contract() {
-                Some(c) => c.ledger().await,
+                Some(c) => match c.ledger().await {
+                    Ok(l) => Ok(l),
+                    Err(e) => match (c.gone(), c.last_ledger()) {
+                        (Some(_), Some(last)) => Ok(last),
+                        _ => Err(e),
+                    },
+                },
                 None => Err(ClientError::Unsupported {
                     adapter: "ledger",
                     action: "serve a ledger",
                 }),
             },
+        }
+    }
+
+    /// Exits of a client program that the harness did not cause (command adapter only).
+    pub fn exits(&self) -> Vec<ExitSeen> {
+        match self {
+            ClientSystem::Command(c) => c.exits(),
+            _ => Vec::new(),
         }
     }
 

@@ -5,8 +5,8 @@
 use std::fmt::Write;
 
 use super::text::{
-    client_label, client_str, duration_ms, effect_str, fault_str, integrity_str, platform_str,
-    replay_command, response_str, time_str,
+    client_exit_str, client_label, client_str, duration_ms, effect_str, fault_str, integrity_str,
+    platform_str, replay_command, response_str, time_str, verdict_label,
 };
 use super::timeline::render_svg;
 use crate::check::{CheckResult, Class, Verdict, Violation};
@@ -116,7 +116,7 @@ pub fn render_html(run: &RunRecord, result: &CheckResult) -> String {
         out,
         "<h1>{}</h1><p><span class=\"verdict {css}\">{}</span> exit {}</p><p>{}</p>",
         esc(&run.scenario),
-        verdict.as_str().to_uppercase(),
+        esc(&verdict_label(run, verdict)),
         verdict.exit_code(),
         esc(&run.description)
     );
@@ -172,6 +172,16 @@ pub fn render_html(run: &RunRecord, result: &CheckResult) -> String {
     out.push_str("<h2>Timeline</h2>");
     out.push_str(&render_svg(run, result));
     out.push_str("<p class=legend>Bars per time bucket: invoices issued (blue), fault fires (red), violations by issue time (orange). Shaded bands: maintenance windows. Dashed lines: steps and other events. Hover for details.</p>\n");
+    if !run.lifecycle.client_exits.is_empty() {
+        out.push_str("<h2>The client program exited</h2>");
+        for e in &run.lifecycle.client_exits {
+            let _ = write!(out, "<p>{}</p>", esc(&client_exit_str(e)));
+            if !e.log_tail.is_empty() {
+                let _ = write!(out, "<pre>{}</pre>", esc(&e.log_tail.join("\n")));
+            }
+        }
+        out.push('\n');
+    }
     out.push_str("<h2>Fault fires</h2>");
     if run.fault_stats.is_empty() {
         out.push_str("<p>No fault rule was scheduled.</p>");

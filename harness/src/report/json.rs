@@ -6,7 +6,9 @@ use serde::Serialize;
 use super::text::{duration_ms, replay_command, time_str};
 use super::ReportError;
 use crate::check::{CheckResult, Counts, Inconclusive, Invariant, Verdict, Violation};
-use crate::outcome::{ClientInfo, Expect, JournalBudget, RuleStats, RunRecord, TimelineEvent};
+use crate::outcome::{
+    ClientExit, ClientInfo, Expect, JournalBudget, RuleStats, RunRecord, TimelineEvent,
+};
 
 /// The schema identifier written as the report's first field; bumped on breaking changes.
 pub const SCHEMA: &str = "invoice-chaos/report/v1";
@@ -41,6 +43,8 @@ struct JsonReport<'a> {
     violations: &'a [Violation],
     replay: String,
     journal_budget: Option<&'a JournalBudget>,
+    interrupted: Option<&'a str>,
+    client_exits: &'a [ClientExit],
 }
 
 /// Renders `report.json` (pretty-printed, ending in a newline).
@@ -90,5 +94,7 @@ fn json_report<'a>(run: &'a RunRecord, result: &'a CheckResult) -> JsonReport<'a
         violations: &result.violations,
         replay: replay_command(run),
         journal_budget: run.journal_budget.as_ref(),
+        interrupted: run.lifecycle.interrupted.as_deref(),
+        client_exits: &run.lifecycle.client_exits,
     }
 }

@@ -7,9 +7,11 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
-use super::text::{chain_line, client_str, duration_ms, platform_str, replay_command};
+use super::text::{
+    chain_line, client_exit_str, client_str, duration_ms, platform_str, replay_command,
+};
 use super::ReportError;
-use crate::check::{CheckResult, Invariant, Violation};
+use crate::check::{CheckResult, Class, Invariant, Violation};
 use crate::outcome::RunRecord;
 
 /// How many violations a failing testcase spells out.
@@ -32,7 +34,12 @@ fn violation_text(out: &mut String, v: &Violation) {
     }
 }
 
-fn invariant_case(classname: &str, inv: &Invariant, result: &CheckResult) -> TestCase {
+fn invariant_case(
+    classname: &str,
+    inv: &Invariant,
+    run: &RunRecord,
+    result: &CheckResult,
+) -> TestCase {
     let status = if inv.holds {
         TestCaseStatus::success()
     } else {
@@ -49,6 +56,14 @@ fn invariant_case(classname: &str, inv: &Invariant, result: &CheckResult) -> Tes
             .filter(|v| v.class.as_str() == inv.name);
         for v in matching.take(CHAINS_PER_FAILURE) {
             violation_text(&mut description, v);
+        }
+        if inv.name == Class::ClientExited.as_str() {
+            for e in run.lifecycle.client_exits.iter().filter(|e| !e.restarted) {
+                let _ = writeln!(description, "{}", client_exit_str(e));
+                for line in &e.log_tail {
+                    let _ = writeln!(description, "  | {line}");
+                }
+            }
         }
         if !description.is_empty() {
             status.set_description(description);
@@ -104,9 +119,12 @@ pub fn junit_suite(run: &RunRecord, result: &CheckResult) -> TestSuite {
     suite.add_property(Property::new("seed", run.seed.to_string()));
     suite.add_property(Property::new("verdict", result.verdict.as_str()));
     suite.add_property(Property::new("replay", replay_command(run)));
+    if let Some(signal) = &run.lifecycle.interrupted {
+        suite.add_property(Property::new("interrupted", signal.as_str()));
+    }
     suite.add_test_case(conclusive_case(&classname, result));
     for inv in &result.invariants {
-        suite.add_test_case(invariant_case(&classname, inv, result));
+        suite.add_test_case(invariant_case(&classname, inv, run, result));
     }
     suite
 }

@@ -4,8 +4,8 @@
 use std::fmt::Write;
 
 use super::text::{
-    client_label, client_str, duration_ms, effect_str, fault_str, integrity_str, platform_str,
-    replay_caveat, replay_command, response_str, time_str,
+    client_exit_str, client_label, client_str, duration_ms, effect_str, fault_str, integrity_str,
+    platform_str, replay_caveat, replay_command, response_str, time_str, verdict_label,
 };
 use crate::check::{CheckResult, Class, Violation};
 use crate::outcome::RunRecord;
@@ -97,7 +97,7 @@ pub fn render_markdown(run: &RunRecord, result: &CheckResult) -> String {
         out,
         "# {} — {}\n",
         md(&run.scenario),
-        verdict.as_str().to_uppercase()
+        md(&verdict_label(run, verdict))
     );
     if !run.description.is_empty() {
         let _ = writeln!(out, "{}\n", md(&run.description));
@@ -157,6 +157,19 @@ pub fn render_markdown(run: &RunRecord, result: &CheckResult) -> String {
                 i.observed,
                 i.allowed
             );
+        }
+        out.push('\n');
+    }
+
+    if !run.lifecycle.client_exits.is_empty() {
+        let _ = writeln!(out, "## The client program exited\n");
+        for e in &run.lifecycle.client_exits {
+            let _ = writeln!(out, "- {}", md(&client_exit_str(e)));
+            if !e.log_tail.is_empty() {
+                let text = e.log_tail.join("\n");
+                let fence = "`".repeat(longest_backtick_run(&text).max(2) + 1);
+                let _ = writeln!(out, "\n{fence}text\n{text}\n{fence}\n");
+            }
         }
         out.push('\n');
     }

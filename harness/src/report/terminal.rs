@@ -4,7 +4,7 @@
 use std::fmt::Write;
 use std::path::Path;
 
-use super::text::{chain_line, replay_caveat, replay_command};
+use super::text::{chain_line, client_exit_str, replay_caveat, replay_command, verdict_label};
 use crate::check::{CheckResult, Class};
 use crate::outcome::RunRecord;
 
@@ -18,10 +18,13 @@ pub fn terminal_summary(run: &RunRecord, result: &CheckResult, report_dir: &Path
         out,
         "{}: {} (exit {}), seed {}",
         run.scenario,
-        result.verdict.as_str().to_uppercase(),
+        verdict_label(run, result.verdict),
         result.verdict.exit_code(),
         run.seed
     );
+    for e in &run.lifecycle.client_exits {
+        let _ = writeln!(out, "  {}", client_exit_str(e));
+    }
     let _ = writeln!(out, "\n  {:<18} {:>10}", "class", "invoices");
     for class in Class::ALL {
         let marker = if class.is_violation() && result.counts.get(class) > 0 {

@@ -180,3 +180,27 @@ pub(crate) fn duration_ms(run: &RunRecord) -> u64 {
 pub(crate) fn time_str(t: &chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
+
+/// One exit of the client program for people: when, how, and whether it came back.
+pub(crate) fn client_exit_str(e: &crate::outcome::ClientExit) -> String {
+    format!(
+        "+{} ms: the client program exited by itself ({}){}; {}",
+        e.at_ms,
+        e.how(),
+        if e.restarted {
+            "; a restart_client step started it again"
+        } else {
+            ""
+        },
+        e.ledger_note()
+    )
+}
+
+/// "FAIL", or "INCONCLUSIVE (interrupted by SIGTERM)" for an interrupted run.
+pub(crate) fn verdict_label(run: &RunRecord, verdict: crate::check::Verdict) -> String {
+    let word = verdict.as_str().to_uppercase();
+    match &run.lifecycle.interrupted {
+        Some(signal) => format!("{word} (interrupted by {signal})"),
+        None => word,
+    }
+}

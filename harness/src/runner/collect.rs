@@ -94,6 +94,37 @@ pub fn journal_budget(v: &Value) -> Option<JournalBudget> {
     }
 }
 
+/// `collecting`, given at most `bound` (an interrupted run); what it did not read
+/// in time is a problem, as if it could not be read.
+pub async fn within(
+    bound: std::time::Duration,
+    collecting: impl std::future::Future<Output = Collected>,
+) -> Collected {
+    match tokio::time::timeout(bound, collecting).await {
+        Ok(c) => c,
+        Err(_) => {
+            let detail = format!(
+                "the run was interrupted and this was not read within {}",
+                humantime::format_duration(bound)
+            );
+            Collected {
+                ledger: None,
+                truth: None,
+                journal: Vec::new(),
+                journal_read: false,
+                fault_stats: Vec::new(),
+                journal_budget: None,
+                problems: vec![
+                    RunProblem::LedgerUnreadable {
+                        detail: detail.clone(),
+                    },
+                    RunProblem::TruthUnreadable { detail },
+                ],
+            }
+        }
+    }
+}
+
 /// Reads `GET /_chaos/stats` (`{"rules": [{name, kind, matched, fired}], …}`).
 pub fn rule_stats(v: &Value) -> Vec<RuleStats> {
     #[derive(serde::Deserialize)]

@@ -2,6 +2,7 @@
 //! collect the ledger, truth and journal into a [`RunRecord`].
 
 pub(crate) mod collect;
+mod interrupt;
 mod preflight;
 mod progress;
 mod settle;
@@ -15,10 +16,11 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
+pub use interrupt::{Interrupt, Interrupter};
 pub use progress::Tally;
 
-use crate::client::{ClientEnv, ClientSystem};
-use crate::outcome::{ClientInfo, RunProblem, RunRecord, TimelineEvent};
+use crate::client::{ClientEnv, ClientSystem, ExitSeen};
+use crate::outcome::{ClientExit, ClientInfo, Lifecycle, RunProblem, RunRecord, TimelineEvent};
 use crate::platform::{PlatformError, PlatformHandle};
 use crate::script::{AdapterSpec, Scenario, Step};
 use crate::workload::{Generator, IssueLog};
@@ -46,6 +48,8 @@ pub struct RunOptions {
     pub reports_dir: PathBuf,
     /// Hide the progress bar.
     pub quiet: bool,
+    /// Ctrl-C or SIGTERM: stop issuing, collect briefly, report what was issued.
+    pub interrupt: Interrupt,
 }
 
 /// What a run produced.
@@ -94,9 +98,19 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
     let mut armed = Vec::new();
     let mut run_id = scenario.run_id;
     let mut known = HashSet::new();
-    let mut client = match ClientSystem::start(&scenario.client, &env).await {
-        Ok(c) => Some(c),
-        Err(e) => {
+    let mut interrupt = opts.interrupt.clone();
+    let mut interrupted = None;
+    let starting = tokio::select! {
+        started = ClientSystem::start(&scenario.client, &env) => Some(started),
+        signal = interrupt.signalled() => {
+            interrupted = Some(signal);
+            None
+        }
+    };
+    let mut client = match starting {
+        None => None,
+        Some(Ok(c)) => Some(c),
+        Some(Err(e)) => {
             tracing::error!("{e}");
             problems.push(RunProblem::ClientNeverHealthy {
                 detail: e.to_string(),
@@ -143,7 +157,10 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
             .sum();
         let progress = progress::Progress::start(opts.quiet, total, log.clone(), client.contract());
         let generator = Arc::new(Generator::new(seed, &seller).with_run_id(run_id));
-        let retry_for = scenario.client.health_timeout + Duration::from_secs(30);
+        let retry_for = scenario
+            .client
+            .health_timeout
+            .saturating_add(Duration::from_secs(30));
         let mut runner = steps::StepRunner::new(
             &platform,
             client,
@@ -152,8 +169,32 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
             started,
             retry_for,
         );
-        runner.run_all(&scenario.steps).await;
-        runner.join_issuing().await;
+        let cut_short = tokio::select! {
+            () = async {
+                runner.run_all(&scenario.steps).await;
+                runner.join_issuing().await;
+            } => None,
+            signal = interrupt.signalled() => Some(signal),
+        };
+        if let Some(signal) = cut_short {
+            // Issue no more, but let what is in flight finish: an invoice the client
+            // took must be in the issue log, or its platform record reads as unexpected.
+            if let Some(c) = runner.client.contract() {
+                c.set_gone(Some(format!("the run was interrupted ({signal})")));
+            }
+            let in_flight = runner.join_issuing();
+            if tokio::time::timeout(interrupt::IN_FLIGHT_BOUND, in_flight)
+                .await
+                .is_err()
+            {
+                runner.issuing.abort_all();
+            }
+            runner.event(
+                "interrupted",
+                format!("{signal}: no further steps; collecting what was issued"),
+            );
+            interrupted = Some(signal);
+        }
         progress.finish();
         problems.append(&mut runner.problems);
         timeline.append(&mut runner.timeline);
@@ -162,7 +203,12 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
         armed = std::mem::take(&mut runner.faults);
     }
 
-    let mut collected = collect::collect(&platform, client.as_ref(), removed_stats).await;
+    let collecting = collect::collect(&platform, client.as_ref(), removed_stats);
+    let mut collected = if interrupted.is_some() {
+        collect::within(interrupt::COLLECT_BOUND, collecting).await
+    } else {
+        collecting.await
+    };
     problems.extend(std::mem::take(&mut collected.problems));
     set_aside(&mut collected, &known);
     let issued = log.snapshot();
@@ -175,6 +221,16 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
             platform.is_embedded(),
         ));
     }
+    // Read after collecting: an exit noticed meanwhile is still reported.
+    let exits: Vec<ClientExit> = client
+        .as_ref()
+        .map(ClientSystem::exits)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|seen| client_exit(seen, started, &log))
+        .collect();
+    timeline.extend(exits.iter().map(exit_event));
+    timeline.sort_by_key(|e| e.at_ms);
     // Leave a running platform as we found it: disarm the rules this run added.
     for name in armed {
         if let Err(e) = platform.control.remove_fault(&name).await {
@@ -206,6 +262,10 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
         timeline,
         replay_flags: replay_flags(scenario, run_id),
         journal_budget: collected.journal_budget,
+        lifecycle: Lifecycle {
+            interrupted: interrupted.map(str::to_string),
+            client_exits: exits,
+        },
     };
     Ok(RunOutput { record, report_dir })
 }
@@ -221,6 +281,44 @@ fn set_aside(collected: &mut collect::Collected, known: &HashSet<String>) {
     }
     if let Some(truth) = collected.truth.as_mut() {
         truth.records.retain(|r| !known.contains(&r.number));
+    }
+}
+
+/// An exit the adapter saw, in the record's terms.
+fn client_exit(seen: ExitSeen, started: Instant, log: &IssueLog) -> ClientExit {
+    let ms = |at: Instant| {
+        u64::try_from(at.saturating_duration_since(started).as_millis()).unwrap_or(u64::MAX)
+    };
+    let ledger_read_at_ms = seen.ledger_at.map(ms);
+    let at_ms = ms(seen.at);
+    let read = ledger_read_at_ms.unwrap_or(0);
+    let accepted_after_ledger = log
+        .snapshot()
+        .iter()
+        .filter(|i| i.accepted && i.at_ms >= read && i.at_ms <= at_ms)
+        .count() as u64;
+    ClientExit {
+        at_ms,
+        code: seen.exit.code,
+        signal: seen.exit.signal,
+        restarted: seen.restarted,
+        log_tail: seen.log_tail,
+        ledger_read_at_ms,
+        accepted_after_ledger,
+    }
+}
+
+/// The timeline's mark of an exit.
+fn exit_event(e: &ClientExit) -> TimelineEvent {
+    let back = if e.restarted {
+        "; a later restart_client step started it again"
+    } else {
+        ""
+    };
+    TimelineEvent {
+        at_ms: e.at_ms,
+        kind: "client_exited".into(),
+        detail: format!("the client program exited by itself ({}){back}", e.how()),
     }
 }
 

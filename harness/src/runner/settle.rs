@@ -2,7 +2,7 @@
 //! accepted invoice is pending or the timeout passes.
 
 use std::collections::HashSet;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tax_api::LedgerStatus;
 
@@ -14,7 +14,7 @@ pub async fn settle(client: &ClientSystem, log: &IssueLog, timeout: Duration) ->
     let Some(contract) = client.contract() else {
         return "nothing to settle: the ledger is a file".into();
     };
-    let deadline = Instant::now() + timeout;
+    let deadline = crate::later::later(timeout);
     let reconciled = match contract.reconcile(timeout).await {
         Ok(Some(s)) => format!(
             "reconciled (checked {}, flagged {}, re-uploaded {}); ",
@@ -23,6 +23,9 @@ pub async fn settle(client: &ClientSystem, log: &IssueLog, timeout: Duration) ->
         Ok(None) => String::new(),
         Err(e) => format!("reconcile failed: {e}; "),
     };
+    if let Some(why) = contract.gone() {
+        return format!("{reconciled}nothing to wait for: {why}");
+    }
     let accepted: HashSet<String> = log.accepted_numbers().into_iter().collect();
     let mut pause = Duration::from_millis(50);
     loop {
@@ -39,10 +42,13 @@ pub async fn settle(client: &ClientSystem, log: &IssueLog, timeout: Duration) ->
                 usize::MAX
             }
         };
+        if let Some(why) = contract.gone() {
+            return format!("{reconciled}stopped waiting: {why}");
+        }
         if outstanding == 0 {
             return format!("{reconciled}nothing pending");
         }
-        if Instant::now() + pause > deadline {
+        if crate::later::later(pause) > deadline {
             let n = if outstanding == usize::MAX {
                 "unknown".into()
             } else {

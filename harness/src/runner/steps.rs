@@ -81,7 +81,7 @@ impl<'a> StepRunner<'a> {
         }
     }
 
-    fn event(&mut self, kind: &str, detail: String) {
+    pub(super) fn event(&mut self, kind: &str, detail: String) {
         let at_ms = self.started.elapsed().as_millis() as u64;
         tracing::info!(at_ms, kind, "{detail}");
         self.timeline.push(TimelineEvent {
@@ -94,7 +94,43 @@ impl<'a> StepRunner<'a> {
     /// Runs every step; stops at the first step that fails (recording why).
     pub async fn run_all(&mut self, steps: &[Step]) {
         for (index, step) in steps.iter().enumerate() {
-            if let Err(detail) = self.run_step(index, step).await {
+            // A client program that exited ends the run unless a restart brings it back.
+            // Issue steps are left to finish: they stop at once, and recording what
+            // was in flight keeps the platform's copies from reading as unexpected.
+            let restart_ahead = steps[index..]
+                .iter()
+                .any(|s| matches!(s, Step::RestartClient(_)));
+            let contract = self.client.contract();
+            if let Some(why) = contract.as_ref().and_then(|c| c.gone()) {
+                if !restart_ahead {
+                    self.event("stopped", format!("{why}: the remaining steps are skipped"));
+                    return;
+                }
+                if matches!(step, Step::Issue(_) | Step::Reconcile(_) | Step::Settle(_)) {
+                    self.event("skipped", format!("step {index} ({}): {why}", step.kind()));
+                    continue;
+                }
+            }
+            let outcome = match contract.filter(|_| !restart_ahead) {
+                Some(c) => tokio::select! {
+                    outcome = self.run_step(index, step) => outcome,
+                    () = c.wait_gone() => Ok(()),
+                },
+                None => self.run_step(index, step).await,
+            };
+            if let Some(why) = self.client.contract().and_then(|c| c.gone()) {
+                if !restart_ahead {
+                    self.event(
+                        "stopped",
+                        format!(
+                            "{why}: step {index} ({}) and the rest are skipped",
+                            step.kind()
+                        ),
+                    );
+                    return;
+                }
+            }
+            if let Err(detail) = outcome {
                 tracing::error!(step = index, kind = step.kind(), "step failed: {detail}");
                 self.event(
                     "step_failed",
@@ -238,7 +274,7 @@ impl<'a> StepRunner<'a> {
             "maintenance_start",
             format!("maintenance window for {lasts}: {body}"),
         );
-        tokio::time::sleep(m.after.unwrap_or_default() + m.duration).await;
+        tokio::time::sleep(m.after.unwrap_or_default().saturating_add(m.duration)).await;
         self.event("maintenance_end", "maintenance window over".into());
         Ok(())
     }

@@ -9,8 +9,8 @@ use toml::Spanned;
 
 use super::raw::{AdapterKind, RawClient, RawScenario};
 use super::step::Step;
-use super::wiring::wiring;
 use super::values::LONGEST_DURATION;
+use super::wiring::wiring;
 use super::{
     AdapterSpec, ClientMode, ClientSpec, PlatformSpec, Scenario, ScriptError,
     DEFAULT_HEALTH_TIMEOUT, DEFAULT_SELLER_TAX_ID,

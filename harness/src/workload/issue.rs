@@ -91,9 +91,23 @@ pub async fn issue(
     let permits = Arc::new(Semaphore::new(plan.concurrency.max(1)));
     let mut tasks = JoinSet::new();
     for index in 0..plan.count {
+        // A client program that exited takes nothing more (a restart clears this).
+        if client.as_ref().is_some_and(|c| c.gone().is_some()) {
+            break;
+        }
         if let Some(rate) = plan.rate {
-            let due = start + Duration::from_secs_f64(index as f64 / rate);
-            tokio::time::sleep_until(due).await;
+            // A rate so low that the next invoice is due beyond any clock waits for ever.
+            let offset = Duration::try_from_secs_f64(index as f64 / rate).unwrap_or(Duration::MAX);
+            let due = async {
+                match start.checked_add(offset) {
+                    Some(due) => tokio::time::sleep_until(due).await,
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = due => {}
+                () = until_gone(client.as_deref()) => break,
+            }
         }
         let Ok(permit) = permits.clone().acquire_owned().await else {
             break;
@@ -120,6 +134,14 @@ pub async fn issue(
     while tasks.join_next().await.is_some() {}
 }
 
+/// Resolves once the client program is known to have exited; never without a client.
+async fn until_gone(client: Option<&ContractClient>) {
+    match client {
+        Some(c) => c.wait_gone().await,
+        None => std::future::pending().await,
+    }
+}
+
 /// Submits until the client gives a definite answer, retrying transport errors and
 /// 5xx (a client being restarted) for up to `retry_for`.
 async fn submit_with_retry(
@@ -127,7 +149,7 @@ async fn submit_with_retry(
     invoice: &tax_api::Invoice,
     retry_for: Duration,
 ) -> bool {
-    let deadline = Instant::now() + retry_for;
+    let deadline = crate::later::later(retry_for);
     let mut pause = Duration::from_millis(20);
     loop {
         match client.submit(invoice).await {
@@ -137,7 +159,7 @@ async fn submit_with_retry(
                 return false;
             }
             Err(e @ (ClientError::Http(_) | ClientError::Status { .. })) => {
-                if Instant::now() + pause > deadline {
+                if crate::later::later(pause) > deadline {
                     tracing::warn!(number = %invoice.number, "client never took the invoice: {e}");
                     return false;
                 }

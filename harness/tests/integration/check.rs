@@ -2,7 +2,7 @@
 //! inconclusive cause and each `[expect]` bound.
 
 use harness::check::{check, Class, ClientState, Inconclusive, PlatformState, Verdict};
-use harness::outcome::RunProblem;
+use harness::outcome::{ClientExit, RunProblem};
 use tax_api::{Integrity, LedgerStatus, StoreEffect};
 
 use crate::support::{self, fired, issue, list, request, store};
@@ -567,5 +567,78 @@ fn the_same_number_issued_by_two_sellers_is_judged_for_each_seller() {
     assert_eq!(
         result.violations[0].seller_tax_id.as_deref(),
         Some("OTHER-SELLER")
+    );
+}
+
+fn exit(restarted: bool) -> ClientExit {
+    ClientExit {
+        at_ms: 1500,
+        code: Some(3),
+        signal: None,
+        restarted,
+        log_tail: vec!["panic: out of memory".into()],
+        ledger_read_at_ms: Some(1000),
+        accepted_after_ledger: 0,
+    }
+}
+
+#[test]
+fn a_client_program_that_exited_fails_the_run_with_client_exited() {
+    let mut run = healthy_run();
+    run.lifecycle.client_exits.push(exit(false));
+
+    let result = check(&run);
+
+    assert_eq!(result.verdict, Verdict::Fail);
+    assert_eq!(result.counts.get(Class::ClientExited), 1);
+    let broken: Vec<&str> = result
+        .invariants
+        .iter()
+        .filter(|i| !i.holds)
+        .map(|i| i.name.as_str())
+        .collect();
+    assert_eq!(broken, ["CLIENT_EXITED"]);
+}
+
+#[test]
+fn a_client_program_that_exited_fails_the_run_even_when_its_ledger_was_never_read() {
+    let mut run = healthy_run();
+    run.ledger = None;
+    run.lifecycle.client_exits.push(exit(false));
+
+    let result = check(&run);
+
+    assert!(!result.judged);
+    assert_eq!(result.verdict, Verdict::Fail);
+    assert_eq!(result.invariants.len(), 1, "{:?}", result.invariants);
+}
+
+#[test]
+fn a_client_program_that_a_later_step_restarted_is_no_violation() {
+    let mut run = healthy_run();
+    run.lifecycle.client_exits.push(exit(true));
+
+    let result = check(&run);
+
+    assert_eq!(result.verdict, Verdict::Pass);
+    assert_eq!(result.counts.get(Class::ClientExited), 0);
+}
+
+#[test]
+fn an_interrupted_run_is_inconclusive_even_with_invoices_still_pending() {
+    let mut run = support::run();
+    issue(&mut run, N, true);
+    list(&mut run, N, LedgerStatus::Pending, None);
+    run.lifecycle.interrupted = Some("SIGTERM".into());
+
+    let result = check(&run);
+
+    assert_eq!(result.counts.unresolved, 1);
+    assert_eq!(result.verdict, Verdict::Inconclusive);
+    assert_eq!(
+        result.inconclusive[0],
+        Inconclusive::Interrupted {
+            signal: "SIGTERM".into()
+        }
     );
 }

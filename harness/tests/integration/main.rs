@@ -4,6 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod check;
+#[cfg(unix)]
+mod client_exit;
 mod fuzz_scripts;
 #[cfg(unix)]
 mod interrupt;

@@ -383,3 +383,31 @@ settle = { timeout = "60s" }
     assert_eq!(on_both(&decisions[0]), on_both(&decisions[1]));
     assert!(on_both(&decisions[0]).len() >= decisions[0].len() * 9 / 10);
 }
+
+#[test]
+fn timeouts_longer_than_the_clock_can_hold_run_without_a_panic() {
+    let (_dir, script) = script_file(
+        "forever.toml",
+        r#"name = "forever"
+description = "waits a script may ask for that no clock can add"
+seed = 3
+
+[client]
+adapter = "reference"
+mode = "robust"
+health_timeout = "18446744073709551615s"
+
+[[steps]]
+issue = { count = 3, concurrency = 1 }
+[[steps]]
+settle = { timeout = "18446744073709551615s" }
+
+[expect]
+faults_must_fire = false
+"#,
+    );
+    let reports = tempfile::tempdir().unwrap();
+    let (code, runs) = run_json(&[script.to_str().unwrap()], reports.path());
+    assert_eq!(code, 0, "{runs:?}");
+    assert_eq!(runs[0]["counts"]["ok"], 3, "{}", runs[0]);
+}

@@ -97,6 +97,7 @@ pub fn run() -> RunRecord {
         timeline: Vec::new(),
         replay_flags: Vec::new(),
         journal_budget: None,
+        lifecycle: Default::default(),
     }
 }
 

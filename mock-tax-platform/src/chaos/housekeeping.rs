@@ -173,7 +173,7 @@ fn journal(
     note: String,
     effect: StoreEffect,
 ) {
-    let at = state.chaos.started() + due.ended_at;
+    let at = state.chaos.started().saturating_add(due.ended_at);
     let (seller, number) = match record {
         Some((s, n)) => (Some(s), Some(n)),
         None => (None, None),

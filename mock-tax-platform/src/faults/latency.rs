@@ -66,7 +66,7 @@ impl Latency {
         }
         if let (Some(low), Some(high)) = (self.low, self.high) {
             let span = high.saturating_sub(low).as_nanos() as u64;
-            return low + Duration::from_nanos(rng.below(span.saturating_add(1)));
+            return low.saturating_add(Duration::from_nanos(rng.below(span.saturating_add(1))));
         }
         let median = self.median.unwrap_or_default().as_secs_f64();
         let sigma = self.sigma.unwrap_or(0.5);

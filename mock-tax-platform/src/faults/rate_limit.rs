@@ -36,7 +36,7 @@ impl Fault for RateLimit {
     }
 
     fn effect(&self, _rng: &mut DecisionRng) -> Effect {
-        let secs = self.retry_after.as_secs() + u64::from(self.retry_after.subsec_nanos() > 0);
+        let secs = crate::maintenance::ceil_secs(self.retry_after);
         Effect::Respond {
             status: 429,
             code: ErrorCode::RateLimited,

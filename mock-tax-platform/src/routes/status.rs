@@ -14,7 +14,7 @@ use crate::state::AppState;
 pub fn status(state: &AppState) -> Response {
     let (open, faulty, windows) = state.chaos.status(state.clock.elapsed());
     let started = state.chaos.started();
-    let at = |plan_time| stamp(state.clock.wall_at(started + plan_time));
+    let at = |plan_time| stamp(state.clock.wall_at(started.saturating_add(plan_time)));
     respond::json(
         StatusCode::OK,
         &PlatformStatus {

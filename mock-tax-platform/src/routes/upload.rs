@@ -116,7 +116,7 @@ pub async fn upload(
     // 5. Store.
     let delay = state.config.processing_delay;
     let (now, received_at) = state.clock.now();
-    let done_at = now + delay.unwrap_or(Duration::ZERO);
+    let done_at = now.saturating_add(delay.unwrap_or(Duration::ZERO));
     let effect = match &decision.keep {
         Keep::Intact => StoreEffect::Stored,
         Keep::Damaged {
@@ -130,7 +130,7 @@ pub async fn upload(
         keep: decision.keep,
         received_at,
         persisted_at: state.clock.wall_at(done_at),
-        visible_from: done_at + after.lag,
+        visible_from: done_at.saturating_add(after.lag),
         copies: after.copies,
     };
     let outcome = state.store.upload(&invoice, write);

@@ -73,11 +73,23 @@ pub(crate) async fn deliver(ctx: &Ctx, row: Row) -> Result<(), ClientError> {
 /// The row's wall-clock deadline as a monotonic instant.
 pub(crate) fn deadline_of(due_ms: i64) -> Instant {
     let left = due_ms.saturating_sub(now_ms());
-    Instant::now() + Duration::from_millis(u64::try_from(left).unwrap_or(0))
+    later(Duration::from_millis(u64::try_from(left).unwrap_or(0)))
 }
+
+/// `d` from now. A duration far beyond what the clock can hold (a `Retry-After` of
+/// u64::MAX seconds, a deadline of centuries) means "not in this run": it stops
+/// about a century ahead instead of overflowing the instant.
+pub(crate) fn later(d: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(d)
+        .or_else(|| now.checked_add(FAR_FUTURE))
+        .unwrap_or(now)
+}
+
+/// Where [`later`] stops: far beyond any run, near enough for every clock.
+const FAR_FUTURE: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
 /// Sleeps `d`, but never past `deadline`.
 pub(crate) async fn wait(d: Duration, deadline: Instant) {
-    let until = (Instant::now() + d).min(deadline);
-    tokio::time::sleep_until(until).await;
+    tokio::time::sleep_until(later(d).min(deadline)).await;
 }

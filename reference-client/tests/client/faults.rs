@@ -291,3 +291,28 @@ async fn nothing_stays_pending_when_the_platform_is_unreachable() {
         client.shutdown().await;
     }
 }
+
+#[tokio::test]
+async fn robust_mode_flags_at_its_deadline_when_retry_after_is_beyond_any_clock() {
+    // u64::MAX seconds: waiting that long overflowed the wait's instant and killed the
+    // delivery, leaving the invoices pending for good.
+    let platform = platform(None).await;
+    let huge =
+        json!({"kind": "rate_limit", "retry_after": "18446744073709551615s", "probability": 1.0});
+    install(&platform, huge).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(&platform, dir.path(), Mode::Robust);
+    cfg.delivery_deadline = Duration::from_secs(1);
+    let client = start_client(cfg).await;
+    let numbers = issue(client.addr(), "huge-retry-after", 3).await;
+    let ledger = settled(client.addr(), Duration::from_secs(20)).await;
+    client.shutdown().await;
+    platform.shutdown().await;
+    assert_eq!(ledger.entries.len(), numbers.len());
+    for e in &ledger.entries {
+        assert_eq!(e.status, tax_api::LedgerStatus::Flagged, "{e:?}");
+        let reason = e.reason.as_deref().unwrap_or_default();
+        assert!(reason.starts_with("DEADLINE"), "{reason}");
+        assert!(reason.contains("RATE_LIMITED"), "{reason}");
+    }
+}

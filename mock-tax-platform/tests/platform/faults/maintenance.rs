@@ -208,3 +208,25 @@ async fn migration_can_strip_lines_instead_of_losing_records() {
         .iter()
         .all(|r| r.integrity == Integrity::Partial && r.stored_line_count == 0));
 }
+
+#[tokio::test]
+async fn a_window_longer_than_any_calendar_is_served_without_a_panic() {
+    // Each is within what a duration holds; the end of the first one lies past the
+    // last date chrono can hold, and the second's end past what a duration holds.
+    for duration in ["200000000y", "18446744073709551615s"] {
+        let (platform, api) = start_with(1, json!({})).await;
+        let (status, body) = control(
+            &platform,
+            Method::POST,
+            "/_chaos/maintenance",
+            Some(json!({"duration": duration, "after": "1s"})),
+        )
+        .await;
+        assert_eq!(status, 200, "{duration}: {body}");
+        let (status, state) = status_json(api.get("/v1/status").await).await;
+        assert_eq!(status, 200, "{duration}: {state}");
+        assert_eq!(state["state"], "maintenance", "{duration}: {state}");
+        let response = api.upload(&invoice(SELLER, "N1")).await;
+        expect_error(response, 503, "MAINTENANCE").await;
+    }
+}
