@@ -40,11 +40,15 @@ pub enum Class {
     /// A platform record of this seller that matches no issued invoice.
     #[serde(rename = "UNEXPECTED")]
     Unexpected,
+    /// The ledger lists the invoice several times with different statuses: which one
+    /// the client acts on is unknowable, so the verdict must not depend on row order.
+    #[serde(rename = "CONTRADICTORY_LEDGER")]
+    ContradictoryLedger,
 }
 
 impl Class {
     /// Every class, in report order.
-    pub const ALL: [Class; 11] = [
+    pub const ALL: [Class; 12] = [
         Class::Ok,
         Class::FalseFlag,
         Class::Flagged,
@@ -56,6 +60,7 @@ impl Class {
         Class::Unresolved,
         Class::Forgotten,
         Class::Unexpected,
+        Class::ContradictoryLedger,
     ];
 
     /// The violation classes, in report order.
@@ -77,6 +82,7 @@ impl Class {
             Class::Unresolved => "UNRESOLVED",
             Class::Forgotten => "FORGOTTEN",
             Class::Unexpected => "UNEXPECTED",
+            Class::ContradictoryLedger => "CONTRADICTORY_LEDGER",
         }
     }
 
@@ -91,7 +97,8 @@ impl Class {
             | Class::Duplicate
             | Class::Unresolved
             | Class::Forgotten
-            | Class::Unexpected => true,
+            | Class::Unexpected
+            | Class::ContradictoryLedger => true,
         }
     }
 
@@ -109,6 +116,9 @@ impl Class {
             Class::Unresolved => "still pending at the end of the run",
             Class::Forgotten => "the client owned it but its ledger does not list it",
             Class::Unexpected => "a platform record that matches no issued invoice",
+            Class::ContradictoryLedger => {
+                "the client's ledger lists it several times with different statuses"
+            }
         }
     }
 }
@@ -128,6 +138,7 @@ impl Class {
                 "every invoice the client accepted, or the platform holds, is in the client's ledger"
             }
             Class::Unexpected => "the platform holds no record of this seller that was never issued",
+            Class::ContradictoryLedger => "the client's ledger gives each invoice one status",
             other => other.meaning(),
         }
     }
@@ -174,6 +185,8 @@ pub enum ClientState {
     Pending,
     /// The ledger does not list it.
     Absent,
+    /// The ledger lists it several times with different statuses.
+    Contradictory,
 }
 
 impl From<Option<LedgerStatus>> for ClientState {
@@ -202,6 +215,7 @@ pub fn classify(client: ClientState, platform: PlatformState, owned: bool) -> Cl
         (ClientState::Pending, _) => Class::Unresolved,
         (ClientState::Absent, PlatformState::Missing) if !owned => Class::Refused,
         (ClientState::Absent, _) => Class::Forgotten,
+        (ClientState::Contradictory, _) => Class::ContradictoryLedger,
     }
 }
 
@@ -225,7 +239,8 @@ mod tests {
                 "DUPLICATE",
                 "UNRESOLVED",
                 "FORGOTTEN",
-                "UNEXPECTED"
+                "UNEXPECTED",
+                "CONTRADICTORY_LEDGER"
             ]
         );
     }

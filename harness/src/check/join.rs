@@ -7,7 +7,9 @@ use tax_api::{Invoice, Ledger, LedgerEntry, TruthRecord, TruthSnapshot};
 
 use super::class::{classify, Class, ClientState, PlatformState};
 use super::content::SaleKey;
-use super::evidence::{client_view, describe, platform_state, platform_view};
+use super::evidence::{
+    client_view, describe, ledger_rows, platform_state, platform_view, status_word,
+};
 use super::index::{NumberIndex, Probe};
 use super::{Counts, Violation};
 use crate::outcome::IssuedInvoice;
@@ -114,7 +116,12 @@ impl<'a> Judge<'a> {
         }
         let entry = self.take_ledger(looked.ledger);
         let (state, note) = platform_state(s.invoice, record);
-        let client = ClientState::from(entry.map(|e| e.status));
+        let client = if looked.ledger_contradicts {
+            ClientState::Contradictory
+        } else {
+            self.counts.ledger_repeats += u64::from(looked.ledger_repeats);
+            ClientState::from(entry.map(|e| e.status))
+        };
         let class = classify(client, state, s.accepted != Some(false));
         self.counts.judged += 1;
         self.counts.add(class);
@@ -128,12 +135,23 @@ impl<'a> Judge<'a> {
                 detail
                     .push_str("; the client refused this invoice (no 202) yet its ledger lists it");
             }
+            let mut view = client_view(client, entry, s.accepted, s.at_ms);
+            if client == ClientState::Contradictory {
+                let all = self.index.all_entries(s.number);
+                view.ledger_entries = ledger_rows(&self.ledger.entries, &all);
+                let listed: Vec<String> = view
+                    .ledger_entries
+                    .iter()
+                    .map(|r| format!("entry {} says {}", r.position, status_word(r.status)))
+                    .collect();
+                detail.push_str(&format!("; {}", listed.join(", ")));
+            }
             self.violations.push(Violation {
                 class,
                 number: s.number.to_string(),
                 seller_tax_id: seller.map(str::to_string),
                 detail,
-                client: client_view(client, entry, s.accepted, s.at_ms),
+                client: view,
                 platform: platform_view(state, record),
                 chain: Vec::new(),
             });

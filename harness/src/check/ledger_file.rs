@@ -5,7 +5,6 @@
 //! Mistakes in the file are reported with its path, line and column, what was
 //! expected and what was found.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -121,27 +120,9 @@ pub fn parse_ledger(
         LedgerFormat::JsonLines => json_lines::<LedgerEntry>(path, text)?,
         LedgerFormat::Csv => csv_entries(path, text)?,
     };
-    let mut first_line: HashMap<String, usize> = HashMap::with_capacity(entries.len());
-    let mut out = Vec::with_capacity(entries.len());
-    for (line, entry) in entries {
-        if let Some(first) = first_line.insert(entry.number.clone(), line) {
-            let at = if line == 0 {
-                String::new()
-            } else {
-                format!(" (first on line {first})")
-            };
-            return Err(syntax(
-                path,
-                line.max(1),
-                1,
-                format!(
-                    "expected each invoice number once, found {} again{at}",
-                    entry.number
-                ),
-            ));
-        }
-        out.push(entry);
-    }
+    // Repeated numbers are kept in file order: the checker tolerates identical
+    // repeats and judges differing ones as CONTRADICTORY_LEDGER, whatever their order.
+    let out = entries.into_iter().map(|(_, entry)| entry).collect();
     Ok(Ledger { entries: out })
 }
 

@@ -27,7 +27,7 @@ pub mod ledger_file;
 mod verdict;
 
 use serde::{Deserialize, Serialize};
-use tax_api::{Integrity, JournalEntry};
+use tax_api::{Integrity, JournalEntry, LedgerStatus};
 
 use crate::outcome::RunRecord;
 
@@ -86,6 +86,12 @@ pub struct Counts {
     /// See [`Class::Unexpected`].
     #[serde(rename = "UNEXPECTED")]
     pub unexpected: u64,
+    /// See [`Class::ContradictoryLedger`].
+    #[serde(rename = "CONTRADICTORY_LEDGER")]
+    pub contradictory_ledger: u64,
+    /// Not a class: ledger entries that repeat an earlier entry's number with the same
+    /// status. Tolerated (the client's word does not change) and not judged again.
+    pub ledger_repeats: u64,
 }
 
 impl Counts {
@@ -102,6 +108,7 @@ impl Counts {
             Class::Unresolved => &mut self.unresolved,
             Class::Forgotten => &mut self.forgotten,
             Class::Unexpected => &mut self.unexpected,
+            Class::ContradictoryLedger => &mut self.contradictory_ledger,
         }
     }
 
@@ -119,6 +126,7 @@ impl Counts {
             Class::Unresolved => self.unresolved,
             Class::Forgotten => self.forgotten,
             Class::Unexpected => self.unexpected,
+            Class::ContradictoryLedger => self.contradictory_ledger,
         }
     }
 
@@ -165,6 +173,22 @@ pub struct ClientView {
     /// The ledger's reason.
     pub reason: Option<String>,
     /// The platform reference the client recorded.
+    pub platform_ref: Option<String>,
+    /// For `CONTRADICTORY_LEDGER`: every ledger entry listing this number, in ledger
+    /// order; empty otherwise.
+    pub ledger_entries: Vec<LedgerRow>,
+}
+
+/// One entry of the client's ledger as it stood, with its place in the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerRow {
+    /// 1-based position among the ledger's entries (its data row, for a CSV export).
+    pub position: usize,
+    /// The entry's status.
+    pub status: LedgerStatus,
+    /// The entry's reason.
+    pub reason: Option<String>,
+    /// The entry's platform reference.
     pub platform_ref: Option<String>,
 }
 

@@ -91,6 +91,7 @@ pub(crate) fn client_str(state: ClientState) -> &'static str {
         ClientState::Flagged => "flagged",
         ClientState::Pending => "pending",
         ClientState::Absent => "absent",
+        ClientState::Contradictory => "contradictory",
     }
 }
 

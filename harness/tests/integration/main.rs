@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod check;
+mod contradictory;
 #[cfg(unix)]
 mod interrupt;
 mod ledger_file;
@@ -12,4 +13,5 @@ mod report;
 mod run;
 mod scenario_library;
 mod scripts;
+mod stub_client;
 mod support;
