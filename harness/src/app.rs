@@ -178,12 +178,20 @@ pub async fn check_ledger(args: CheckArgs) -> Exit {
         tracing::warn!("{e}");
         Vec::new()
     });
+    let fault_stats = match control.stats().await {
+        Ok(stats) => runner::rule_stats(&stats),
+        Err(e) => {
+            tracing::warn!("{e}");
+            Vec::new()
+        }
+    };
     let record = match ledger_run(LedgerCheck {
         ledger_path: &args.ledger,
         issued_path: args.issued.as_deref(),
         platform_url: &args.platform_url,
         truth,
         journal,
+        fault_stats,
         started_at,
         finished_at: chrono::Utc::now(),
     }) {

@@ -83,6 +83,15 @@ pub struct RuleStats {
     pub fired: u64,
     /// How many requests it was considered for (matched its targeting).
     pub matched: u64,
+    /// Whether this run added the rule. Only those must fire: a rule already on a
+    /// running platform (`reset = false`, a ledger check) is reported for information.
+    #[serde(default = "scheduled_by_default")]
+    pub scheduled: bool,
+}
+
+/// Records written before `scheduled` existed held only the run's own rules.
+fn scheduled_by_default() -> bool {
+    true
 }
 
 /// Pass bounds; the defaults are zero tolerance.

@@ -10,7 +10,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use tax_api::{Invoice, JournalEntry, Ledger, LedgerEntry, TruthSnapshot};
 
-use crate::outcome::{ClientInfo, Expect, IssuedInvoice, RunProblem, RunRecord};
+use crate::outcome::{ClientInfo, Expect, IssuedInvoice, RuleStats, RunProblem, RunRecord};
 
 mod csv;
 
@@ -173,6 +173,9 @@ pub struct LedgerCheck<'a> {
     pub truth: Result<TruthSnapshot, String>,
     /// `GET /_chaos/journal` (empty when unavailable: chains are then empty).
     pub journal: Vec<JournalEntry>,
+    /// The rules loaded on the platform, reported for information: a ledger check
+    /// schedules none, so none has to fire (`scheduled` is false on each).
+    pub fault_stats: Vec<RuleStats>,
     /// When the check started and ended (the caller's clock, so reports stay reproducible).
     pub started_at: DateTime<Utc>,
     /// See `started_at`.
@@ -220,7 +223,14 @@ pub fn ledger_run(input: LedgerCheck<'_>) -> Result<RunRecord, LedgerFileError> 
         truth,
         journal: input.journal,
         plan: serde_json::json!({"platform_url": input.platform_url, "issued": issued_name}),
-        fault_stats: Vec::new(),
+        fault_stats: input
+            .fault_stats
+            .into_iter()
+            .map(|s| RuleStats {
+                scheduled: false,
+                ..s
+            })
+            .collect(),
         expect: Expect {
             faults_must_fire: false,
             ..Expect::default()

@@ -178,12 +178,15 @@ pub(super) fn inconclusive(run: &RunRecord) -> Vec<Inconclusive> {
         }));
     }
     if run.expect.faults_must_fire {
-        out.extend(run.fault_stats.iter().filter(|s| s.fired == 0).map(|s| {
-            Inconclusive::FaultNeverFired {
-                rule: s.rule.clone(),
-                fault: s.kind.clone(),
-                matched: s.matched,
-            }
+        // Only the rules this run added had to fire; others were already there.
+        let unfired = run
+            .fault_stats
+            .iter()
+            .filter(|s| s.scheduled && s.fired == 0);
+        out.extend(unfired.map(|s| Inconclusive::FaultNeverFired {
+            rule: s.rule.clone(),
+            fault: s.kind.clone(),
+            matched: s.matched,
         }));
     }
     out

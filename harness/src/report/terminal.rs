@@ -54,10 +54,17 @@ pub fn terminal_summary(run: &RunRecord, result: &CheckResult, report_dir: &Path
             "fault rule", "kind", "fired", "matched"
         );
         for s in &run.fault_stats {
+            let mark = if s.scheduled { "" } else { " *" };
             let _ = writeln!(
                 out,
-                "  {:<24} {:<26} {:>8} {:>8}",
+                "  {:<24} {:<26} {:>8} {:>8}{mark}",
                 s.rule, s.kind, s.fired, s.matched
+            );
+        }
+        if run.fault_stats.iter().any(|s| !s.scheduled) {
+            let _ = writeln!(
+                out,
+                "  * already on the platform, not added by this run: shown for information, need not fire"
             );
         }
     }

@@ -17,11 +17,14 @@ pub struct Collected {
 }
 
 /// Reads the ledger, truth, journal and fault statistics; what cannot be read
-/// becomes a problem (the verdict is then inconclusive), never an abort.
+/// becomes a problem (the verdict is then inconclusive), never an abort. `armed`
+/// names the rules the run added and still in force: any other live rule was on the
+/// platform before the run, so it is reported with `scheduled = false`.
 pub async fn collect(
     platform: &PlatformHandle,
     client: Option<&ClientSystem>,
     removed_stats: Vec<RuleStats>,
+    armed: &[String],
 ) -> Collected {
     let mut problems = Vec::new();
     let ledger = match client {
@@ -52,7 +55,10 @@ pub async fn collect(
     });
     let fault_stats = match control.stats().await {
         Ok(v) => {
-            let live = rule_stats(&v);
+            let mut live = rule_stats(&v);
+            for rule in &mut live {
+                rule.scheduled = armed.contains(&rule.rule);
+            }
             let mut all: Vec<RuleStats> = removed_stats
                 .into_iter()
                 .filter(|r| !live.iter().any(|l| l.rule == r.rule))
@@ -92,6 +98,7 @@ pub fn rule_stats(v: &Value) -> Vec<RuleStats> {
                 kind: w.kind,
                 fired: w.fired,
                 matched: w.matched,
+                scheduled: true,
             })
             .collect(),
         Err(e) => {

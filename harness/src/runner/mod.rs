@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
+pub(crate) use collect::rule_stats;
 pub use progress::Tally;
 
 use crate::client::{ClientEnv, ClientSystem};
@@ -134,7 +135,7 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
         armed = std::mem::take(&mut runner.faults);
     }
 
-    let collected = collect::collect(&platform, client.as_ref(), removed_stats).await;
+    let collected = collect::collect(&platform, client.as_ref(), removed_stats, &armed).await;
     problems.extend(collected.problems);
     // Leave a running platform as we found it: disarm the rules this run added.
     for name in armed {

@@ -171,6 +171,7 @@ fn ledger_check<'a>(
         platform_url: "http://127.0.0.1:9000",
         truth,
         journal: Vec::new(),
+        fault_stats: Vec::new(),
         started_at: at,
         finished_at: at,
     }

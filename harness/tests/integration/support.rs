@@ -199,5 +199,6 @@ pub fn fired(run: &mut RunRecord, rule: &str, kind: &str, fired: u64) {
         kind: kind.into(),
         fired,
         matched: fired + 3,
+        scheduled: true,
     });
 }
