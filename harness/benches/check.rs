@@ -135,6 +135,9 @@ fn build(n: u64) -> RunRecord {
         problems: Vec::new(),
         timeline: Vec::new(),
         replay_flags: Vec::new(),
+        issued_numbers: Vec::new(),
+        scope: Default::default(),
+        notes: Vec::new(),
     }
 }
 

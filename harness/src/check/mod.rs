@@ -24,6 +24,7 @@ mod fxhash;
 mod index;
 mod join;
 pub mod ledger_file;
+mod scope;
 mod verdict;
 
 use serde::{Deserialize, Serialize};
@@ -50,6 +51,9 @@ pub struct CheckResult {
     pub inconclusive: Vec<Inconclusive>,
     /// Every violation, in issue order, then unexpected records in platform order.
     pub violations: Vec<Violation>,
+    /// What the run tolerated or assumed, for people (columns ignored, which records
+    /// a ledger was checked against).
+    pub notes: Vec<String>,
 }
 
 /// How many invoices fell into each class; serialised in this field order.
@@ -221,15 +225,20 @@ pub struct PlatformView {
 pub fn check(run: &RunRecord) -> CheckResult {
     let judged = match (&run.truth, &run.ledger) {
         (Some(truth), Some(ledger)) => {
-            let ledger_only = run.client.adapter == "ledger" && run.issued.is_empty();
-            let mut joined = join::join(&run.issued, ledger, truth, ledger_only);
+            let mut joined = join::join(run, ledger, truth);
             chain::attach(&mut joined.violations, &run.journal);
             Some(joined)
         }
         _ => None,
     };
+    let mut notes = run.notes.clone();
+    let mut scope_unknown = None;
     let (counts, violations, is_judged) = match judged {
-        Some(j) => (j.counts, j.violations, true),
+        Some(j) => {
+            notes.extend(j.scope_note);
+            scope_unknown = j.scope_unknown;
+            (j.counts, j.violations, true)
+        }
         None => (Counts::default(), Vec::new(), false),
     };
     let invariants = if is_judged {
@@ -241,6 +250,9 @@ pub fn check(run: &RunRecord) -> CheckResult {
     if is_judged && counts.judged == 0 {
         inconclusive.push(Inconclusive::NothingJudged);
     }
+    if let Some(detail) = scope_unknown {
+        inconclusive.push(Inconclusive::ScopeUnknown { detail });
+    }
     let verdict = verdict::decide(is_judged, &invariants, &inconclusive);
     CheckResult {
         verdict,
@@ -249,5 +261,6 @@ pub fn check(run: &RunRecord) -> CheckResult {
         invariants,
         inconclusive,
         violations,
+        notes,
     }
 }

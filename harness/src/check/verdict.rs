@@ -57,6 +57,12 @@ pub enum Inconclusive {
     /// Truth and ledger were read, but there was no invoice to judge: a run that
     /// issued nothing cannot vouch for the client.
     NothingJudged,
+    /// A ledger check could not tell whose records, issued when, the ledger must
+    /// account for, so records it does not list went unchecked.
+    ScopeUnknown {
+        /// What is unknown and which flag supplies it.
+        detail: String,
+    },
     /// The run itself went wrong (the client never became healthy, the truth or
     /// the ledger could not be read, a step failed). Written as the problem is,
     /// `kind` included.
@@ -78,6 +84,7 @@ impl Inconclusive {
             Inconclusive::NothingJudged => {
                 "no invoice was issued or listed, so nothing was judged".to_string()
             }
+            Inconclusive::ScopeUnknown { detail } => detail.clone(),
             Inconclusive::Run(problem) => problem.describe(),
         }
     }

@@ -131,7 +131,9 @@ impl ClientSystem {
                 command::CommandAdapter::start(argv, *mode, extra, env).await?,
             ),
             AdapterSpec::Url { url } => ClientSystem::Url(url::UrlAdapter::start(url, env).await?),
-            AdapterSpec::Ledger { path } => ClientSystem::Ledger(ledger::LedgerAdapter::new(path)),
+            AdapterSpec::Ledger { path, columns } => {
+                ClientSystem::Ledger(ledger::LedgerAdapter::new(path, columns))
+            }
         })
     }
 
@@ -164,7 +166,7 @@ impl ClientSystem {
     /// The client's ledger now.
     pub async fn ledger(&self) -> Result<Ledger, ClientError> {
         match self {
-            ClientSystem::Ledger(l) => l.read(),
+            ClientSystem::Ledger(l) => l.read().map(|export| export.ledger),
             other => match other.contract() {
                 Some(c) => c.ledger().await,
                 None => Err(ClientError::Unsupported {

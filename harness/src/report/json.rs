@@ -40,6 +40,7 @@ struct JsonReport<'a> {
     timeline: &'a [TimelineEvent],
     violations: &'a [Violation],
     replay: String,
+    notes: &'a [String],
 }
 
 /// Renders `report.json` (pretty-printed, ending in a newline).
@@ -69,6 +70,7 @@ pub fn render_json(run: &RunRecord, result: &CheckResult) -> Result<String, Repo
         timeline: &run.timeline,
         violations: &result.violations,
         replay: replay_command(run),
+        notes: &result.notes,
     };
     let mut text = serde_json::to_string_pretty(&report).map_err(|e| ReportError::Render {
         file: "report.json",

@@ -68,6 +68,9 @@ pub fn terminal_summary(run: &RunRecord, result: &CheckResult, report_dir: &Path
             );
         }
     }
+    for note in &result.notes {
+        let _ = writeln!(out, "\n  note: {note}");
+    }
     if !result.inconclusive.is_empty() {
         let _ = writeln!(out, "\n  inconclusive:");
         for reason in &result.inconclusive {

@@ -3,8 +3,9 @@
 use serde_json::Value;
 use tax_api::{JournalEntry, Ledger, TruthSnapshot};
 
+use crate::check::ledger_file::declared_scope;
 use crate::client::ClientSystem;
-use crate::outcome::{RuleStats, RunProblem};
+use crate::outcome::{RuleStats, RunProblem, Scope};
 use crate::platform::PlatformHandle;
 
 /// Everything read at the end of a run.
@@ -14,6 +15,10 @@ pub struct Collected {
     pub journal: Vec<JournalEntry>,
     pub fault_stats: Vec<RuleStats>,
     pub problems: Vec<RunProblem>,
+    /// What a ledger file's columns declare about the records to check.
+    pub scope: Scope,
+    /// What the ledger reader tolerated, said once.
+    pub notes: Vec<String>,
 }
 
 /// Reads the ledger, truth, journal and fault statistics; what cannot be read
@@ -27,16 +32,28 @@ pub async fn collect(
     armed: &[String],
 ) -> Collected {
     let mut problems = Vec::new();
-    let ledger = match client {
-        Some(c) => match c.ledger().await {
-            Ok(l) => Some(l),
-            Err(e) => {
-                problems.push(RunProblem::LedgerUnreadable {
-                    detail: e.to_string(),
-                });
-                None
+    let mut scope = Scope::default();
+    let mut notes = Vec::new();
+    let read = match client {
+        Some(ClientSystem::Ledger(file)) => Some(file.read().map(|export| {
+            scope = declared_scope(Scope::default(), &export);
+            for note in &export.notes {
+                tracing::warn!("{note}");
             }
-        },
+            notes = export.notes;
+            export.ledger
+        })),
+        Some(c) => Some(c.ledger().await),
+        None => None,
+    };
+    let ledger = match read {
+        Some(Ok(l)) => Some(l),
+        Some(Err(e)) => {
+            problems.push(RunProblem::LedgerUnreadable {
+                detail: e.to_string(),
+            });
+            None
+        }
         None => None,
     };
     let control = &platform.control;
@@ -77,6 +94,8 @@ pub async fn collect(
         journal,
         fault_stats,
         problems,
+        scope,
+        notes,
     }
 }
 

@@ -167,6 +167,9 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
         problems,
         timeline,
         replay_flags: replay_flags(scenario),
+        issued_numbers: Vec::new(),
+        scope: collected.scope,
+        notes: collected.notes,
     };
     Ok(RunOutput { record, report_dir })
 }

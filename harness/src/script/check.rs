@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use toml::Spanned;
 
+use crate::check::ledger_file::ColumnMap;
+
 use super::raw::{AdapterKind, RawClient, RawScenario};
 use super::step::Step;
 use super::{
@@ -159,6 +161,9 @@ fn client_spec(
         if let Some(file) = &c.ledger {
             return Err(unused("ledger", file.span()));
         }
+        if let Some(columns) = &c.columns {
+            return Err(unused("columns", columns.span()));
+        }
     }
     let adapter = match kind {
         AdapterKind::Reference => AdapterSpec::Reference {
@@ -229,7 +234,16 @@ fn client_spec(
                     ),
                 ));
             }
-            AdapterSpec::Ledger { path: p }
+            let mut columns = ColumnMap::default();
+            if let Some(map) = c.columns {
+                let at = map.span();
+                for (column, header) in map.get_ref() {
+                    columns
+                        .insert(column, header)
+                        .map_err(|e| err(at.clone(), format!("in `columns`: {e}")))?;
+                }
+            }
+            AdapterSpec::Ledger { path: p, columns }
         }
     };
     Ok(ClientSpec {

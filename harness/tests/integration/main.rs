@@ -8,6 +8,7 @@ mod contradictory;
 #[cfg(unix)]
 mod interrupt;
 mod ledger_file;
+mod ledger_scope;
 mod leftover_rules;
 mod remote;
 mod report;

@@ -131,7 +131,7 @@ fn json_report_carries_verdict_counts_chains_and_replay() {
     );
     let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
     assert_eq!(keys[0], "schema");
-    assert_eq!(keys.last().unwrap().as_str(), "replay");
+    assert_eq!(keys.last().unwrap().as_str(), "notes");
 }
 
 #[test]

@@ -96,6 +96,9 @@ pub fn run() -> RunRecord {
         problems: Vec::new(),
         timeline: Vec::new(),
         replay_flags: Vec::new(),
+        issued_numbers: Vec::new(),
+        scope: Default::default(),
+        notes: Vec::new(),
     }
 }
 
