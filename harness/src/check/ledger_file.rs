@@ -1,6 +1,6 @@
 //! Reading a ledger exported by a client system, for `invoice-chaos check --ledger FILE`
 //! (the `ledger` adapter): JSON lines of ledger entries, the `GET /ledger` JSON
-//! document, or CSV with the header `number,status,reason,platform_ref`.
+//! document, or CSV as billing systems export it (see `csv`); and the `--issued` file.
 //!
 //! Mistakes in the file are reported with its path, line and column, what was
 //! expected and what was found.
