@@ -181,7 +181,14 @@ impl<'a> Judge<'a> {
                 continue;
             }
             let mut platform = platform_view(PlatformState::from_integrity(r.integrity), Some(r));
-            let mut detail = format!("the platform holds {}, which was never issued", r.number);
+            let mut detail = if self.ledger_only {
+                format!(
+                    "the platform holds {}, which the ledger does not list",
+                    r.number
+                )
+            } else {
+                format!("the platform holds {}, which was never issued", r.number)
+            };
             if let Some(stored) = &r.stored {
                 let sales = sales.get_or_insert_with(|| sale_index(issued));
                 if let Some(original) = sales.get(&SaleKey(stored)) {

@@ -10,6 +10,7 @@
 //! - `class`: the DESIGN §5 table — [`Class`], [`ClientState`], [`PlatformState`], [`classify`].
 //! - `index` (with `fxhash`): one hashed index over invoice numbers for the join.
 //! - `join`: issued × ledger × truth, including `UNEXPECTED` records and ledger entries.
+//! - `scope`: which platform records a ledger must account for (its seller and period).
 //! - `content`: comparing sales regardless of number ([`SaleKey`]).
 //! - `evidence`: the platform column, the detail sentence and both sides' views.
 //! - `chain`: causal chains from one pass over the journal.

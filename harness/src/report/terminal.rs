@@ -22,7 +22,7 @@ pub fn terminal_summary(run: &RunRecord, result: &CheckResult, report_dir: &Path
         result.verdict.exit_code(),
         run.seed
     );
-    let _ = writeln!(out, "\n  {:<18} {:>10}", "class", "invoices");
+    let _ = writeln!(out, "\n  {:<20} {:>10}", "class", "invoices");
     for class in Class::ALL {
         let marker = if class.is_violation() && result.counts.get(class) > 0 {
             "  <-"
@@ -31,7 +31,7 @@ pub fn terminal_summary(run: &RunRecord, result: &CheckResult, report_dir: &Path
         };
         let _ = writeln!(
             out,
-            "  {:<18} {:>10}{marker}",
+            "  {:<20} {:>10}{marker}",
             class.as_str(),
             result.counts.get(class)
         );
