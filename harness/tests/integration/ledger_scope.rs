@@ -194,6 +194,9 @@ fn a_real_export_is_checked_with_its_own_column_names_and_the_ignored_ones_are_s
         report["notes"][0].as_str().unwrap().contains("\"Amount\""),
         "{report:#}"
     );
+    let summary = crate::run::only_run_dir(&dir.path().join("reports")).join("summary.md");
+    let summary = std::fs::read_to_string(summary).unwrap();
+    assert!(summary.contains("## Notes"), "{summary}");
 }
 
 #[test]

@@ -140,4 +140,10 @@ fn a_ledger_check_reports_the_platforms_rules_without_requiring_them_to_fire() {
     assert_eq!(out.status.code(), Some(0), "{report:#}");
     assert_eq!(leftover_fires(&report)["fired"], 0);
     assert_eq!(leftover_fires(&report)["scheduled"], false);
+    let summary = crate::run::only_run_dir(&dir.path().join("reports")).join("summary.md");
+    let summary = std::fs::read_to_string(summary).unwrap();
+    assert!(
+        summary.contains("| leftover \\* | partial\\_write |"),
+        "{summary}"
+    );
 }
