@@ -265,6 +265,13 @@ fn check_scope(args: &CheckArgs) -> Result<(ColumnMap, Scope, Vec<String>), Stri
         scope.to = Some(parse_time(to, true).map_err(|e| format!("--to: {e}"))?);
         replay.extend(["--to".to_string(), to.clone()]);
     }
+    if let (Some(from), Some(to)) = (scope.from, scope.to) {
+        if from > to {
+            return Err(format!(
+                "expected --from no later than --to, found {from} after {to}"
+            ));
+        }
+    }
     if scope.from.is_some() || scope.to.is_some() {
         scope.period_source = Some("--from/--to".into());
     }

@@ -72,7 +72,7 @@ enum Command {
         /// YYYY-MM-DD; default: the ledger's issue-time range).
         #[arg(long, value_name = "TIME")]
         from: Option<String>,
-        /// Latest issue time checked (RFC 3339 or YYYY-MM-DD, that whole day).
+        /// Latest issue time checked (RFC 3339 or YYYY-MM-DD, that whole day in UTC).
         #[arg(long, value_name = "TIME")]
         to: Option<String>,
         /// The platform holding the truth.

@@ -263,3 +263,33 @@ fn issued_numbers_without_bodies_catch_an_invoice_the_ledger_forgot() {
     assert_eq!(report["counts"]["FORGOTTEN"], 1);
     assert_eq!(report["counts"]["UNEXPECTED"], 0, "{report:#}");
 }
+
+#[test]
+fn scope_and_column_flags_that_cannot_be_used_are_bad_arguments() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = dir.path().join("ledger.csv");
+    std::fs::write(&ledger, STRANGER_LEDGER).unwrap();
+    let ledger = ledger.to_str().unwrap();
+    let base = [
+        "check",
+        "--ledger",
+        ledger,
+        "--platform-url",
+        "http://127.0.0.1:9",
+    ];
+
+    for (flags, expected) in [
+        (
+            ["--from", "2025-06-01", "--to", "2025-05-01"],
+            "no later than --to",
+        ),
+        (["--from", "yesterday", "--seller", "S"], "RFC 3339"),
+        (["--column", "amount=Total", "--seller", "S"], "\"amount\""),
+    ] {
+        let out = crate::support::invoice_chaos(&[&base[..], &flags[..]].concat());
+
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(254), "{flags:?}: {stderr}");
+        assert!(stderr.contains(expected), "{flags:?}: {stderr}");
+    }
+}
