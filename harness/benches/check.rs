@@ -137,6 +137,9 @@ fn build(n: u64) -> RunRecord {
         replay_flags: Vec::new(),
         journal_budget: None,
         lifecycle: Default::default(),
+        issued_numbers: Vec::new(),
+        scope: Default::default(),
+        notes: Vec::new(),
     }
 }
 

@@ -4,11 +4,13 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::check::ledger_file::{ledger_run, LedgerCheck};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
+
+use crate::check::ledger_file::{ledger_run, ColumnMap, LedgerCheck};
 use crate::exit::Exit;
 use crate::judge::judge;
 use crate::judge::Judged;
-use crate::outcome::RunRecord;
+use crate::outcome::{RunRecord, Scope};
 use crate::platform::ControlPlane;
 use crate::report;
 use crate::runner::{self, Interrupt, RunOptions};
@@ -295,8 +297,16 @@ pub fn list(dir: &str) -> Exit {
 pub struct CheckArgs {
     /// The exported ledger (JSON lines, a `GET /ledger` document, or CSV).
     pub ledger: PathBuf,
-    /// JSON lines of the invoices the billing system issued, when known.
+    /// The invoices the billing system issued (bodies or numbers), when known.
     pub issued: Option<PathBuf>,
+    /// `--column COLUMN=HEADER,…`: the CSV ledger's own header names.
+    pub columns: Vec<String>,
+    /// `--seller`: whose platform records the ledger must account for.
+    pub seller: Option<String>,
+    /// `--from`: earliest issue time checked (RFC 3339 or a date).
+    pub from: Option<String>,
+    /// `--to`: latest issue time checked (RFC 3339 or a date).
+    pub to: Option<String>,
     /// The platform holding the truth.
     pub platform_url: String,
     /// Bearer token of its control plane, if it asks for one.
@@ -310,6 +320,13 @@ pub struct CheckArgs {
 /// `invoice-chaos check`: judges an exported ledger against a platform's truth.
 pub async fn check_ledger(args: CheckArgs) -> Exit {
     let started_at = chrono::Utc::now();
+    let (columns, scope, replay_flags) = match check_scope(&args) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::BadInput;
+        }
+    };
     let control = match ControlPlane::new(&args.platform_url, args.control_token.clone()) {
         Ok(c) => c,
         Err(e) => {
@@ -322,12 +339,23 @@ pub async fn check_ledger(args: CheckArgs) -> Exit {
         tracing::warn!("{e}");
         Vec::new()
     });
+    let fault_stats = match control.stats().await {
+        Ok(stats) => runner::rule_stats(&stats),
+        Err(e) => {
+            tracing::warn!("{e}");
+            Vec::new()
+        }
+    };
     let mut record = match ledger_run(LedgerCheck {
         ledger_path: &args.ledger,
         issued_path: args.issued.as_deref(),
         platform_url: &args.platform_url,
         truth,
         journal,
+        fault_stats,
+        columns: &columns,
+        scope,
+        replay_flags,
         started_at,
         finished_at: chrono::Utc::now(),
     }) {
@@ -345,6 +373,9 @@ pub async fn check_ledger(args: CheckArgs) -> Exit {
             None
         }
     };
+    for note in &record.notes {
+        eprintln!("note: {note}");
+    }
     let dir = match runner::make_report_dir(&args.reports_dir, &record.scenario, started_at) {
         Ok(d) => d,
         Err(e) => {
@@ -359,6 +390,61 @@ pub async fn check_ledger(args: CheckArgs) -> Exit {
             Exit::HarnessError
         }
     }
+}
+
+/// The `check` flags that shape what is read and judged, and the same flags for the
+/// replay command.
+fn check_scope(args: &CheckArgs) -> Result<(ColumnMap, Scope, Vec<String>), String> {
+    let mut columns = ColumnMap::default();
+    let mut replay = Vec::new();
+    for text in &args.columns {
+        columns
+            .parse_into(text)
+            .map_err(|e| format!("--column {text}: {e}"))?;
+        replay.extend(["--column".to_string(), text.clone()]);
+    }
+    let mut scope = Scope::default();
+    if let Some(seller) = &args.seller {
+        scope.sellers = vec![seller.clone()];
+        scope.sellers_source = Some("--seller".into());
+        replay.extend(["--seller".to_string(), seller.clone()]);
+    }
+    if let Some(from) = &args.from {
+        scope.from = Some(parse_time(from, false).map_err(|e| format!("--from: {e}"))?);
+        replay.extend(["--from".to_string(), from.clone()]);
+    }
+    if let Some(to) = &args.to {
+        scope.to = Some(parse_time(to, true).map_err(|e| format!("--to: {e}"))?);
+        replay.extend(["--to".to_string(), to.clone()]);
+    }
+    if let (Some(from), Some(to)) = (scope.from, scope.to) {
+        if from > to {
+            return Err(format!(
+                "expected --from no later than --to, found {from} after {to}"
+            ));
+        }
+    }
+    if scope.from.is_some() || scope.to.is_some() {
+        scope.period_source = Some("--from/--to".into());
+    }
+    Ok((columns, scope, replay))
+}
+
+/// RFC 3339, or a date standing for its first (or, with `end`, last) millisecond in UTC.
+fn parse_time(text: &str, end: bool) -> Result<DateTime<FixedOffset>, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t);
+    }
+    let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+        format!("expected an RFC 3339 time (2025-05-02T16:57:33+08:00) or a date (2025-05-02), found {text:?}")
+    })?;
+    let time = if end {
+        NaiveTime::from_hms_milli_opt(23, 59, 59, 999)
+    } else {
+        NaiveTime::from_hms_opt(0, 0, 0)
+    };
+    let naive = date.and_time(time.unwrap_or_default());
+    Ok(naive.and_utc().fixed_offset())
 }
 
 /// Prints one run's result (the terminal summary, or `report.json` with `--json`).

@@ -80,9 +80,25 @@ enum Command {
         /// The exported ledger: JSON lines, a `GET /ledger` document, or CSV.
         #[arg(long, value_name = "FILE")]
         ledger: PathBuf,
-        /// JSON lines of the invoices the billing system issued, when known.
+        /// The invoices the billing system issued, when known: one per line, either its
+        /// full upload body as JSON (content is then compared too) or just its number.
         #[arg(long, value_name = "FILE")]
         issued: Option<PathBuf>,
+        /// Your CSV ledger's own header for a column, e.g. `number=InvoiceNo,status=State`
+        /// (columns: number, status, reason, platform_ref, seller_tax_id, issued_at).
+        #[arg(long = "column", value_name = "COLUMN=HEADER")]
+        columns: Vec<String>,
+        /// The seller whose platform records the ledger must account for (default: the
+        /// ledger's seller_tax_id column, else the sellers of the records it lists).
+        #[arg(long, value_name = "TAX_ID")]
+        seller: Option<String>,
+        /// Earliest issue time checked for records the ledger does not list (RFC 3339 or
+        /// YYYY-MM-DD; default: the ledger's issue-time range).
+        #[arg(long, value_name = "TIME")]
+        from: Option<String>,
+        /// Latest issue time checked (RFC 3339 or YYYY-MM-DD, that whole day in UTC).
+        #[arg(long, value_name = "TIME")]
+        to: Option<String>,
         /// The platform holding the truth.
         #[arg(long, value_name = "URL")]
         platform_url: String,
@@ -208,6 +224,10 @@ fn main() -> ExitCode {
         Command::Check {
             ledger,
             issued,
+            columns,
+            seller,
+            from,
+            to,
             platform_url,
             control_token,
             reports,
@@ -222,6 +242,10 @@ fn main() -> ExitCode {
             let args = CheckArgs {
                 ledger,
                 issued,
+                columns,
+                seller,
+                from,
+                to,
                 platform_url,
                 control_token,
                 reports_dir: reports,

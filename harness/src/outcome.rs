@@ -4,7 +4,7 @@
 //! render both. Keeping this one plain data type between them lets each part be
 //! tested on its own with hand-built records.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 use tax_api::{Invoice, JournalEntry, Ledger, TruthSnapshot};
 
@@ -54,6 +54,17 @@ pub struct RunRecord {
     /// How the run and the client program ended, when not as planned.
     #[serde(default)]
     pub lifecycle: Lifecycle,
+    /// Invoices known to be issued by number only (`check --issued` with plain
+    /// numbers): judged like `issued`, without comparing content.
+    #[serde(default)]
+    pub issued_numbers: Vec<String>,
+    /// Whose records, issued when, a ledger is checked against, as the user or the
+    /// ledger file declared it; what is left open the checker derives.
+    #[serde(default)]
+    pub scope: Scope,
+    /// Things the run tolerated and tells the user once (e.g. ledger columns ignored).
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 /// The platform journal's memory budget, from `GET /_chaos/stats` → `journal`.
@@ -140,6 +151,23 @@ impl ClientExit {
     }
 }
 
+/// The platform records a ledger check looks at for `UNEXPECTED` ones: those of
+/// `sellers`, issued within `from..=to`. Set by flags (`--seller`, `--from`, `--to`)
+/// or a ledger file's `seller_tax_id` and `issued_at` columns.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Scope {
+    /// The sellers; empty when not declared.
+    pub sellers: Vec<String>,
+    /// Where `sellers` came from, for the report.
+    pub sellers_source: Option<String>,
+    /// Earliest issue time; `None` when not declared.
+    pub from: Option<DateTime<FixedOffset>>,
+    /// Latest issue time; `None` when not declared.
+    pub to: Option<DateTime<FixedOffset>>,
+    /// Where `from`/`to` came from, for the report.
+    pub period_source: Option<String>,
+}
+
 /// The client system under test.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ClientInfo {
@@ -174,6 +202,15 @@ pub struct RuleStats {
     pub fired: u64,
     /// How many requests it was considered for (matched its targeting).
     pub matched: u64,
+    /// Whether this run added the rule. Only those must fire: a rule already on a
+    /// running platform (`reset = false`, a ledger check) is reported for information.
+    #[serde(default = "scheduled_by_default")]
+    pub scheduled: bool,
+}
+
+/// Records written before `scheduled` existed held only the run's own rules.
+fn scheduled_by_default() -> bool {
+    true
 }
 
 /// Pass bounds; the defaults are zero tolerance.

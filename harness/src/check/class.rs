@@ -45,11 +45,15 @@ pub enum Class {
     /// under faults is a defect, whatever became of the invoices.
     #[serde(rename = "CLIENT_EXITED")]
     ClientExited,
+    /// The ledger lists the invoice several times with different statuses: which one
+    /// the client acts on is unknowable, so the verdict must not depend on row order.
+    #[serde(rename = "CONTRADICTORY_LEDGER")]
+    ContradictoryLedger,
 }
 
 impl Class {
     /// Every class, in report order.
-    pub const ALL: [Class; 12] = [
+    pub const ALL: [Class; 13] = [
         Class::Ok,
         Class::FalseFlag,
         Class::Flagged,
@@ -62,6 +66,7 @@ impl Class {
         Class::Forgotten,
         Class::Unexpected,
         Class::ClientExited,
+        Class::ContradictoryLedger,
     ];
 
     /// The violation classes, in report order.
@@ -84,6 +89,7 @@ impl Class {
             Class::Forgotten => "FORGOTTEN",
             Class::Unexpected => "UNEXPECTED",
             Class::ClientExited => "CLIENT_EXITED",
+            Class::ContradictoryLedger => "CONTRADICTORY_LEDGER",
         }
     }
 
@@ -100,6 +106,7 @@ impl Class {
             | Class::Forgotten
             | Class::Unexpected
             | Class::ClientExited => true,
+            Class::ContradictoryLedger => true,
         }
     }
 
@@ -118,6 +125,9 @@ impl Class {
             Class::Forgotten => "the client owned it but its ledger does not list it",
             Class::Unexpected => "a platform record that matches no issued invoice",
             Class::ClientExited => "the client program exited during the run and was not restarted",
+            Class::ContradictoryLedger => {
+                "the client's ledger lists it several times with different statuses"
+            }
         }
     }
 }
@@ -140,6 +150,7 @@ impl Class {
             Class::ClientExited => {
                 "the client program keeps running until the harness stops or restarts it"
             }
+            Class::ContradictoryLedger => "the client's ledger gives each invoice one status",
             other => other.meaning(),
         }
     }
@@ -186,6 +197,8 @@ pub enum ClientState {
     Pending,
     /// The ledger does not list it.
     Absent,
+    /// The ledger lists it several times with different statuses.
+    Contradictory,
 }
 
 impl From<Option<LedgerStatus>> for ClientState {
@@ -214,6 +227,7 @@ pub fn classify(client: ClientState, platform: PlatformState, owned: bool) -> Cl
         (ClientState::Pending, _) => Class::Unresolved,
         (ClientState::Absent, PlatformState::Missing) if !owned => Class::Refused,
         (ClientState::Absent, _) => Class::Forgotten,
+        (ClientState::Contradictory, _) => Class::ContradictoryLedger,
     }
 }
 
@@ -238,7 +252,8 @@ mod tests {
                 "UNRESOLVED",
                 "FORGOTTEN",
                 "UNEXPECTED",
-                "CLIENT_EXITED"
+                "CLIENT_EXITED",
+                "CONTRADICTORY_LEDGER",
             ]
         );
     }

@@ -1,11 +1,11 @@
 //! The evidence attached to each judged invoice: which table column the platform's
 //! record falls into, one sentence for people, and the client's and platform's views.
 
-use tax_api::{Invoice, LedgerEntry, TruthRecord};
+use tax_api::{Invoice, LedgerEntry, LedgerStatus, TruthRecord};
 
 use super::class::{Class, ClientState, PlatformState};
 use super::content::same_content;
-use super::{ClientView, PlatformView};
+use super::{ClientView, LedgerRow, PlatformView};
 
 /// The table column for an invoice, and a note when the harness, not the truth,
 /// found the damage (the client stored something other than what was issued).
@@ -79,6 +79,9 @@ pub(super) fn describe(
         Class::Forgotten => format!(
             "accepted by the client (202) but missing from its ledger; the platform {held}{cause}"
         ),
+        Class::ContradictoryLedger => format!(
+            "the client's ledger gives it different statuses, so which one the client acts on is unknown; the platform {held}{cause}"
+        ),
         other => format!("{}: the platform {held}{cause}", other.meaning()),
     }
 }
@@ -95,7 +98,32 @@ pub(super) fn client_view(
         status,
         reason: entry.and_then(|e| e.reason.clone()),
         platform_ref: entry.and_then(|e| e.platform_ref.clone()),
+        ledger_entries: Vec::new(),
     }
+}
+
+/// A ledger status as the ledger spells it.
+pub(super) fn status_word(status: LedgerStatus) -> &'static str {
+    match status {
+        LedgerStatus::Confirmed => "confirmed",
+        LedgerStatus::Flagged => "flagged",
+        LedgerStatus::Pending => "pending",
+    }
+}
+
+/// Every entry in `positions` (indices into `entries`), for a contradictory ledger.
+pub(super) fn ledger_rows(entries: &[LedgerEntry], positions: &[usize]) -> Vec<LedgerRow> {
+    positions
+        .iter()
+        .filter_map(|&i| {
+            entries.get(i).map(|e| LedgerRow {
+                position: i + 1,
+                status: e.status,
+                reason: e.reason.clone(),
+                platform_ref: e.platform_ref.clone(),
+            })
+        })
+        .collect()
 }
 
 pub(super) fn platform_view(state: PlatformState, r: Option<&TruthRecord>) -> PlatformView {

@@ -70,6 +70,18 @@ pub(super) struct Found {
     pub truth: Option<usize>,
     /// Index of the first ledger entry with this number.
     pub ledger: Option<usize>,
+    /// How many later ledger entries list the number again.
+    pub ledger_repeats: u32,
+    /// Whether those entries disagree on the status.
+    pub ledger_contradicts: bool,
+}
+
+/// The ledger entries listing one number: the first, how many more, and whether
+/// their statuses differ. Found in the same walk that finds the first.
+struct Entries {
+    first: Option<usize>,
+    repeats: u32,
+    contradicts: bool,
 }
 
 pub(super) struct NumberIndex<'a> {
@@ -121,16 +133,39 @@ impl<'a> NumberIndex<'a> {
         found
     }
 
-    fn earliest_entry(&self, head: u32, number: &str) -> Option<usize> {
+    fn entries_of(&self, head: u32, number: &str) -> Entries {
         let mut at = index(head);
-        let mut found = None;
+        let mut found = Entries {
+            first: None,
+            repeats: 0,
+            contradicts: false,
+        };
         while let Some(i) = at {
-            if self.entries[i].number == number {
-                found = Some(i);
+            let entry = &self.entries[i];
+            if entry.number == number {
+                if let Some(later) = found.first {
+                    found.repeats += 1;
+                    found.contradicts |= self.entries[later].status != entry.status;
+                }
+                found.first = Some(i);
             }
             at = index(self.ledger_next[i]);
         }
         found
+    }
+
+    /// Every ledger entry listing `number`, in ledger order.
+    pub(super) fn all_entries(&self, number: &str) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut at = self.slots.get(&key(number)).and_then(|s| index(s.ledger));
+        while let Some(i) = at {
+            if self.entries[i].number == number {
+                out.push(i);
+            }
+            at = index(self.ledger_next[i]);
+        }
+        out.reverse();
+        out
     }
 
     /// Claims every subject's key in subject order (subject `id` is its position in
@@ -158,16 +193,19 @@ impl<'a> NumberIndex<'a> {
 
     /// The records behind one subject's probe, compared by number (and seller).
     pub(super) fn resolve(&self, probe: &Probe, seller: Option<&str>, number: &str) -> Found {
+        let entries = self.entries_of(probe.ledger, number);
         Found {
             seen_before: index(probe.seen_before),
             truth: self.earliest_truth(probe.truth, seller, number),
-            ledger: self.earliest_entry(probe.ledger, number),
+            ledger: entries.first,
+            ledger_repeats: entries.repeats,
+            ledger_contradicts: entries.contradicts,
         }
     }
 
     /// The first ledger entry listing `number`, without claiming anything.
     pub(super) fn ledger_entry(&self, number: &str) -> Option<usize> {
         let slot = self.slots.get(&key(number))?;
-        self.earliest_entry(slot.ledger, number)
+        self.entries_of(slot.ledger, number).first
     }
 }

@@ -7,15 +7,22 @@ use tax_api::{Invoice, Ledger, LedgerEntry, TruthRecord, TruthSnapshot};
 
 use super::class::{classify, Class, ClientState, PlatformState};
 use super::content::SaleKey;
-use super::evidence::{client_view, describe, platform_state, platform_view};
+use super::evidence::{
+    client_view, describe, ledger_rows, platform_state, platform_view, status_word,
+};
 use super::index::{NumberIndex, Probe};
+use super::scope::{self, Window};
 use super::{Counts, Violation};
-use crate::outcome::IssuedInvoice;
+use crate::outcome::{IssuedInvoice, RunRecord};
 
 /// Counts and violations (chains not yet attached).
 pub(super) struct Joined {
     pub counts: Counts,
     pub violations: Vec<Violation>,
+    /// Which records were looked at for `UNEXPECTED` ones, when that needed saying.
+    pub scope_note: Option<String>,
+    /// Why records the ledger does not list could not be looked at.
+    pub scope_unknown: Option<String>,
 }
 
 /// One invoice to judge: an issued one, or a ledger entry in ledger-only mode.
@@ -31,6 +38,8 @@ struct Subject<'a> {
 
 struct Judge<'a> {
     issued: &'a [IssuedInvoice],
+    /// Invoices known as issued by number only; subjects after `issued`.
+    numbers: &'a [String],
     ledger_only: bool,
     /// Subjects that share a number's key with an earlier, different one (rare).
     seen_pairs: HashSet<(&'a str, &'a str)>,
@@ -48,12 +57,14 @@ struct Judge<'a> {
 impl<'a> Judge<'a> {
     fn new(
         issued: &'a [IssuedInvoice],
+        numbers: &'a [String],
         ledger: &'a Ledger,
         truth: &'a TruthSnapshot,
         ledger_only: bool,
     ) -> Self {
         Judge {
             issued,
+            numbers,
             ledger_only,
             seen_pairs: HashSet::new(),
             ledger,
@@ -73,11 +84,16 @@ impl<'a> Judge<'a> {
         if self.ledger_only {
             let ledger = self.ledger;
             ledger.entries.get(id).map(|e| ("", e.number.as_str()))
-        } else {
+        } else if id < self.issued.len() {
             let issued = self.issued;
             issued
                 .get(id)
                 .map(|i| (i.invoice.seller_tax_id.as_str(), i.invoice.number.as_str()))
+        } else {
+            let numbers = self.numbers;
+            numbers
+                .get(id - self.issued.len())
+                .map(|n| ("", n.as_str()))
         }
     }
 
@@ -114,7 +130,12 @@ impl<'a> Judge<'a> {
         }
         let entry = self.take_ledger(looked.ledger);
         let (state, note) = platform_state(s.invoice, record);
-        let client = ClientState::from(entry.map(|e| e.status));
+        let client = if looked.ledger_contradicts {
+            ClientState::Contradictory
+        } else {
+            self.counts.ledger_repeats += u64::from(looked.ledger_repeats);
+            ClientState::from(entry.map(|e| e.status))
+        };
         let class = classify(client, state, s.accepted != Some(false));
         self.counts.judged += 1;
         self.counts.add(class);
@@ -128,28 +149,46 @@ impl<'a> Judge<'a> {
                 detail
                     .push_str("; the client refused this invoice (no 202) yet its ledger lists it");
             }
+            let mut view = client_view(client, entry, s.accepted, s.at_ms);
+            if client == ClientState::Contradictory {
+                let all = self.index.all_entries(s.number);
+                view.ledger_entries = ledger_rows(&self.ledger.entries, &all);
+                let listed: Vec<String> = view
+                    .ledger_entries
+                    .iter()
+                    .map(|r| format!("entry {} says {}", r.position, status_word(r.status)))
+                    .collect();
+                detail.push_str(&format!("; {}", listed.join(", ")));
+            }
             self.violations.push(Violation {
                 class,
                 number: s.number.to_string(),
                 seller_tax_id: seller.map(str::to_string),
                 detail,
-                client: client_view(client, entry, s.accepted, s.at_ms),
+                client: view,
                 platform: platform_view(state, record),
                 chain: Vec::new(),
             });
         }
     }
 
-    /// Platform records of a judged seller that no subject claimed.
-    fn unexpected_records(&mut self, issued: &'a [IssuedInvoice]) {
+    /// Platform records inside `window` that no subject claimed.
+    fn unexpected_records(&mut self, issued: &'a [IssuedInvoice], window: &Window<'_>) {
         let mut sales: Option<HashMap<SaleKey<'a>, &'a str>> = None;
         let records = self.records;
         for (i, r) in records.iter().enumerate() {
-            if self.matched[i] || !self.sellers.contains(r.seller_tax_id.as_str()) {
+            if self.matched[i] || !window.holds(r) {
                 continue;
             }
             let mut platform = platform_view(PlatformState::from_integrity(r.integrity), Some(r));
-            let mut detail = format!("the platform holds {}, which was never issued", r.number);
+            let mut detail = if self.ledger_only {
+                format!(
+                    "the platform holds {}, which the ledger does not list",
+                    r.number
+                )
+            } else {
+                format!("the platform holds {}, which was never issued", r.number)
+            };
             if let Some(stored) = &r.stored {
                 let sales = sales.get_or_insert_with(|| sale_index(issued));
                 if let Some(original) = sales.get(&SaleKey(stored)) {
@@ -206,14 +245,14 @@ fn sale_index(issued: &[IssuedInvoice]) -> HashMap<SaleKey<'_>, &str> {
     map
 }
 
-/// Joins and classifies; `ledger_only` judges the ledger's entries instead of `issued`.
-pub(super) fn join(
-    issued: &[IssuedInvoice],
-    ledger: &Ledger,
-    truth: &TruthSnapshot,
-    ledger_only: bool,
-) -> Joined {
-    let mut judge = Judge::new(issued, ledger, truth, ledger_only);
+/// Joins and classifies. A run of the `ledger` adapter with nothing issued judges the
+/// ledger's entries instead of issued invoices (`ledger_only`).
+pub(super) fn join(run: &RunRecord, ledger: &Ledger, truth: &TruthSnapshot) -> Joined {
+    let issued = &run.issued;
+    let numbers = &run.issued_numbers;
+    let is_ledger = run.client.adapter == "ledger";
+    let ledger_only = is_ledger && issued.is_empty() && numbers.is_empty();
+    let mut judge = Judge::new(issued, numbers, ledger, truth, ledger_only);
     if ledger_only {
         let probes = judge
             .index
@@ -229,10 +268,13 @@ pub(super) fn join(
             });
         }
     } else {
-        let probes = judge
-            .index
-            .claim_all(issued.iter().map(|i| i.invoice.number.as_str()));
-        for (i, probe) in issued.iter().zip(probes) {
+        // One claim pass for both kinds of subject, so their ids never overlap.
+        let all = issued
+            .iter()
+            .map(|i| i.invoice.number.as_str())
+            .chain(numbers.iter().map(String::as_str));
+        let mut probes = judge.index.claim_all(all).into_iter();
+        for (i, probe) in issued.iter().zip(probes.by_ref()) {
             let inv = &i.invoice;
             judge.judge(Subject {
                 probe,
@@ -243,13 +285,33 @@ pub(super) fn join(
                 at_ms: Some(i.at_ms),
             });
         }
+        for (n, probe) in numbers.iter().zip(probes) {
+            judge.judge(Subject {
+                probe,
+                seller: None,
+                number: n,
+                invoice: None,
+                accepted: Some(true),
+                at_ms: None,
+            });
+        }
     }
-    judge.unexpected_records(issued);
+    let sellers = std::mem::take(&mut judge.sellers);
+    let decided = if is_ledger {
+        let records = judge.records;
+        let matched = judge.matched.iter().zip(records).filter(|(m, _)| **m);
+        scope::of_ledger(&run.scope, sellers, issued, matched.map(|(_, r)| r))
+    } else {
+        scope::whole(sellers)
+    };
+    judge.unexpected_records(issued, &decided.window);
     if !ledger_only {
         judge.unexpected_ledger_entries();
     }
     Joined {
         counts: judge.counts,
         violations: judge.violations,
+        scope_note: decided.note,
+        scope_unknown: decided.unknown,
     }
 }

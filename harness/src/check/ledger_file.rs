@@ -1,21 +1,23 @@
 //! Reading a ledger exported by a client system, for `invoice-chaos check --ledger FILE`
 //! (the `ledger` adapter): JSON lines of ledger entries, the `GET /ledger` JSON
-//! document, or CSV with the header `number,status,reason,platform_ref`.
+//! document, or CSV as billing systems export it (see `csv`); and the `--issued` file.
 //!
 //! Mistakes in the file are reported with its path, line and column, what was
 //! expected and what was found.
 
-use std::collections::HashMap;
+use std::collections::BTreeSet;
 use std::path::Path;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use tax_api::{Invoice, JournalEntry, Ledger, LedgerEntry, TruthSnapshot};
 
-use crate::outcome::{ClientInfo, Expect, IssuedInvoice, RunProblem, RunRecord};
+use crate::outcome::{ClientInfo, Expect, IssuedInvoice, RuleStats, RunProblem, RunRecord, Scope};
 
+mod columns;
 mod csv;
 
-use csv::csv_entries;
+pub use columns::{Column, ColumnMap, ColumnMapError};
+use csv::csv_ledger;
 
 /// The shapes a ledger export may take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,14 +98,30 @@ fn json_message(err: &serde_json::Error) -> String {
     }
 }
 
-/// Reads and parses a ledger export, detecting its format.
-pub fn read_ledger_file(path: &Path) -> Result<Ledger, LedgerFileError> {
+/// A ledger file as read: its entries, what the reader tolerated, and what the file
+/// says about whose invoices, issued when, it covers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LedgerExport {
+    /// The entries in file order. Repeated numbers are kept: the checker tolerates
+    /// identical repeats and judges differing ones as CONTRADICTORY_LEDGER.
+    pub ledger: Ledger,
+    /// Things worth telling the user once (columns ignored), for stderr and the report.
+    pub notes: Vec<String>,
+    /// Sellers named by a `seller_tax_id` column.
+    pub sellers: BTreeSet<String>,
+    /// Earliest and latest time of an `issued_at` column.
+    pub issued: Option<(DateTime<FixedOffset>, DateTime<FixedOffset>)>,
+}
+
+/// Reads and parses a ledger export, detecting its format; `columns` names the CSV
+/// header of each column the user calls otherwise.
+pub fn read_ledger_file(path: &Path, columns: &ColumnMap) -> Result<LedgerExport, LedgerFileError> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|source| LedgerFileError::Io {
         path: name.clone(),
         source,
     })?;
-    parse_ledger(&name, &text, LedgerFormat::detect(path, &text))
+    parse_ledger(&name, &text, LedgerFormat::detect(path, &text), columns)
 }
 
 /// Parses a ledger export already in memory; `path` only names it in errors.
@@ -111,62 +129,76 @@ pub fn parse_ledger(
     path: &str,
     text: &str,
     format: LedgerFormat,
-) -> Result<Ledger, LedgerFileError> {
+    columns: &ColumnMap,
+) -> Result<LedgerExport, LedgerFileError> {
     let entries = match format {
         LedgerFormat::JsonDocument => {
-            let ledger: Ledger = serde_json::from_str(text)
-                .map_err(|e| syntax(path, e.line(), e.column(), json_message(&e)))?;
-            ledger.entries.into_iter().map(|e| (0, e)).collect()
+            serde_json::from_str::<Ledger>(text)
+                .map_err(|e| syntax(path, e.line(), e.column(), json_message(&e)))?
+                .entries
         }
         LedgerFormat::JsonLines => json_lines::<LedgerEntry>(path, text)?,
-        LedgerFormat::Csv => csv_entries(path, text)?,
+        LedgerFormat::Csv => return csv_ledger(path, text, columns),
     };
-    let mut first_line: HashMap<String, usize> = HashMap::with_capacity(entries.len());
-    let mut out = Vec::with_capacity(entries.len());
-    for (line, entry) in entries {
-        if let Some(first) = first_line.insert(entry.number.clone(), line) {
-            let at = if line == 0 {
-                String::new()
-            } else {
-                format!(" (first on line {first})")
-            };
-            return Err(syntax(
-                path,
-                line.max(1),
-                1,
-                format!(
-                    "expected each invoice number once, found {} again{at}",
-                    entry.number
-                ),
-            ));
-        }
-        out.push(entry);
-    }
-    Ok(Ledger { entries: out })
+    Ok(LedgerExport {
+        ledger: Ledger { entries },
+        ..LedgerExport::default()
+    })
 }
 
-/// Reads `--issued FILE`: JSON lines of invoices as the workload issued them. Each
-/// counts as accepted by the client, issued at the start of the run.
-pub fn read_issued_file(path: &Path) -> Result<Vec<IssuedInvoice>, LedgerFileError> {
+/// What `--issued FILE` says the billing system issued.
+#[derive(Debug, Clone, Default)]
+pub struct IssuedFile {
+    /// Lines holding a whole invoice (JSON): judged with their content.
+    pub invoices: Vec<IssuedInvoice>,
+    /// Lines holding only an invoice number: judged by number.
+    pub numbers: Vec<String>,
+}
+
+/// Reads `--issued FILE`: one issued invoice per line, either its full upload body
+/// (JSON) or only its number. Each counts as accepted by the client, issued at the
+/// start of the run. Blank lines and `#` comments are skipped.
+pub fn read_issued_file(path: &Path) -> Result<IssuedFile, LedgerFileError> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|source| LedgerFileError::Io {
         path: name.clone(),
         source,
     })?;
-    Ok(json_lines::<Invoice>(&name, &text)?
-        .into_iter()
-        .map(|(_, invoice)| IssuedInvoice {
-            invoice,
-            accepted: true,
-            at_ms: 0,
-        })
-        .collect())
+    let mut out = IssuedFile::default();
+    for (i, line) in text.trim_start_matches('\u{feff}').lines().enumerate() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        if trimmed.starts_with('{') {
+            let invoice: Invoice = serde_json::from_str(line)
+                .map_err(|e| syntax(&name, i + 1, e.column().max(1), json_message(&e)))?;
+            out.invoices.push(IssuedInvoice {
+                invoice,
+                accepted: true,
+                at_ms: 0,
+            });
+        } else if let Some(at) = trimmed.find(|c: char| c.is_whitespace() || c == ',') {
+            let column = line.find(trimmed).unwrap_or(0) + trimmed[..at].chars().count() + 1;
+            return Err(syntax(
+                &name,
+                i + 1,
+                column,
+                format!(
+                    "expected one invoice number or one JSON invoice per line, found {trimmed:?}"
+                ),
+            ));
+        } else {
+            out.numbers.push(trimmed.to_string());
+        }
+    }
+    Ok(out)
 }
 
 fn json_lines<T: serde::de::DeserializeOwned>(
     path: &str,
     text: &str,
-) -> Result<Vec<(usize, T)>, LedgerFileError> {
+) -> Result<Vec<T>, LedgerFileError> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
@@ -174,7 +206,7 @@ fn json_lines<T: serde::de::DeserializeOwned>(
         }
         let value = serde_json::from_str(line)
             .map_err(|e| syntax(path, i + 1, e.column().max(1), json_message(&e)))?;
-        out.push((i + 1, value));
+        out.push(value);
     }
     Ok(out)
 }
@@ -184,14 +216,24 @@ fn json_lines<T: serde::de::DeserializeOwned>(
 pub struct LedgerCheck<'a> {
     /// The exported ledger.
     pub ledger_path: &'a Path,
-    /// The invoices the billing system issued (JSON lines of invoices), when known.
+    /// The invoices the billing system issued (invoice bodies or numbers), when known.
     pub issued_path: Option<&'a Path>,
+    /// The user's names for the CSV ledger's columns (`--column`).
+    pub columns: &'a ColumnMap,
+    /// Whose records, issued when, to check (`--seller`, `--from`, `--to`); what is
+    /// left open comes from the ledger's columns, or the checker derives it.
+    pub scope: Scope,
+    /// The flags the replay command must repeat (`--seller`, `--column`, …).
+    pub replay_flags: Vec<String>,
     /// The platform the ledger is checked against.
     pub platform_url: &'a str,
     /// `GET /_chaos/truth`, or what went wrong fetching it.
     pub truth: Result<TruthSnapshot, String>,
     /// `GET /_chaos/journal` (empty when unavailable: chains are then empty).
     pub journal: Vec<JournalEntry>,
+    /// The rules loaded on the platform, reported for information: a ledger check
+    /// schedules none, so none has to fire (`scheduled` is false on each).
+    pub fault_stats: Vec<RuleStats>,
     /// When the check started and ended (the caller's clock, so reports stay reproducible).
     pub started_at: DateTime<Utc>,
     /// See `started_at`.
@@ -204,11 +246,12 @@ pub struct LedgerCheck<'a> {
 /// and issued file are kept in `plan` (`{"platform_url", "issued"}`), which a ledger
 /// check does not otherwise use, so the replay command can name them.
 pub fn ledger_run(input: LedgerCheck<'_>) -> Result<RunRecord, LedgerFileError> {
-    let ledger = read_ledger_file(input.ledger_path)?;
+    let export = read_ledger_file(input.ledger_path, input.columns)?;
     let issued = match input.issued_path {
         Some(path) => read_issued_file(path)?,
-        None => Vec::new(),
+        None => IssuedFile::default(),
     };
+    let scope = declared_scope(input.scope, &export);
     let mut problems = Vec::new();
     let truth = match input.truth {
         Ok(truth) => Some(truth),
@@ -234,20 +277,46 @@ pub fn ledger_run(input: LedgerCheck<'_>) -> Result<RunRecord, LedgerFileError> 
         },
         started_at: input.started_at,
         finished_at: input.finished_at,
-        issued,
-        ledger: Some(ledger),
+        issued: issued.invoices,
+        ledger: Some(export.ledger),
         truth,
         journal: input.journal,
         plan: serde_json::json!({"platform_url": input.platform_url, "issued": issued_name}),
-        fault_stats: Vec::new(),
+        fault_stats: input
+            .fault_stats
+            .into_iter()
+            .map(|s| RuleStats {
+                scheduled: false,
+                ..s
+            })
+            .collect(),
         expect: Expect {
             faults_must_fire: false,
             ..Expect::default()
         },
         problems,
         timeline: Vec::new(),
-        replay_flags: Vec::new(),
+        replay_flags: input.replay_flags,
+        issued_numbers: issued.numbers,
+        scope,
+        notes: export.notes,
         journal_budget: None,
         lifecycle: Default::default(),
     })
+}
+
+/// The scope the user gave, completed by what the ledger file's columns say.
+pub fn declared_scope(mut scope: Scope, export: &LedgerExport) -> Scope {
+    if scope.sellers.is_empty() && !export.sellers.is_empty() {
+        scope.sellers = export.sellers.iter().cloned().collect();
+        scope.sellers_source = Some("the ledger's seller_tax_id column".into());
+    }
+    if scope.from.is_none() && scope.to.is_none() {
+        if let Some((from, to)) = export.issued {
+            scope.from = Some(from);
+            scope.to = Some(to);
+            scope.period_source = Some("the ledger's issued_at column".into());
+        }
+    }
+    scope
 }

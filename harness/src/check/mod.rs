@@ -10,6 +10,7 @@
 //! - `class`: the DESIGN §5 table — [`Class`], [`ClientState`], [`PlatformState`], [`classify`].
 //! - `index` (with `fxhash`): one hashed index over invoice numbers for the join.
 //! - `join`: issued × ledger × truth, including `UNEXPECTED` records and ledger entries.
+//! - `scope`: which platform records a ledger must account for (its seller and period).
 //! - `content`: comparing sales regardless of number ([`SaleKey`]).
 //! - `evidence`: the platform column, the detail sentence and both sides' views.
 //! - `chain`: causal chains from one pass over the journal.
@@ -24,10 +25,11 @@ mod fxhash;
 mod index;
 mod join;
 pub mod ledger_file;
+mod scope;
 mod verdict;
 
 use serde::{Deserialize, Serialize};
-use tax_api::{Integrity, JournalEntry};
+use tax_api::{Integrity, JournalEntry, LedgerStatus};
 
 use crate::outcome::{RunProblem, RunRecord};
 
@@ -50,6 +52,9 @@ pub struct CheckResult {
     pub inconclusive: Vec<Inconclusive>,
     /// Every violation, in issue order, then unexpected records in platform order.
     pub violations: Vec<Violation>,
+    /// What the run tolerated or assumed, for people (columns ignored, which records
+    /// a ledger was checked against).
+    pub notes: Vec<String>,
 }
 
 /// How many invoices fell into each class; serialised in this field order.
@@ -89,6 +94,12 @@ pub struct Counts {
     /// See [`Class::ClientExited`]: exits of the client program, not invoices.
     #[serde(rename = "CLIENT_EXITED", default)]
     pub client_exited: u64,
+    /// See [`Class::ContradictoryLedger`].
+    #[serde(rename = "CONTRADICTORY_LEDGER")]
+    pub contradictory_ledger: u64,
+    /// Not a class: ledger entries that repeat an earlier entry's number with the same
+    /// status. Tolerated (the client's word does not change) and not judged again.
+    pub ledger_repeats: u64,
 }
 
 impl Counts {
@@ -106,6 +117,7 @@ impl Counts {
             Class::Forgotten => &mut self.forgotten,
             Class::Unexpected => &mut self.unexpected,
             Class::ClientExited => &mut self.client_exited,
+            Class::ContradictoryLedger => &mut self.contradictory_ledger,
         }
     }
 
@@ -124,6 +136,7 @@ impl Counts {
             Class::Forgotten => self.forgotten,
             Class::Unexpected => self.unexpected,
             Class::ClientExited => self.client_exited,
+            Class::ContradictoryLedger => self.contradictory_ledger,
         }
     }
 
@@ -171,6 +184,22 @@ pub struct ClientView {
     pub reason: Option<String>,
     /// The platform reference the client recorded.
     pub platform_ref: Option<String>,
+    /// For `CONTRADICTORY_LEDGER`: every ledger entry listing this number, in ledger
+    /// order; empty otherwise.
+    pub ledger_entries: Vec<LedgerRow>,
+}
+
+/// One entry of the client's ledger as it stood, with its place in the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerRow {
+    /// 1-based position among the ledger's entries (its data row, for a CSV export).
+    pub position: usize,
+    /// The entry's status.
+    pub status: LedgerStatus,
+    /// The entry's reason.
+    pub reason: Option<String>,
+    /// The entry's platform reference.
+    pub platform_ref: Option<String>,
 }
 
 /// The platform's side of a violation, from its ground truth.
@@ -203,15 +232,20 @@ pub fn check(run: &RunRecord) -> CheckResult {
     let voided = run.problems.iter().any(RunProblem::voids_judgement);
     let judged = match (&run.truth, &run.ledger) {
         (Some(truth), Some(ledger)) if !voided => {
-            let ledger_only = run.client.adapter == "ledger" && run.issued.is_empty();
-            let mut joined = join::join(&run.issued, ledger, truth, ledger_only);
+            let mut joined = join::join(run, ledger, truth);
             chain::attach(&mut joined.violations, &run.journal);
             Some(joined)
         }
         _ => None,
     };
+    let mut notes = run.notes.clone();
+    let mut scope_unknown = None;
     let (mut counts, violations, is_judged) = match judged {
-        Some(j) => (j.counts, j.violations, true),
+        Some(j) => {
+            notes.extend(j.scope_note);
+            scope_unknown = j.scope_unknown;
+            (j.counts, j.violations, true)
+        }
         None => (Counts::default(), Vec::new(), false),
     };
     let exits = &run.lifecycle.client_exits;
@@ -229,6 +263,9 @@ pub fn check(run: &RunRecord) -> CheckResult {
     if is_judged && counts.judged == 0 {
         inconclusive.push(Inconclusive::NothingJudged);
     }
+    if let Some(detail) = scope_unknown {
+        inconclusive.push(Inconclusive::ScopeUnknown { detail });
+    }
     let verdict = verdict::decide(is_judged, &invariants, &inconclusive);
     CheckResult {
         verdict,
@@ -237,5 +274,6 @@ pub fn check(run: &RunRecord) -> CheckResult {
         invariants,
         inconclusive,
         violations,
+        notes,
     }
 }

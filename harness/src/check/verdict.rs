@@ -63,6 +63,12 @@ pub enum Inconclusive {
         /// `Ctrl-C` or `SIGTERM`.
         signal: String,
     },
+    /// A ledger check could not tell whose records, issued when, the ledger must
+    /// account for, so records it does not list went unchecked.
+    ScopeUnknown {
+        /// What is unknown and which flag supplies it.
+        detail: String,
+    },
     /// The run itself went wrong (the client never became healthy, the truth or
     /// the ledger could not be read, a step failed). Written as the problem is,
     /// `kind` included.
@@ -88,6 +94,7 @@ impl Inconclusive {
                 "the run was interrupted ({signal}) before its steps ended; it covers the \
                  invoices issued until then"
             ),
+            Inconclusive::ScopeUnknown { detail } => detail.clone(),
             Inconclusive::Run(problem) => problem.describe(),
         }
     }
@@ -191,12 +198,15 @@ pub(super) fn inconclusive(run: &RunRecord) -> Vec<Inconclusive> {
         }));
     }
     if run.expect.faults_must_fire {
-        out.extend(run.fault_stats.iter().filter(|s| s.fired == 0).map(|s| {
-            Inconclusive::FaultNeverFired {
-                rule: s.rule.clone(),
-                fault: s.kind.clone(),
-                matched: s.matched,
-            }
+        // Only the rules this run added had to fire; others were already there.
+        let unfired = run
+            .fault_stats
+            .iter()
+            .filter(|s| s.scheduled && s.fired == 0);
+        out.extend(unfired.map(|s| Inconclusive::FaultNeverFired {
+            rule: s.rule.clone(),
+            fault: s.kind.clone(),
+            matched: s.matched,
         }));
     }
     out

@@ -3,28 +3,28 @@
 
 use std::path::{Path, PathBuf};
 
-use tax_api::Ledger;
-
 use super::ClientError;
-use crate::check::ledger_file::read_ledger_file;
+use crate::check::ledger_file::{read_ledger_file, ColumnMap, LedgerExport};
 use crate::outcome::ClientInfo;
 
 /// A ledger exported by a client system the harness does not run.
 pub struct LedgerAdapter {
     path: PathBuf,
+    columns: ColumnMap,
 }
 
 impl LedgerAdapter {
-    /// The adapter for one file.
-    pub fn new(path: &Path) -> Self {
+    /// The adapter for one file, with the script's names for its CSV columns.
+    pub fn new(path: &Path, columns: &ColumnMap) -> Self {
         LedgerAdapter {
             path: path.to_path_buf(),
+            columns: columns.clone(),
         }
     }
 
     /// Reads the file.
-    pub fn read(&self) -> Result<Ledger, ClientError> {
-        read_ledger_file(&self.path).map_err(|e| ClientError::LedgerFile {
+    pub fn read(&self) -> Result<LedgerExport, ClientError> {
+        read_ledger_file(&self.path, &self.columns).map_err(|e| ClientError::LedgerFile {
             path: self.path.display().to_string(),
             detail: e.to_string(),
         })

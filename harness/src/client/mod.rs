@@ -138,7 +138,9 @@ impl ClientSystem {
                 command::CommandAdapter::start(argv, *mode, extra, env).await?,
             ),
             AdapterSpec::Url { url } => ClientSystem::Url(url::UrlAdapter::start(url, env).await?),
-            AdapterSpec::Ledger { path } => ClientSystem::Ledger(ledger::LedgerAdapter::new(path)),
+            AdapterSpec::Ledger { path, columns } => {
+                ClientSystem::Ledger(ledger::LedgerAdapter::new(path, columns))
+            }
         })
     }
 
@@ -172,7 +174,7 @@ impl ClientSystem {
     /// served.
     pub async fn ledger(&self) -> Result<Ledger, ClientError> {
         match self {
-            ClientSystem::Ledger(l) => l.read(),
+            ClientSystem::Ledger(l) => l.read().map(|export| export.ledger),
             other => match other.contract() {
                 Some(c) => match c.ledger().await {
                     Ok(l) => Ok(l),

@@ -136,6 +136,13 @@ pub fn render_html(run: &RunRecord, result: &CheckResult) -> String {
         }
         out.push_str("</ul>\n");
     }
+    if !result.notes.is_empty() {
+        out.push_str("<h2>Notes</h2><ul>");
+        for note in &result.notes {
+            let _ = write!(out, "<li>{}</li>", esc(note));
+        }
+        out.push_str("</ul>\n");
+    }
     out.push_str(
         "<h2>Invoices by class</h2><table><tr><th>class</th><th>invoices</th><th>meaning</th></tr>",
     );
@@ -188,10 +195,19 @@ pub fn render_html(run: &RunRecord, result: &CheckResult) -> String {
     } else {
         out.push_str("<table><tr><th>rule</th><th>kind</th><th>fired</th><th>matched</th></tr>");
         for s in &run.fault_stats {
-            let bad = if s.fired == 0 { " class=bad" } else { "" };
+            let bad = if s.fired == 0 && s.scheduled {
+                " class=bad"
+            } else {
+                ""
+            };
+            let mark = if s.scheduled {
+                ""
+            } else {
+                " (already on the platform: for information)"
+            };
             let _ = write!(
                 out,
-                "<tr{bad}><td>{}</td><td>{}</td><td class=n>{}</td><td class=n>{}</td></tr>",
+                "<tr{bad}><td>{}{mark}</td><td>{}</td><td class=n>{}</td><td class=n>{}</td></tr>",
                 esc(&s.rule),
                 esc(&s.kind),
                 s.fired,

@@ -45,6 +45,7 @@ struct JsonReport<'a> {
     journal_budget: Option<&'a JournalBudget>,
     interrupted: Option<&'a str>,
     client_exits: &'a [ClientExit],
+    notes: &'a [String],
 }
 
 /// Renders `report.json` (pretty-printed, ending in a newline).
@@ -96,5 +97,6 @@ fn json_report<'a>(run: &'a RunRecord, result: &'a CheckResult) -> JsonReport<'a
         journal_budget: run.journal_budget.as_ref(),
         interrupted: run.lifecycle.interrupted.as_deref(),
         client_exits: &run.lifecycle.client_exits,
+        notes: &result.notes,
     }
 }

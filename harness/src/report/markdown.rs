@@ -128,6 +128,14 @@ pub fn render_markdown(run: &RunRecord, result: &CheckResult) -> String {
         out.push('\n');
     }
 
+    if !result.notes.is_empty() {
+        let _ = writeln!(out, "## Notes\n");
+        for note in &result.notes {
+            let _ = writeln!(out, "- {}", md(note));
+        }
+        out.push('\n');
+    }
+
     let _ = writeln!(
         out,
         "## Invoices by class\n\n| class | invoices | meaning |\n|---|---:|---|"
@@ -183,13 +191,20 @@ pub fn render_markdown(run: &RunRecord, result: &CheckResult) -> String {
             "| rule | kind | fired | matched |\n|---|---|---:|---:|"
         );
         for s in &run.fault_stats {
+            let mark = if s.scheduled { "" } else { " \\*" };
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} |",
+                "| {}{mark} | {} | {} | {} |",
                 md(&s.rule),
                 md(&s.kind),
                 s.fired,
                 s.matched
+            );
+        }
+        if run.fault_stats.iter().any(|s| !s.scheduled) {
+            let _ = writeln!(
+                out,
+                "\n\\* already on the platform, not added by this run: shown for information, need not fire"
             );
         }
         out.push('\n');

@@ -25,7 +25,7 @@ pub fn terminal_summary(run: &RunRecord, result: &CheckResult, report_dir: &Path
     for e in &run.lifecycle.client_exits {
         let _ = writeln!(out, "  {}", client_exit_str(e));
     }
-    let _ = writeln!(out, "\n  {:<18} {:>10}", "class", "invoices");
+    let _ = writeln!(out, "\n  {:<20} {:>10}", "class", "invoices");
     for class in Class::ALL {
         let marker = if class.is_violation() && result.counts.get(class) > 0 {
             "  <-"
@@ -34,7 +34,7 @@ pub fn terminal_summary(run: &RunRecord, result: &CheckResult, report_dir: &Path
         };
         let _ = writeln!(
             out,
-            "  {:<18} {:>10}{marker}",
+            "  {:<20} {:>10}{marker}",
             class.as_str(),
             result.counts.get(class)
         );
@@ -57,12 +57,22 @@ pub fn terminal_summary(run: &RunRecord, result: &CheckResult, report_dir: &Path
             "fault rule", "kind", "fired", "matched"
         );
         for s in &run.fault_stats {
+            let mark = if s.scheduled { "" } else { " *" };
             let _ = writeln!(
                 out,
-                "  {:<24} {:<26} {:>8} {:>8}",
+                "  {:<24} {:<26} {:>8} {:>8}{mark}",
                 s.rule, s.kind, s.fired, s.matched
             );
         }
+        if run.fault_stats.iter().any(|s| !s.scheduled) {
+            let _ = writeln!(
+                out,
+                "  * already on the platform, not added by this run: shown for information, need not fire"
+            );
+        }
+    }
+    for note in &result.notes {
+        let _ = writeln!(out, "\n  note: {note}");
     }
     if let Some(warning) = run.journal_budget.as_ref().and_then(|b| b.warning()) {
         let _ = writeln!(out, "\n  warning: {warning}");

@@ -33,6 +33,10 @@ pub fn replay_command(run: &RunRecord) -> String {
         if let Some(issued) = run.plan.get("issued").and_then(|u| u.as_str()) {
             cmd.push_str(&format!(" --issued {}", shell_word(issued)));
         }
+        for flag in &run.replay_flags {
+            cmd.push(' ');
+            cmd.push_str(&shell_word(flag));
+        }
         return cmd;
     }
     let script = run
@@ -91,6 +95,7 @@ pub(crate) fn client_str(state: ClientState) -> &'static str {
         ClientState::Flagged => "flagged",
         ClientState::Pending => "pending",
         ClientState::Absent => "absent",
+        ClientState::Contradictory => "contradictory",
     }
 }
 

@@ -3,8 +3,9 @@
 use serde_json::Value;
 use tax_api::{JournalEntry, Ledger, TruthSnapshot};
 
+use crate::check::ledger_file::declared_scope;
 use crate::client::ClientSystem;
-use crate::outcome::{JournalBudget, RuleStats, RunProblem};
+use crate::outcome::{JournalBudget, RuleStats, RunProblem, Scope};
 use crate::platform::PlatformHandle;
 
 /// Everything read at the end of a run.
@@ -17,26 +18,45 @@ pub struct Collected {
     pub fault_stats: Vec<RuleStats>,
     pub journal_budget: Option<JournalBudget>,
     pub problems: Vec<RunProblem>,
+    /// What a ledger file's columns declare about the records to check.
+    pub scope: Scope,
+    /// What the ledger reader tolerated, said once.
+    pub notes: Vec<String>,
 }
 
 /// Reads the ledger, truth, journal and fault statistics; what cannot be read
-/// becomes a problem (the verdict is then inconclusive), never an abort.
+/// becomes a problem (the verdict is then inconclusive), never an abort. `armed`
+/// names the rules the run added and still in force: any other live rule was on the
+/// platform before the run, so it is reported with `scheduled = false`.
 pub async fn collect(
     platform: &PlatformHandle,
     client: Option<&ClientSystem>,
     removed_stats: Vec<RuleStats>,
+    armed: &[String],
 ) -> Collected {
     let mut problems = Vec::new();
-    let ledger = match client {
-        Some(c) => match c.ledger().await {
-            Ok(l) => Some(l),
-            Err(e) => {
-                problems.push(RunProblem::LedgerUnreadable {
-                    detail: e.to_string(),
-                });
-                None
+    let mut scope = Scope::default();
+    let mut notes = Vec::new();
+    let read = match client {
+        Some(ClientSystem::Ledger(file)) => Some(file.read().map(|export| {
+            scope = declared_scope(Scope::default(), &export);
+            for note in &export.notes {
+                tracing::warn!("{note}");
             }
-        },
+            notes = export.notes;
+            export.ledger
+        })),
+        Some(c) => Some(c.ledger().await),
+        None => None,
+    };
+    let ledger = match read {
+        Some(Ok(l)) => Some(l),
+        Some(Err(e)) => {
+            problems.push(RunProblem::LedgerUnreadable {
+                detail: e.to_string(),
+            });
+            None
+        }
         None => None,
     };
     let control = &platform.control;
@@ -58,7 +78,10 @@ pub async fn collect(
     };
     let (fault_stats, journal_budget) = match control.stats().await {
         Ok(v) => {
-            let live = rule_stats(&v);
+            let mut live = rule_stats(&v);
+            for rule in &mut live {
+                rule.scheduled = armed.contains(&rule.rule);
+            }
             let mut all: Vec<RuleStats> = removed_stats
                 .into_iter()
                 .filter(|r| !live.iter().any(|l| l.rule == r.rule))
@@ -79,6 +102,8 @@ pub async fn collect(
         fault_stats,
         journal_budget,
         problems,
+        scope,
+        notes,
     }
 }
 
@@ -114,6 +139,8 @@ pub async fn within(
                 journal_read: false,
                 fault_stats: Vec::new(),
                 journal_budget: None,
+                scope: Scope::default(),
+                notes: Vec::new(),
                 problems: vec![
                     RunProblem::LedgerUnreadable {
                         detail: detail.clone(),
@@ -143,6 +170,7 @@ pub fn rule_stats(v: &Value) -> Vec<RuleStats> {
                 kind: w.kind,
                 fired: w.fired,
                 matched: w.matched,
+                scheduled: true,
             })
             .collect(),
         Err(e) => {

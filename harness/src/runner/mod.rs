@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
+pub(crate) use collect::rule_stats;
 pub use interrupt::{Interrupt, Interrupter};
 pub use progress::Tally;
 
@@ -203,7 +204,7 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
         armed = std::mem::take(&mut runner.faults);
     }
 
-    let collecting = collect::collect(&platform, client.as_ref(), removed_stats);
+    let collecting = collect::collect(&platform, client.as_ref(), removed_stats, &armed);
     let mut collected = if interrupted.is_some() {
         collect::within(interrupt::COLLECT_BOUND, collecting).await
     } else {
@@ -266,6 +267,9 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
             interrupted: interrupted.map(str::to_string),
             client_exits: exits,
         },
+        issued_numbers: Vec::new(),
+        scope: collected.scope,
+        notes: collected.notes,
     };
     Ok(RunOutput { record, report_dir })
 }

@@ -7,6 +7,8 @@ use mock_tax_platform::plan::locate::checked_key_span;
 use mock_tax_platform::plan::PlanError;
 use toml::Spanned;
 
+use crate::check::ledger_file::ColumnMap;
+
 use super::raw::{AdapterKind, RawClient, RawScenario};
 use super::step::Step;
 use super::values::LONGEST_DURATION;
@@ -180,6 +182,9 @@ fn client_spec(
         if let Some(file) = &c.ledger {
             return Err(unused("ledger", file.span()));
         }
+        if let Some(columns) = &c.columns {
+            return Err(unused("columns", columns.span()));
+        }
     }
     let adapter = match kind {
         AdapterKind::Reference => AdapterSpec::Reference {
@@ -250,7 +255,16 @@ fn client_spec(
                     ),
                 ));
             }
-            AdapterSpec::Ledger { path: p }
+            let mut columns = ColumnMap::default();
+            if let Some(map) = c.columns {
+                let at = map.span();
+                for (column, header) in map.get_ref() {
+                    columns
+                        .insert(column, header)
+                        .map_err(|e| err(at.clone(), format!("in `columns`: {e}")))?;
+                }
+            }
+            AdapterSpec::Ledger { path: p, columns }
         }
     };
     Ok(ClientSpec {

@@ -23,6 +23,7 @@ pub use error::{line_column, ScriptError};
 pub use step::{IssueStep, SettleStep, Step};
 pub use values::{HumanDuration, On};
 
+use crate::check::ledger_file::ColumnMap;
 use crate::outcome::Expect;
 
 /// The seller the client issues for when the script names none.
@@ -116,6 +117,8 @@ pub enum AdapterSpec {
     Ledger {
         /// The file.
         path: PathBuf,
+        /// `[client] columns`: the file's own names for the CSV columns.
+        columns: ColumnMap,
     },
 }
 

@@ -55,6 +55,9 @@ pub(super) struct RawClient {
     pub url: Option<Spanned<String>>,
     #[serde(default)]
     pub ledger: Option<Spanned<String>>,
+    /// The ledger file's own names for its CSV columns: `{ number = "InvoiceNo" }`.
+    #[serde(default)]
+    pub columns: Option<Spanned<BTreeMap<String, String>>>,
     #[serde(default)]
     pub seller_tax_id: Option<String>,
     #[serde(default)]

@@ -6,10 +6,13 @@
 mod check;
 #[cfg(unix)]
 mod client_exit;
+mod contradictory;
 mod fuzz_scripts;
 #[cfg(unix)]
 mod interrupt;
 mod ledger_file;
+mod ledger_scope;
+mod leftover_rules;
 mod logs;
 mod remote;
 mod report;
@@ -18,6 +21,7 @@ mod run;
 mod scenario_library;
 mod scripts;
 mod several;
+mod stub_client;
 mod support;
 mod unrunnable;
 mod wiring;

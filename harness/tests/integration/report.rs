@@ -131,10 +131,16 @@ fn json_report_carries_verdict_counts_chains_and_replay() {
     );
     let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
     assert_eq!(keys[0], "schema");
-    let tail: Vec<&str> = keys[keys.len() - 4..].iter().map(|k| k.as_str()).collect();
+    let tail: Vec<&str> = keys[keys.len() - 5..].iter().map(|k| k.as_str()).collect();
     assert_eq!(
         tail,
-        ["replay", "journal_budget", "interrupted", "client_exits"]
+        [
+            "replay",
+            "journal_budget",
+            "interrupted",
+            "client_exits",
+            "notes"
+        ]
     );
     assert!(json["journal_budget"].is_null());
     assert_eq!(json["interrupted"], serde_json::Value::Null);

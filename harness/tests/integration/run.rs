@@ -62,7 +62,7 @@ pub fn run_json(scripts: &[&str], reports: &Path) -> (i32, Vec<Value>) {
 }
 
 /// The report directory of the one run written under `reports`.
-fn only_run_dir(reports: &Path) -> PathBuf {
+pub fn only_run_dir(reports: &Path) -> PathBuf {
     std::fs::read_dir(reports)
         .unwrap()
         .next()

@@ -98,6 +98,9 @@ pub fn run() -> RunRecord {
         replay_flags: Vec::new(),
         journal_budget: None,
         lifecycle: Default::default(),
+        issued_numbers: Vec::new(),
+        scope: Default::default(),
+        notes: Vec::new(),
     }
 }
 
@@ -201,5 +204,6 @@ pub fn fired(run: &mut RunRecord, rule: &str, kind: &str, fired: u64) {
         kind: kind.into(),
         fired,
         matched: fired + 3,
+        scheduled: true,
     });
 }
