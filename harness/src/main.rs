@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use harness::app::{self, CheckArgs, RunArgs};
 use harness::exit::Exit;
-use harness::script::{ClientMode, Overrides};
+use harness::script::{ClientMode, Overrides, Unfired};
 
 /// Chaos and fault-injection runs for billing systems that report invoices to a tax platform.
 #[derive(Parser)]
@@ -38,6 +38,11 @@ enum Command {
         /// Issue at most N invoices per issue step (a quick, smaller run of the same script).
         #[arg(long, value_name = "N")]
         max_count: Option<std::num::NonZeroU64>,
+        /// What a scheduled fault rule that never fired does: `warn` keeps the verdict
+        /// and says so, `inconclusive` makes the run inconclusive. Default: the
+        /// script's `faults_must_fire` (inconclusive unless it says otherwise).
+        #[arg(long, value_enum, value_name = "WHAT")]
+        unfired: Option<UnfiredArg>,
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
@@ -86,6 +91,12 @@ enum Mode {
     Robust,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum UnfiredArg {
+    Warn,
+    Inconclusive,
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -115,6 +126,7 @@ fn main() -> ExitCode {
             reports,
             platform_url,
             max_count,
+            unfired,
             quiet,
             json,
         } => {
@@ -126,6 +138,10 @@ fn main() -> ExitCode {
                 seed,
                 platform_url,
                 max_count,
+                unfired: unfired.map(|u| match u {
+                    UnfiredArg::Warn => Unfired::Warn,
+                    UnfiredArg::Inconclusive => Unfired::Inconclusive,
+                }),
             };
             let args = RunArgs {
                 scripts,

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use super::text::{
     client_label, client_str, duration_ms, effect_str, fault_str, integrity_str, platform_str,
-    replay_caveat, replay_command, response_str, time_str,
+    replay_caveat, replay_command, response_str, time_str, unfired_warnings,
 };
 use crate::check::{CheckResult, Class, Violation};
 use crate::outcome::RunRecord;
@@ -176,6 +176,13 @@ pub fn render_markdown(run: &RunRecord, result: &CheckResult) -> String {
             );
         }
         out.push('\n');
+        let warnings = unfired_warnings(run);
+        for warning in &warnings {
+            let _ = writeln!(out, "- **Warning:** {}", md(warning));
+        }
+        if !warnings.is_empty() {
+            out.push('\n');
+        }
     }
 
     if !result.violations.is_empty() {

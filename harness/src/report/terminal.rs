@@ -4,7 +4,7 @@
 use std::fmt::Write;
 use std::path::Path;
 
-use super::text::{chain_line, replay_caveat, replay_command};
+use super::text::{chain_line, replay_caveat, replay_command, unfired_warnings};
 use crate::check::{CheckResult, Class};
 use crate::outcome::RunRecord;
 
@@ -60,6 +60,9 @@ pub fn terminal_summary(run: &RunRecord, result: &CheckResult, report_dir: &Path
                 s.rule, s.kind, s.fired, s.matched
             );
         }
+    }
+    for warning in unfired_warnings(run) {
+        let _ = writeln!(out, "  warning: {warning}");
     }
     if !result.inconclusive.is_empty() {
         let _ = writeln!(out, "\n  inconclusive:");

@@ -171,7 +171,7 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
 }
 
 /// What the replay command must repeat besides the script, seed and mode: the
-/// running platform (script or `--platform-url`) and a `--max-count` cap.
+/// running platform (script or `--platform-url`), a `--max-count` cap and `--unfired`.
 fn replay_flags(scenario: &Scenario) -> Vec<String> {
     let mut flags = Vec::new();
     if let Some(url) = &scenario.platform.url {
@@ -179,6 +179,9 @@ fn replay_flags(scenario: &Scenario) -> Vec<String> {
     }
     if let Some(max) = scenario.max_count {
         flags.extend(["--max-count".to_owned(), max.to_string()]);
+    }
+    if let Some(unfired) = scenario.unfired {
+        flags.extend(["--unfired".to_owned(), unfired.as_str().to_owned()]);
     }
     flags
 }

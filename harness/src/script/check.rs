@@ -116,6 +116,7 @@ pub(super) fn check(path: &str, source: &str, raw: RawScenario) -> Result<Scenar
         steps: steps.into_iter().map(Spanned::into_inner).collect(),
         expect: raw.expect,
         max_count: None,
+        unfired: None,
     })
 }
 

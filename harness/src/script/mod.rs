@@ -50,6 +50,27 @@ pub struct Scenario {
     pub expect: Expect,
     /// The `--max-count` cap applied to the issue steps, if any.
     pub max_count: Option<NonZeroU64>,
+    /// The `--unfired` policy, when given on the command line.
+    pub unfired: Option<Unfired>,
+}
+
+/// What a scheduled fault rule that never fired does to a run (`--unfired`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unfired {
+    /// The summary warns, the verdict stands: a smoke gate.
+    Warn,
+    /// The run is inconclusive: it did not test what the script scheduled.
+    Inconclusive,
+}
+
+impl Unfired {
+    /// The spelling used on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unfired::Warn => "warn",
+            Unfired::Inconclusive => "inconclusive",
+        }
+    }
 }
 
 /// Delivery behaviour of the reference client.
@@ -153,6 +174,8 @@ pub struct Overrides {
     /// `--max-count`: caps every issue step's `count`, for quick runs of a library
     /// whose scripts are sized for realistic load (tests, a first try).
     pub max_count: Option<NonZeroU64>,
+    /// `--unfired`: replaces the script's `faults_must_fire`.
+    pub unfired: Option<Unfired>,
 }
 
 impl Scenario {
@@ -198,6 +221,10 @@ impl Scenario {
                     issue.count = issue.count.min(max);
                 }
             }
+        }
+        if let Some(unfired) = overrides.unfired {
+            self.unfired = Some(unfired);
+            self.expect.faults_must_fire = unfired == Unfired::Inconclusive;
         }
         if matches!(self.client.adapter, AdapterSpec::Ledger { .. }) {
             // The platform holds the records the ledger is checked against: never wipe it.
@@ -303,7 +330,9 @@ faults_must_fire = true
             seed: Some(99),
             platform_url: Some("http://127.0.0.1:1".into()),
             max_count: NonZeroU64::new(5),
+            unfired: Some(Unfired::Warn),
         });
+        assert!(!s.expect.faults_must_fire, "--unfired warn");
         assert_eq!(s.seed, Some(99));
         assert!(matches!(
             s.client.adapter,

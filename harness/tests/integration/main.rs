@@ -13,3 +13,4 @@ mod run;
 mod scenario_library;
 mod scripts;
 mod support;
+mod unfired;
