@@ -143,7 +143,7 @@ fn a_plan_survives_a_json_round_trip_and_a_toml_round_trip() {
         after = "2s"
         duration = "1s"
         reads = true
-        migration = { lose = 0.5, since = "checkpoint", from = "1s" }
+        migration = { lose = 0.5, since = "checkpoint", from = "1s", at_least = 2 }
         "#,
     )
     .unwrap();
