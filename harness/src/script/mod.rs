@@ -3,6 +3,7 @@
 //! Everything that can be wrong with a script is found here, before anything starts,
 //! and reported as a [`ScriptError`] naming `file:line:column`.
 
+mod cap;
 mod check;
 mod discover;
 mod error;
@@ -216,11 +217,7 @@ impl Scenario {
         }
         if let Some(max) = overrides.max_count {
             self.max_count = Some(max);
-            for step in &mut self.steps {
-                if let Step::Issue(issue) = step {
-                    issue.count = issue.count.min(max);
-                }
-            }
+            cap::cap_issue_steps(&mut self.steps, max);
         }
         if let Some(unfired) = overrides.unfired {
             self.unfired = Some(unfired);
