@@ -172,8 +172,9 @@ pub struct Overrides {
     pub seed: Option<u64>,
     /// `--platform-url`.
     pub platform_url: Option<String>,
-    /// `--max-count`: caps every issue step's `count`, for quick runs of a library
-    /// whose scripts are sized for realistic load (tests, a first try).
+    /// `--max-count`: caps every issue step's `count` (and, where a wait or window is
+    /// timed against the step, its rate by the same factor), for quick runs of a
+    /// library whose scripts are sized for realistic load (tests, a pull request).
     pub max_count: Option<NonZeroU64>,
     /// `--unfired`: replaces the script's `faults_must_fire`.
     pub unfired: Option<Unfired>,
