@@ -25,6 +25,8 @@ pub struct RunArgs {
     pub quiet: bool,
     /// Print each run's result as one JSON line on stdout.
     pub json: bool,
+    /// How many scenarios run at once (`--jobs`).
+    pub jobs: std::num::NonZeroUsize,
 }
 
 /// Loads every script, or reports every bad one; nothing runs unless all are good.
@@ -68,13 +70,15 @@ pub async fn run(args: RunArgs, interrupted: impl Future<Output = &'static str>)
     };
     let opts = RunOptions {
         reports_dir: args.reports_dir.clone(),
-        quiet: args.quiet,
+        // Progress bars of scenarios running side by side would overwrite each other.
+        quiet: args.quiet || args.jobs.get() > 1,
     };
     let mut interrupted = std::pin::pin!(interrupted);
     let mut exit = Exit::Pass;
+    let mut ahead = runner::Ahead::start(scenarios.clone(), &opts, args.jobs);
     for (done, scenario) in scenarios.iter().enumerate() {
         let outcome = tokio::select! {
-            outcome = runner::run(scenario, &opts) => outcome,
+            outcome = ahead.next() => outcome,
             signal = &mut interrupted => {
                 eprintln!(
                     "\ninterrupted ({signal}): {} stopped before its verdict, and no report \

@@ -43,6 +43,10 @@ enum Command {
         /// script's `faults_must_fire` (inconclusive unless it says otherwise).
         #[arg(long, value_enum, value_name = "WHAT")]
         unfired: Option<UnfiredArg>,
+        /// Run up to N scenarios at once (reports still print in script order; no
+        /// progress bar when N > 1).
+        #[arg(long, value_name = "N", default_value = "1")]
+        jobs: std::num::NonZeroUsize,
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
@@ -127,6 +131,7 @@ fn main() -> ExitCode {
             platform_url,
             max_count,
             unfired,
+            jobs,
             quiet,
             json,
         } => {
@@ -149,6 +154,7 @@ fn main() -> ExitCode {
                 reports_dir: reports,
                 quiet,
                 json,
+                jobs,
             };
             runtime.block_on(app::run(args, interrupted()))
         }

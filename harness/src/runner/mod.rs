@@ -1,6 +1,7 @@
 //! Runs one scenario end to end: start the platform and the client, run the steps,
 //! collect the ledger, truth and journal into a [`RunRecord`].
 
+mod ahead;
 mod collect;
 mod progress;
 mod settle;
@@ -12,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
+pub use ahead::Ahead;
 pub use progress::Tally;
 
 use crate::client::{ClientEnv, ClientSystem};
@@ -26,6 +28,9 @@ pub enum RunError {
     /// The platform could not be started or reached.
     #[error(transparent)]
     Platform(#[from] PlatformError),
+    /// The run's task ended without an outcome (it panicked or was aborted).
+    #[error("the run stopped: {0}")]
+    Stopped(String),
     /// The run's report or state directory could not be created.
     #[error("cannot create {path}: {detail}")]
     Dir {

@@ -6,6 +6,7 @@
 mod check;
 #[cfg(unix)]
 mod interrupt;
+mod jobs;
 mod ledger_file;
 mod remote;
 mod report;
