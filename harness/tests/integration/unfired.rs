@@ -66,4 +66,15 @@ fn unfired_warn_keeps_the_verdict_and_says_which_rule_was_not_tested() {
     );
     assert!(text.contains(" --unfired warn\n"), "{text}");
     assert!(!text.contains("inconclusive:"), "{text}");
+    let run_dir = std::fs::read_dir(reports.path())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let summary = std::fs::read_to_string(run_dir.join("summary.md")).unwrap();
+    assert!(
+        summary.contains("- **Warning:** fault rule elsewhere (reject) never fired"),
+        "{summary}"
+    );
 }
