@@ -32,6 +32,8 @@ pub struct RunArgs {
     /// Where the JUnit file covering every script goes (default for several
     /// scripts: `<reports>/junit.xml`).
     pub junit: Option<PathBuf>,
+    /// How many scenarios run at once (`--jobs`).
+    pub jobs: std::num::NonZeroUsize,
 }
 
 /// Loads every script, or reports every bad one; nothing runs unless all are good.
@@ -86,7 +88,8 @@ where
     let (interrupter, interrupt) = Interrupt::channel();
     let opts = RunOptions {
         reports_dir: args.reports_dir.clone(),
-        quiet: args.quiet,
+        // Progress bars of scenarios running side by side would overwrite each other.
+        quiet: args.quiet || args.jobs.get() > 1,
         interrupt,
     };
     let mut first = std::pin::pin!(interrupted());
@@ -96,8 +99,10 @@ where
     // A signal stops the scenario under way; the closing line and JUnit file still cover
     // what ran.
     let mut stopped = false;
+    let mut ahead = runner::Ahead::start(scenarios.clone(), &opts, args.jobs);
     for (done, scenario) in scenarios.iter().enumerate() {
-        let mut running = std::pin::pin!(runner::run(scenario, &opts));
+        // Pinned outside the select: the outcome must survive the first signal.
+        let mut running = std::pin::pin!(ahead.next());
         let mut signal = None;
         let outcome = tokio::select! {
             outcome = &mut running => outcome,

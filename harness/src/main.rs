@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use harness::app::{self, CheckArgs, RunArgs};
 use harness::exit::Exit;
-use harness::script::{ClientMode, Overrides};
+use harness::script::{ClientMode, Overrides, Unfired};
 
 /// Chaos and fault-injection runs for billing systems that report invoices to a tax platform.
 #[derive(Parser)]
@@ -62,6 +62,15 @@ enum Command {
         /// scripts: <reports>/junit.xml).
         #[arg(long, value_name = "FILE")]
         junit: Option<PathBuf>,
+        /// What a scheduled fault rule that never fired does: `warn` keeps the verdict
+        /// and says so, `inconclusive` makes the run inconclusive. Default: the
+        /// script's `faults_must_fire` (inconclusive unless it says otherwise).
+        #[arg(long, value_enum, value_name = "WHAT")]
+        unfired: Option<UnfiredArg>,
+        /// Run up to N scenarios at once (reports still print in script order; no
+        /// progress bar when N > 1).
+        #[arg(long, value_name = "N", default_value = "1")]
+        jobs: std::num::NonZeroUsize,
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
@@ -146,6 +155,12 @@ enum Mode {
     Robust,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum UnfiredArg {
+    Warn,
+    Inconclusive,
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -196,6 +211,8 @@ fn main() -> ExitCode {
             control_token,
             platform_token,
             junit,
+            unfired,
+            jobs,
             quiet,
             json,
         } => {
@@ -210,6 +227,10 @@ fn main() -> ExitCode {
                 run_id,
                 control_token,
                 platform_token,
+                unfired: unfired.map(|u| match u {
+                    UnfiredArg::Warn => Unfired::Warn,
+                    UnfiredArg::Inconclusive => Unfired::Inconclusive,
+                }),
             };
             let args = RunArgs {
                 scripts,
@@ -218,6 +239,7 @@ fn main() -> ExitCode {
                 quiet,
                 json,
                 junit,
+                jobs,
             };
             runtime.block_on(app::run(args, interrupted))
         }

@@ -5,7 +5,8 @@
 //! seller, number prefix and window fit and its fault can act on the request; `first`
 //! and `every` then look at how many requests it has matched before (arrival order),
 //! the probability draw is a pure function of (seed, rule name, request key, attempt),
-//! and `max` caps the fires. Delays from every firing rule add up; the first rule whose
+//! a rule still short of its `at_least` fires is hit whatever the draw, and `max`
+//! caps the fires. Delays from every firing rule add up; the first rule whose
 //! effect is not a delay decides the outcome and ends the search.
 //!
 //! Deciding takes `&self`: counters are atomics, no lock is held, nothing awaits.
@@ -277,12 +278,15 @@ impl Engine {
             if !counted_in(&armed.rule, index) {
                 continue;
             }
-            if let Some(p) = armed.probability {
-                if unit_f64(seeded::combine(armed.chance_seed, request_hash())) >= p {
-                    continue;
-                }
-            }
-            if !claim(armed) {
+            let drawn = armed.probability.map_or(true, |p| {
+                unit_f64(seeded::combine(armed.chance_seed, request_hash())) < p
+            });
+            let claimed = if drawn {
+                claim(armed)
+            } else {
+                claim_owed(armed)
+            };
+            if !claimed {
                 continue;
             }
             let mut rng = DecisionRng::new(seeded::combine(armed.effect_seed, request_hash()));
@@ -342,6 +346,20 @@ fn counted_in(rule: &FaultRule, index: u64) -> bool {
         .filter(|n| *n > 0)
         .map_or(true, |n| (index + 1) % n == 0);
     first_ok && every_ok
+}
+
+/// Counts a fire the draw did not give while the rule is short of `at_least` fires.
+/// `at_least` never exceeds `max` (validated), so this never breaks the cap.
+fn claim_owed(armed: &Armed) -> bool {
+    let Some(least) = armed.rule.at_least.filter(|n| *n > 0) else {
+        return false;
+    };
+    armed
+        .fired
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |f| {
+            (f < least).then_some(f + 1)
+        })
+        .is_ok()
 }
 
 /// Counts a fire unless `max` is reached.

@@ -5,7 +5,8 @@
 //! `since = "start"`), within the migration's `from`..`to` range when given. They are
 //! ordered by a hash of (seed, window name, record key) — never by arrival order — and
 //! the first `round(lose × n)` are lost, the next `round(strip_lines × n)` stripped,
-//! the next `round(revert × n)` reverted (halves round away from zero).
+//! the next `round(revert × n)` reverted (halves round away from zero; each at least
+//! `at_least` when its fraction is above 0).
 
 use std::time::Duration;
 
@@ -66,7 +67,12 @@ pub fn choose(
         (migration.strip_lines, MigrationFate::StripLines),
         (migration.revert, MigrationFate::Revert),
     ] {
-        let count = share(fraction, n).min(n - taken);
+        let least = if fraction > 0.0 {
+            usize::try_from(migration.at_least).unwrap_or(usize::MAX)
+        } else {
+            0
+        };
+        let count = share(fraction, n).max(least).min(n - taken);
         chosen.extend(
             eligible[taken..taken + count]
                 .iter()
@@ -186,6 +192,31 @@ mod tests {
         let mut idx: Vec<usize> = chosen.iter().map(|c| c.0).collect();
         idx.dedup();
         assert_eq!(idx.len(), 12);
+    }
+
+    #[test]
+    fn at_least_takes_a_record_for_each_fate_a_small_run_would_round_to_none() {
+        let keys = keys(10);
+        let recs = records(&keys, 0);
+        let m = Migration {
+            lose: 0.03,
+            strip_lines: 0.02,
+            ..Migration::default()
+        };
+        assert!(choose(5, "w", &m, &recs).is_empty(), "3% of 10 rounds to 0");
+        let m = Migration { at_least: 1, ..m };
+        let fates: Vec<MigrationFate> =
+            choose(5, "w", &m, &recs).into_iter().map(|c| c.1).collect();
+        let mut sorted = fates.clone();
+        sorted.sort();
+        assert_eq!(sorted, [MigrationFate::Lost, MigrationFate::StripLines]);
+        let two = Migration { at_least: 2, ..m };
+        let keep_one = records(&keys[..3], 0);
+        assert_eq!(
+            choose(5, "w", &two, &keep_one).len(),
+            3,
+            "never more than are eligible"
+        );
     }
 
     #[test]

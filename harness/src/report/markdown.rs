@@ -5,7 +5,8 @@ use std::fmt::Write;
 
 use super::text::{
     client_exit_str, client_label, client_str, duration_ms, effect_str, fault_str, integrity_str,
-    platform_str, replay_caveat, replay_command, response_str, time_str, verdict_label,
+    platform_str, replay_caveat, replay_command, response_str, time_str, unfired_warnings,
+    verdict_label,
 };
 use crate::check::{CheckResult, Class, Violation};
 use crate::outcome::RunRecord;
@@ -208,6 +209,13 @@ pub fn render_markdown(run: &RunRecord, result: &CheckResult) -> String {
             );
         }
         out.push('\n');
+        let warnings = unfired_warnings(run);
+        for warning in &warnings {
+            let _ = writeln!(out, "- **Warning:** {}", md(warning));
+        }
+        if !warnings.is_empty() {
+            out.push('\n');
+        }
     }
 
     if !result.violations.is_empty() {

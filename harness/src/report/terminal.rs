@@ -4,7 +4,9 @@
 use std::fmt::Write;
 use std::path::Path;
 
-use super::text::{chain_line, client_exit_str, replay_caveat, replay_command, verdict_label};
+use super::text::{
+    chain_line, client_exit_str, replay_caveat, replay_command, unfired_warnings, verdict_label,
+};
 use crate::check::{CheckResult, Class};
 use crate::outcome::RunRecord;
 
@@ -76,6 +78,9 @@ pub fn terminal_summary(run: &RunRecord, result: &CheckResult, report_dir: &Path
     }
     if let Some(warning) = run.journal_budget.as_ref().and_then(|b| b.warning()) {
         let _ = writeln!(out, "\n  warning: {warning}");
+    }
+    for warning in unfired_warnings(run) {
+        let _ = writeln!(out, "  warning: {warning}");
     }
     if !result.inconclusive.is_empty() {
         let _ = writeln!(out, "\n  inconclusive:");

@@ -74,6 +74,25 @@ pub fn replay_caveat(run: &RunRecord) -> Option<String> {
     })
 }
 
+/// Warnings for the rules that never fired in a run that does not hold it against the
+/// verdict (`faults_must_fire = false`, `--unfired warn`): the run passed without
+/// testing them, and a person should know.
+pub(crate) fn unfired_warnings(run: &RunRecord) -> Vec<String> {
+    if run.expect.faults_must_fire {
+        return Vec::new();
+    }
+    run.fault_stats
+        .iter()
+        .filter(|s| s.scheduled && s.fired == 0)
+        .map(|s| {
+            format!(
+                "fault rule {} ({}) never fired ({} requests matched): this run did not test it",
+                s.rule, s.kind, s.matched
+            )
+        })
+        .collect()
+}
+
 /// The wire name of a store effect.
 pub(crate) fn effect_str(effect: StoreEffect) -> &'static str {
     match effect {

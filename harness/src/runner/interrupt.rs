@@ -39,8 +39,15 @@ impl Interrupt {
 
     /// Resolves with the signal's name; never, if no signal can come any more.
     pub async fn signalled(&mut self) -> &'static str {
-        match self.0.wait_for(Option::is_some).await {
-            Ok(signal) => signal.unwrap_or("interrupt"),
+        // The guard is dropped before any further await, so the future stays `Send`
+        // (runs side by side are spawned on the runtime).
+        let signal = self
+            .0
+            .wait_for(Option::is_some)
+            .await
+            .map(|signal| signal.unwrap_or("interrupt"));
+        match signal {
+            Ok(signal) => signal,
             Err(_) => std::future::pending().await,
         }
     }

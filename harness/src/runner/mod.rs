@@ -1,6 +1,7 @@
 //! Runs one scenario end to end: start the platform and the client, run the steps,
 //! collect the ledger, truth and journal into a [`RunRecord`].
 
+mod ahead;
 pub(crate) mod collect;
 mod interrupt;
 mod preflight;
@@ -16,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
+pub use ahead::Ahead;
 pub(crate) use collect::rule_stats;
 pub use interrupt::{Interrupt, Interrupter};
 pub use progress::Tally;
@@ -32,6 +34,9 @@ pub enum RunError {
     /// The platform could not be started or reached.
     #[error(transparent)]
     Platform(#[from] PlatformError),
+    /// The run's task ended without an outcome (it panicked or was aborted).
+    #[error("the run stopped: {0}")]
+    Stopped(String),
     /// The run's report or state directory could not be created.
     #[error("cannot create {path}: {detail}")]
     Dir {
@@ -327,8 +332,8 @@ fn exit_event(e: &ClientExit) -> TimelineEvent {
 }
 
 /// What the replay command must repeat besides the script, seed and mode: the
-/// running platform (script or `--platform-url`), a `--max-count` cap and the run id
-/// that makes the same invoice numbers.
+/// running platform (script or `--platform-url`), a `--max-count` cap, `--unfired` and
+/// the run id that makes the same invoice numbers.
 fn replay_flags(scenario: &Scenario, run_id: Option<u16>) -> Vec<String> {
     let mut flags = Vec::new();
     if let Some(id) = run_id {
@@ -339,6 +344,9 @@ fn replay_flags(scenario: &Scenario, run_id: Option<u16>) -> Vec<String> {
     }
     if let Some(max) = scenario.max_count {
         flags.extend(["--max-count".to_owned(), max.to_string()]);
+    }
+    if let Some(unfired) = scenario.unfired {
+        flags.extend(["--unfired".to_owned(), unfired.as_str().to_owned()]);
     }
     flags
 }

@@ -139,6 +139,7 @@ pub(super) fn check(path: &str, source: &str, raw: RawScenario) -> Result<Scenar
         max_count: None,
         run_id: None,
         unwired: wired.unwired,
+        unfired: None,
     })
 }
 

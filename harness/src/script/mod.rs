@@ -3,6 +3,7 @@
 //! Everything that can be wrong with a script is found here, before anything starts,
 //! and reported as a [`ScriptError`] naming `file:line:column`.
 
+mod cap;
 mod check;
 mod discover;
 mod error;
@@ -57,6 +58,27 @@ pub struct Scenario {
     /// Why the client cannot reach the platform unless the command line names one
     /// (`--platform-url`); reported by [`Scenario::check_runnable`].
     pub unwired: Option<ScriptError>,
+    /// The `--unfired` policy, when given on the command line.
+    pub unfired: Option<Unfired>,
+}
+
+/// What a scheduled fault rule that never fired does to a run (`--unfired`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unfired {
+    /// The summary warns, the verdict stands: a smoke gate.
+    Warn,
+    /// The run is inconclusive: it did not test what the script scheduled.
+    Inconclusive,
+}
+
+impl Unfired {
+    /// The spelling used on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unfired::Warn => "warn",
+            Unfired::Inconclusive => "inconclusive",
+        }
+    }
 }
 
 /// Delivery behaviour of the reference client.
@@ -162,8 +184,9 @@ pub struct Overrides {
     pub seed: Option<u64>,
     /// `--platform-url`.
     pub platform_url: Option<String>,
-    /// `--max-count`: caps every issue step's `count`, for quick runs of a library
-    /// whose scripts are sized for realistic load (tests, a first try).
+    /// `--max-count`: caps every issue step's `count` (and, where a wait or window is
+    /// timed against the step, its rate by the same factor), for quick runs of a
+    /// library whose scripts are sized for realistic load (tests, a pull request).
     pub max_count: Option<NonZeroU64>,
     /// `--run-id`: replays a run's invoice numbers (see [`crate::workload::Generator`]).
     pub run_id: Option<u16>,
@@ -171,6 +194,8 @@ pub struct Overrides {
     pub control_token: Option<String>,
     /// `--platform-token` or `CHAOS_PLATFORM_TOKEN`: the seller's bearer token.
     pub platform_token: Option<String>,
+    /// `--unfired`: replaces the script's `faults_must_fire`.
+    pub unfired: Option<Unfired>,
 }
 
 impl Scenario {
@@ -258,11 +283,11 @@ impl Scenario {
         }
         if let Some(max) = overrides.max_count {
             self.max_count = Some(max);
-            for step in &mut self.steps {
-                if let Step::Issue(issue) = step {
-                    issue.count = issue.count.min(max);
-                }
-            }
+            cap::cap_issue_steps(&mut self.steps, max);
+        }
+        if let Some(unfired) = overrides.unfired {
+            self.unfired = Some(unfired);
+            self.expect.faults_must_fire = unfired == Unfired::Inconclusive;
         }
         if matches!(self.client.adapter, AdapterSpec::Ledger { .. }) {
             // The platform holds the records the ledger is checked against: never wipe it.
@@ -368,8 +393,10 @@ faults_must_fire = true
             seed: Some(99),
             platform_url: Some("http://127.0.0.1:1".into()),
             max_count: NonZeroU64::new(5),
+            unfired: Some(Unfired::Warn),
             ..Overrides::default()
         });
+        assert!(!s.expect.faults_must_fire, "--unfired warn");
         assert_eq!(s.seed, Some(99));
         assert!(matches!(
             s.client.adapter,

@@ -10,6 +10,7 @@ mod contradictory;
 mod fuzz_scripts;
 #[cfg(unix)]
 mod interrupt;
+mod jobs;
 mod ledger_file;
 mod ledger_scope;
 mod leftover_rules;
@@ -23,5 +24,6 @@ mod scripts;
 mod several;
 mod stub_client;
 mod support;
+mod unfired;
 mod unrunnable;
 mod wiring;

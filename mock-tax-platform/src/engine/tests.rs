@@ -66,6 +66,45 @@ fn zero_means_no_limit_for_first_every_and_max() {
 }
 
 #[test]
+fn at_least_hits_the_first_matching_requests_the_draw_spares() {
+    let e = engine(
+        1,
+        r#"[{"kind": "reject", "probability": 0.0, "at_least": 2}]"#,
+    );
+    assert_eq!(fired_indices(&e, 10), [0, 1]);
+    assert_eq!((e.stats()[0].matched, e.stats()[0].fired), (10, 2));
+}
+
+#[test]
+fn at_least_adds_only_the_fires_the_draw_did_not_give() {
+    let drawn = |rules: &str| fired_indices(&engine(3, rules), 200);
+    let alone = drawn(r#"[{"kind": "reject", "probability": 0.02, "name": "r"}]"#);
+    let owed = drawn(r#"[{"kind": "reject", "probability": 0.02, "name": "r", "at_least": 1}]"#);
+    assert!(alone.first() != Some(&0), "seed 3 spares the first request");
+    let mut expected = vec![0];
+    expected.extend(&alone);
+    assert_eq!(
+        owed, expected,
+        "the first request is owed, the rest is the draw"
+    );
+}
+
+#[test]
+fn at_least_respects_every_and_is_met_by_drawn_fires() {
+    let e = engine(
+        1,
+        r#"[{"kind": "reject", "probability": 0.0, "every": 3, "at_least": 2}]"#,
+    );
+    assert_eq!(fired_indices(&e, 12), [2, 5]);
+    let sure = engine(1, r#"[{"kind": "reject", "at_least": 1}]"#);
+    assert_eq!(
+        fired_indices(&sure, 4),
+        [0, 1, 2, 3],
+        "probability 1 fires anyway"
+    );
+}
+
+#[test]
 fn a_window_limits_a_rule_to_requests_within_after_and_until() {
     let e = engine(1, r#"[{"kind": "reject", "after": "2s", "until": "5s"}]"#);
     let at = |secs: u64| {

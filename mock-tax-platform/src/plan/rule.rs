@@ -31,6 +31,7 @@ pub const RULE_KEYS: &[&str] = &[
     "after",
     "until",
     "max",
+    "at_least",
 ];
 
 /// Which API route a rule targets.
@@ -73,8 +74,8 @@ impl RouteTarget {
     }
 }
 
-/// One `[[faults]]` entry. Counting targets (`first`, `every`, `max`) count matching
-/// requests in arrival order, so they are exact for sequential traffic; everything
+/// One `[[faults]]` entry. Counting targets (`first`, `every`, `max`, `at_least`) count
+/// matching requests in arrival order, so they are exact for sequential traffic; everything
 /// else is decided from the seed and the request's identity alone.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FaultRule {
@@ -101,6 +102,10 @@ pub struct FaultRule {
     pub until: Option<Duration>,
     /// Fires at most this often (0 or absent: no cap).
     pub max: Option<u64>,
+    /// Fires at least this often when as many requests match: until it has fired N
+    /// times, a matching request the probability draw spares is hit anyway (0 or
+    /// absent: the draw alone decides). Lets a rare fault fire in a short run.
+    pub at_least: Option<u64>,
 }
 
 impl FaultRule {
@@ -118,6 +123,7 @@ impl FaultRule {
             after: None,
             until: None,
             max: None,
+            at_least: None,
         }
     }
 
@@ -155,6 +161,13 @@ impl FaultRule {
                     "a {} fault cannot act on `{}` requests",
                     fault.kind(),
                     route_name(route)
+                )));
+            }
+        }
+        if let (Some(least), Some(max)) = (self.at_least, self.max.filter(|m| *m > 0)) {
+            if least > max {
+                return Err(invalid(format!(
+                    "`at_least` ({least}) must not exceed `max` ({max})"
                 )));
             }
         }
@@ -208,6 +221,8 @@ struct RuleOut<'a> {
     until: Option<HumanDuration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     max: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    at_least: Option<u64>,
 }
 
 impl Serialize for FaultRule {
@@ -224,6 +239,7 @@ impl Serialize for FaultRule {
             after: self.after.map(HumanDuration),
             until: self.until.map(HumanDuration),
             max: self.max,
+            at_least: self.at_least,
         }
         .serialize(s)
     }
@@ -262,7 +278,7 @@ impl<'de> Visitor<'de> for RuleVisitor {
         let mut kind: Option<String> = None;
         let mut probability = None;
         let mut on = None;
-        let (mut first, mut every, mut max) = (None, None, None);
+        let (mut first, mut every, mut max, mut at_least) = (None, None, None, None);
         let (mut seller, mut number_prefix) = (None, None);
         let (mut after, mut until): (Option<HumanDuration>, Option<HumanDuration>) = (None, None);
         let mut settings = Map::new();
@@ -275,6 +291,7 @@ impl<'de> Visitor<'de> for RuleVisitor {
                 "first" => once(&mut first, "first", &mut map)?,
                 "every" => once(&mut every, "every", &mut map)?,
                 "max" => once(&mut max, "max", &mut map)?,
+                "at_least" => once(&mut at_least, "at_least", &mut map)?,
                 "seller" => once(&mut seller, "seller", &mut map)?,
                 "number_prefix" => once(&mut number_prefix, "number_prefix", &mut map)?,
                 "after" => once(&mut after, "after", &mut map)?,
@@ -318,6 +335,7 @@ impl<'de> Visitor<'de> for RuleVisitor {
             after: after.map(|h| h.0),
             until: until.map(|h| h.0),
             max,
+            at_least,
         })
     }
 }

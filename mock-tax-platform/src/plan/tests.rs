@@ -20,6 +20,7 @@ fn a_toml_rule_reads_kind_settings_and_targeting_side_by_side() {
         after = "2s"
         until = "10s"
         max = 50
+        at_least = 2
         "#,
     )
     .unwrap();
@@ -35,7 +36,10 @@ fn a_toml_rule_reads_kind_settings_and_targeting_side_by_side() {
     );
     assert_eq!(rule.probability, Some(0.1));
     assert_eq!(rule.on, Some(RouteTarget::Upload));
-    assert_eq!((rule.first, rule.max), (Some(3), Some(50)));
+    assert_eq!(
+        (rule.first, rule.max, rule.at_least),
+        (Some(3), Some(50), Some(2))
+    );
     assert_eq!(rule.after, Some(Duration::from_secs(2)));
     assert_eq!(rule.until, Some(Duration::from_secs(10)));
     assert_eq!(plan.checkpoint_every, Some(Duration::from_secs(5)));
@@ -139,7 +143,7 @@ fn a_plan_survives_a_json_round_trip_and_a_toml_round_trip() {
         after = "2s"
         duration = "1s"
         reads = true
-        migration = { lose = 0.5, since = "checkpoint", from = "1s" }
+        migration = { lose = 0.5, since = "checkpoint", from = "1s", at_least = 2 }
         "#,
     )
     .unwrap();
@@ -193,6 +197,17 @@ fn migration_fractions_over_one_are_refused() {
     )
     .unwrap_err();
     assert!(err.to_string().contains("must not exceed 1"), "{err}");
+}
+
+#[test]
+fn at_least_over_max_is_refused() {
+    let err = Plan::from_json_str(r#"{"faults": [{"kind": "reject", "at_least": 3, "max": 2}]}"#)
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("`at_least` (3) must not exceed `max` (2)"),
+        "{err}"
+    );
 }
 
 #[test]

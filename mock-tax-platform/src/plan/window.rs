@@ -86,8 +86,9 @@ pub enum MigrationSince {
 
 /// The migration run when a window ends. Fractions are of the eligible records
 /// (written since the last checkpoint, and within `from`..`to` when given); exactly
-/// `round(fraction × eligible)` records are chosen for each, disjointly, ordered by
-/// a hash of the seed, the window and the record, so the choice is reproducible.
+/// `round(fraction × eligible)` records are chosen for each — at least `at_least` for
+/// a fraction above 0 — disjointly, ordered by a hash of the seed, the window and the
+/// record, so the choice is reproducible.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Migration {
@@ -118,6 +119,14 @@ pub struct Migration {
         skip_serializing_if = "Option::is_none"
     )]
     pub to: Option<Duration>,
+    /// Each fate with a fraction above 0 takes at least this many records, while
+    /// eligible ones remain: a small run still loses one of its few records.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub at_least: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Migration {
