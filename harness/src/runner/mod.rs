@@ -218,11 +218,15 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
     problems.extend(std::mem::take(&mut collected.problems));
     set_aside(&mut collected, &known);
     let issued = log.snapshot();
-    if let (Some(ledger), true) = (&collected.ledger, collected.journal_read) {
+    // A journal that dropped entries for want of room cannot show that a request never came.
+    let journal_complete =
+        collected.journal_read && collected.journal_budget.as_ref().map_or(0, |b| b.dropped) == 0;
+    if let (Some(ledger), true) = (&collected.ledger, journal_complete) {
         problems.extend(unwired::unwired(
             &issued,
             ledger,
             &collected.journal,
+            collected.truth.as_ref(),
             &platform.base_url,
             platform.is_embedded(),
         ));

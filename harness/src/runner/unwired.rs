@@ -6,16 +6,19 @@
 
 use std::collections::HashSet;
 
-use tax_api::{JournalEntry, Ledger, LedgerStatus};
+use tax_api::{JournalEntry, Ledger, LedgerStatus, TruthSnapshot};
 
 use crate::outcome::{IssuedInvoice, RunProblem};
 
 /// The problem to report when more than half of the invoices the client accepted
-/// and confirmed have no journal entry at all; `None` otherwise.
+/// and confirmed have no journal entry and no stored record at all; `None` otherwise.
+/// `journal` must be complete (no entry dropped for want of room): a dropped entry
+/// is no evidence that a request never came.
 pub fn unwired(
     issued: &[IssuedInvoice],
     ledger: &Ledger,
     journal: &[JournalEntry],
+    truth: Option<&TruthSnapshot>,
     platform_url: &str,
     embedded: bool,
 ) -> Option<RunProblem> {
@@ -24,7 +27,14 @@ pub fn unwired(
         .filter(|i| i.accepted)
         .map(|i| i.invoice.number.as_str())
         .collect();
-    let seen: HashSet<&str> = journal.iter().filter_map(|e| e.number.as_deref()).collect();
+    let stored = truth
+        .into_iter()
+        .flat_map(|t| t.records.iter().map(|r| r.number.as_str()));
+    let seen: HashSet<&str> = journal
+        .iter()
+        .filter_map(|e| e.number.as_deref())
+        .chain(stored)
+        .collect();
     let confirmed: Vec<&str> = ledger
         .entries
         .iter()
@@ -114,7 +124,7 @@ mod tests {
     #[test]
     fn confirmed_invoices_the_platform_never_saw_mean_wiring() {
         let issued = issued(4);
-        let problem = unwired(&issued, &confirmed(&issued), &[], "http://p", true);
+        let problem = unwired(&issued, &confirmed(&issued), &[], None, "http://p", true);
         let Some(RunProblem::Unwired { detail }) = problem else {
             panic!("expected unwired, found {problem:?}")
         };
@@ -127,7 +137,14 @@ mod tests {
         let issued = issued(4);
         let journal: Vec<JournalEntry> = issued.iter().map(|i| upload(&i.invoice.number)).collect();
         assert_eq!(
-            unwired(&issued, &confirmed(&issued), &journal, "http://p", false),
+            unwired(
+                &issued,
+                &confirmed(&issued),
+                &journal,
+                None,
+                "http://p",
+                false
+            ),
             None
         );
         // Half unseen is not "most": the checker judges them (as LOST).
@@ -136,6 +153,7 @@ mod tests {
                 &issued,
                 &confirmed(&issued),
                 &journal[..2],
+                None,
                 "http://p",
                 false
             ),
@@ -145,9 +163,47 @@ mod tests {
             &issued,
             &confirmed(&issued),
             &journal[..1],
+            None,
             "http://p",
             false
         )
         .is_some());
+    }
+
+    #[test]
+    fn an_invoice_the_platform_stored_was_received_even_without_a_journal_entry() {
+        let issued = issued(4);
+        let truth = TruthSnapshot {
+            seed: 1,
+            records: issued
+                .iter()
+                .map(|i| tax_api::TruthRecord {
+                    seller_tax_id: "S".into(),
+                    number: i.invoice.number.clone(),
+                    platform_ref: "ref".into(),
+                    integrity: tax_api::Integrity::Intact,
+                    sent_hash: String::new(),
+                    stored_hash: None,
+                    sent_line_count: 1,
+                    stored_line_count: 1,
+                    copies: 1,
+                    cause: None,
+                    persisted_at: String::new(),
+                    checkpointed: false,
+                    stored: None,
+                })
+                .collect(),
+        };
+        assert_eq!(
+            unwired(
+                &issued,
+                &confirmed(&issued),
+                &[],
+                Some(&truth),
+                "http://p",
+                false
+            ),
+            None
+        );
     }
 }
