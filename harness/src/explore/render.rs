@@ -192,3 +192,61 @@ fn quoted(s: &str) -> String {
 fn human(d: Duration) -> String {
     humantime::format_duration(d).to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::strategy::{Strategy, ValueTree};
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+    use super::*;
+    use crate::explore::bounds::Bounds;
+    use crate::explore::strategy::{cases, Shape};
+
+    #[test]
+    fn every_generated_case_writes_a_script_that_loads_back_with_its_steps() {
+        let base = Scenario::parse(
+            "base.toml",
+            "name = \"b\"\n[client]\nmode = \"naive\"\n[[steps]]\nissue = { count = 1 }\n",
+        )
+        .unwrap();
+        let shape = Shape {
+            can_restart: true,
+            numbers_known: true,
+        };
+        let strategy = cases(&Bounds::default(), shape);
+        let mut runner = TestRunner::new_with_rng(
+            Config::default(),
+            TestRng::from_seed(RngAlgorithm::ChaCha, &[9; 32]),
+        );
+        let header = ["a comment".to_string()];
+        for seed in 0..300 {
+            let case = strategy.new_tree(&mut runner).unwrap().current();
+            let frame = Frame {
+                base: &base,
+                name: "generated",
+                seed,
+                header: &header,
+                settle: Duration::from_secs(5),
+            };
+            let text = render(&case, &frame).unwrap();
+            let loaded =
+                Scenario::parse("generated.toml", &text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+            let kinds: Vec<&str> = loaded.steps.iter().map(|s| s.kind()).collect();
+            assert_eq!(
+                kinds.iter().filter(|k| **k == "fault").count(),
+                case.rules.len()
+            );
+            assert_eq!(kinds.contains(&"maintenance"), case.maintenance.is_some());
+            assert_eq!(kinds.contains(&"restart_client"), case.restart);
+            assert_eq!(
+                loaded
+                    .platform
+                    .processing_delay
+                    .map(|d| d.as_millis() as u64),
+                case.processing_delay_ms
+            );
+            assert_eq!(loaded.seed, Some(seed));
+            assert!(text.starts_with("# a comment\n"));
+        }
+    }
+}

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod check;
+mod explore;
 #[cfg(unix)]
 mod interrupt;
 mod ledger_file;
