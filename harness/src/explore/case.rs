@@ -202,3 +202,56 @@ fn removed(before: &[RuleCase], after: &[RuleCase]) -> Vec<String> {
         .map(RuleCase::describe)
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use mock_tax_platform::faults::{DropAfterAck, Duplicate};
+
+    use super::*;
+
+    fn rule(fault: FaultKind) -> RuleCase {
+        RuleCase {
+            fault,
+            probability: Some(0.5),
+            first: None,
+            every: Some(3),
+            decade: Some(1),
+            window_ms: None,
+        }
+    }
+
+    fn case() -> Case {
+        Case {
+            count: 9,
+            rate: 50,
+            concurrency: 4,
+            linger_ms: 300,
+            rules: vec![
+                rule(FaultKind::DropAfterAck(DropAfterAck {})),
+                rule(FaultKind::Duplicate(Duplicate {})),
+            ],
+            maintenance: None,
+            restart: true,
+            processing_delay_ms: None,
+        }
+    }
+
+    #[test]
+    fn the_log_names_the_rule_removed_and_the_sizes_changed() {
+        let before = case();
+        let mut after = case();
+        after.rules.remove(0);
+        after.count = 5;
+        after.restart = false;
+
+        let change = before.change_to(&after);
+
+        assert_eq!(
+            change,
+            "invoices 9 -> 5; restart true -> false; fault rules 2 -> 1 \
+             ([drop_after_ack probability=0.5 every=3 invoices 10-19] removed)"
+        );
+        assert_eq!(before.change_to(&before), "no change");
+        assert_eq!(after.size(), "5 invoice(s), 1 fault rule(s)");
+    }
+}
