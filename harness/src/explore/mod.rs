@@ -196,7 +196,7 @@ async fn search_and_shrink(
         }
     };
     let Some((mut tree, index, run_seed, class, first_after)) = found else {
-        session.progress.milestone("");
+        session.progress.finish();
         crate::say!(
             "no finding: {} scenarios in {}, {} inconclusive (not findings), seed {seed}",
             session.stats.runs,

@@ -93,7 +93,7 @@ pub async fn write(
 
     let replay = replay(session, &minimal_path, &dir).await?;
     let stats = session.stats;
-    session.progress.milestone("");
+    session.progress.finish();
     crate::say!(
         "finding: {} after {} ({} scenarios searched); {} runs in {}, {} inconclusive (not findings)",
         found.class,

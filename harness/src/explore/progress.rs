@@ -53,4 +53,11 @@ impl Progress {
         }
         eprintln!("{line}");
     }
+
+    /// Clears the live line before the closing lines go to stdout.
+    pub fn finish(&self) {
+        if self.live {
+            eprint!("\r\x1b[K");
+        }
+    }
 }
