@@ -127,7 +127,7 @@ enum Command {
         #[arg(long, value_name = "K", default_value_t = 2,
               value_parser = clap::value_parser!(u32).range(1..=20))]
         confirm: u32,
-        /// Parallel runs; accepted, but this version runs one scenario at a time.
+        /// Scenarios run at once while searching (shrinking runs one at a time).
         #[arg(long, value_name = "N", default_value_t = 1)]
         jobs: usize,
         /// Use a running platform at this URL instead of the embedded one.

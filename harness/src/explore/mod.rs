@@ -57,7 +57,7 @@ pub struct ExploreArgs {
     pub overrides: Overrides,
     /// Runs a shrink candidate must fail, each with the same class, to be kept.
     pub confirm: u32,
-    /// Parallel runs asked for; runs are serial in this version.
+    /// Scenarios run at once while searching (shrinking runs one at a time).
     pub jobs: usize,
     /// No progress line or milestones.
     pub quiet: bool,
@@ -154,12 +154,6 @@ async fn search_and_shrink(
         stats: Stats::default(),
         progress: progress::Progress::new(args.quiet),
     };
-    if args.jobs > 1 {
-        session.progress.milestone(&format!(
-            "note: --jobs {} asked for, but this version runs one scenario at a time",
-            args.jobs
-        ));
-    }
     session.progress.milestone(&format!(
         "exploring {} with seed {seed} for up to {}{}",
         base.path,
@@ -178,21 +172,40 @@ async fn search_and_shrink(
     let mut runner = proptest_runner(seed);
     let started = Instant::now();
     let mut index = 0u64;
-    let found = loop {
-        if started.elapsed() >= args.budget || args.runs.is_some_and(|n| index >= n) {
+    let jobs = args.jobs.max(1) as u64;
+    let found = 'search: loop {
+        let left = args
+            .runs
+            .map_or(jobs, |n| n.saturating_sub(index).min(jobs));
+        if started.elapsed() >= args.budget || left == 0 {
             break None;
         }
-        let tree = strategy
-            .new_tree(&mut runner)
-            .map_err(|e| ExploreError::Generate(e.to_string()))?;
-        let case = tree.current();
-        let run_seed = case_seed(seed, index);
-        index += 1;
-        session.show("searching", &case.size());
-        let text = session.text(&case, run_seed, &format!("explore-case-{index}"), &[])?;
-        let outcome = session.run(&text).await?;
-        if let Some(class) = outcome.class() {
-            break Some((tree, index, run_seed, class.to_string(), started.elapsed()));
+        // A batch of `--jobs` scenarios runs at once; the earliest finding in
+        // generation order wins, so the seed decides what is found.
+        let mut batch = Vec::new();
+        let mut texts = Vec::new();
+        for _ in 0..left {
+            let tree = strategy
+                .new_tree(&mut runner)
+                .map_err(|e| ExploreError::Generate(e.to_string()))?;
+            let case = tree.current();
+            let run_seed = case_seed(seed, index);
+            index += 1;
+            session.show("searching", &case.size());
+            texts.push(session.text(&case, run_seed, &format!("explore-case-{index}"), &[])?);
+            batch.push((tree, index, run_seed));
+        }
+        let outcomes = if jobs == 1 {
+            let text = texts.pop().unwrap_or_default();
+            vec![session.run(&text).await?]
+        } else {
+            session.run_batch(texts).await?
+        };
+        for ((tree, index, run_seed), outcome) in batch.into_iter().zip(outcomes) {
+            if let Some(class) = outcome.class() {
+                let class = class.to_string();
+                break 'search Some((tree, index, run_seed, class, started.elapsed()));
+            }
         }
     };
     let Some((mut tree, index, run_seed, class, first_after)) = found else {

@@ -27,6 +27,9 @@ pub enum ExploreError {
         /// Why.
         source: std::io::Error,
     },
+    /// A run's task ended without an outcome.
+    #[error("a run stopped without an outcome: {0}")]
+    Task(String),
     /// proptest could not draw a case.
     #[error("cannot generate a scenario: {0}")]
     Generate(String),
@@ -71,15 +74,51 @@ impl Session<'_> {
 
     /// Runs a script once and counts how it ended.
     pub async fn run(&mut self, text: &str) -> Result<Outcome, ExploreError> {
-        let path = format!("{} (generated)", self.base.path);
-        let outcome = trial::run_text(&path, text, self.overrides, self.scratch).await?;
+        let outcome =
+            trial::run_text(&self.script_path(), text, self.overrides, self.scratch).await?;
+        self.count(&outcome);
+        Ok(outcome)
+    }
+
+    /// Runs several scripts at once, each in a task of its own, and counts how they
+    /// ended; the outcomes come back in the order of `texts`.
+    pub async fn run_batch(&mut self, texts: Vec<String>) -> Result<Vec<Outcome>, ExploreError> {
+        let mut tasks = tokio::task::JoinSet::new();
+        for (i, text) in texts.into_iter().enumerate() {
+            let (path, overrides, scratch) = (
+                self.script_path(),
+                self.overrides.clone(),
+                self.scratch.to_path_buf(),
+            );
+            tasks.spawn(async move {
+                let outcome = trial::run_text(&path, &text, &overrides, &scratch).await;
+                (i, outcome)
+            });
+        }
+        let mut outcomes = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            let (i, outcome) = joined.map_err(|e| ExploreError::Task(e.to_string()))?;
+            outcomes.push((i, outcome?));
+        }
+        outcomes.sort_by_key(|(i, _)| *i);
+        let outcomes: Vec<Outcome> = outcomes.into_iter().map(|(_, o)| o).collect();
+        for outcome in &outcomes {
+            self.count(outcome);
+        }
+        Ok(outcomes)
+    }
+
+    fn count(&mut self, outcome: &Outcome) {
         self.stats.runs += 1;
-        match &outcome {
+        match outcome {
             Outcome::Finding(_) => self.stats.findings += 1,
             Outcome::Inconclusive(_) => self.stats.inconclusive += 1,
             Outcome::Pass => {}
         }
-        Ok(outcome)
+    }
+
+    fn script_path(&self) -> String {
+        format!("{} (generated)", self.base.path)
     }
 
     /// `None` when each of the `confirm` runs fails with `class`; otherwise what the

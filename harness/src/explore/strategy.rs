@@ -70,9 +70,11 @@ pub fn cases(bounds: &Bounds, shape: Shape) -> BoxedStrategy<Case> {
     } else {
         Just(None).boxed()
     };
+    // Shrinking works through these in order: fewer invoices first makes every
+    // later candidate cheaper to run.
     (
-        rules,
         1..=bounds.max_invoices,
+        rules,
         maintenance,
         restart,
         processing,
@@ -85,8 +87,8 @@ pub fn cases(bounds: &Bounds, shape: Shape) -> BoxedStrategy<Case> {
     )
         .prop_map(
             |(
-                rules,
                 count,
+                rules,
                 maintenance,
                 restart,
                 processing_delay_ms,

@@ -198,6 +198,22 @@ fn explore_without_a_finding_exits_0_and_counts_what_it_ran() {
 }
 
 #[test]
+fn explore_with_jobs_runs_a_batch_at_once_and_counts_each_run() {
+    let robust = NAIVE_BASE
+        .replace("mode = \"naive\"", "mode = \"robust\"")
+        .replace("max_invoices = 25", "max_invoices = 3")
+        .replace("max_rules = 4", "max_rules = 1");
+    let (dir, base) = script_file("base.toml", &robust);
+    let out = dir.path().join("explore");
+
+    let (output, _) = explore(&base, &out, &["--seed", "2", "--runs", "3", "--jobs", "3"]);
+
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("no finding: 3 scenarios"), "{stdout}");
+}
+
+#[test]
 fn a_bad_explore_table_is_refused_at_its_place_and_nothing_runs() {
     let bad = NAIVE_BASE.replace("\"reject\"]", "\"reject\", \"melt\"]");
     let (dir, base) = script_file("base.toml", &bad);
