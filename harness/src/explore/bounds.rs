@@ -179,4 +179,12 @@ mod tests {
         let e = parse("x.toml", src).unwrap_err();
         assert!(e.message.contains("max_invoice"), "{e}");
     }
+
+    #[test]
+    fn run_accepts_a_script_that_carries_explore_bounds() {
+        let src = "name = \"x\"\n[[steps]]\nissue = { count = 1 }\n[explore]\nmax_invoices = 5\n";
+        let scenario = crate::script::Scenario::parse("x.toml", src).unwrap();
+        assert_eq!(scenario.steps.len(), 1);
+        assert_eq!(parse("x.toml", src).unwrap().max_invoices, 5);
+    }
 }
