@@ -108,7 +108,7 @@ enum Command {
         /// The base script: client, platform, [expect] and [explore] bounds.
         #[arg(value_name = "BASE_SCRIPT")]
         base: String,
-        /// How long to search for a finding, e.g. 2m, 30s (shrinking comes after).
+        /// How long to search for a finding, e.g. 2m, 30s; shrinking gets as long again.
         #[arg(long, default_value = "10m", value_parser = humantime::parse_duration)]
         budget: std::time::Duration,
         /// Try at most N scenarios while searching.

@@ -45,7 +45,7 @@ use session::{ExploreError, Session};
 pub struct ExploreArgs {
     /// The base script: client, platform, `[expect]` and `[explore]` bounds.
     pub base: String,
-    /// How long to search for a finding (shrinking is bounded by its step limit).
+    /// How long to search for a finding, and then how long shrinking may take.
     pub budget: Duration,
     /// Most scenarios to try while searching.
     pub runs: Option<u64>,
@@ -224,7 +224,10 @@ async fn search_and_shrink(
         humantime::format_duration(round_ms(first_after)),
         original.size()
     ));
-    let shrunk = shrink::shrink(&mut session, tree.as_mut(), run_seed, &class).await?;
+    // Shrinking gets a budget as long as the search's: a class that needs slow runs
+    // (a settle timeout each) must not keep exploration going for hours.
+    let deadline = Instant::now() + args.budget;
+    let shrunk = shrink::shrink(&mut session, tree.as_mut(), run_seed, &class, deadline).await?;
     let found = output::Found {
         base: args.base.clone(),
         seed,

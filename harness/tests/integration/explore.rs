@@ -38,7 +38,7 @@ fn explore(base: &Path, out: &Path, extra: &[&str]) -> (std::process::Output, Op
         "--out",
         out.to_str().unwrap(),
         "--budget",
-        "60s",
+        "5m",
         "--quiet",
     ];
     args.extend_from_slice(extra);
