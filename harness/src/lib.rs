@@ -5,6 +5,7 @@
 //! # Layout
 //!
 //! - [`app`]: the `run`, `validate` and `list` commands the binary calls.
+//! - [`explore`]: `invoice-chaos explore`: generated scenarios, findings shrunk to a minimal script.
 //! - [`script`]: scenario scripts — parsing, checking, errors at `file:line:column`.
 //! - [`runner`]: runs one scenario: platform, client, steps, collection.
 //! - [`workload`]: the seeded invoice generator and the rate-limited issuer.
@@ -23,6 +24,7 @@ pub mod app;
 pub mod check;
 pub mod client;
 pub mod exit;
+pub mod explore;
 pub mod judge;
 mod later;
 pub mod logging;

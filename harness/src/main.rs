@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use harness::app::{self, CheckArgs, RunArgs};
 use harness::exit::Exit;
+use harness::explore::{explore, ExploreArgs};
 use harness::script::{ClientMode, Overrides, Unfired};
 
 /// Chaos and fault-injection runs for billing systems that report invoices to a tax platform.
@@ -126,6 +127,57 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Generate scenarios against a client until one fails, then shrink it to a
+    /// minimal script (see EXPLORE.md).
+    Explore {
+        /// The base script: client, platform, [expect] and [explore] bounds.
+        #[arg(value_name = "BASE_SCRIPT")]
+        base: String,
+        /// How long to search for a finding, e.g. 2m, 30s; shrinking gets as long again.
+        #[arg(long, default_value = "10m", value_parser = humantime::parse_duration)]
+        budget: std::time::Duration,
+        /// Try at most N scenarios while searching.
+        #[arg(long, value_name = "N")]
+        runs: Option<u64>,
+        /// Exploration seed: the same seed generates the same scenarios.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Where the <UTC time>/ folder of a finding is written.
+        #[arg(long, value_name = "DIR", default_value = "explore")]
+        out: PathBuf,
+        /// Delivery mode of the client, overriding the base script.
+        #[arg(long, value_enum)]
+        client_mode: Option<Mode>,
+        /// A shrink candidate is kept only if each of K runs fails with the same class.
+        #[arg(long, value_name = "K", default_value_t = 2,
+              value_parser = clap::value_parser!(u32).range(1..=20))]
+        confirm: u32,
+        /// Scenarios run at once while searching (shrinking runs one at a time).
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        jobs: usize,
+        /// Use a running platform at this URL instead of the embedded one.
+        #[arg(long, value_name = "URL")]
+        platform_url: Option<String>,
+        /// Bearer token of the platform's control plane, overriding the script.
+        #[arg(
+            long,
+            value_name = "TOKEN",
+            env = "CHAOS_CONTROL_TOKEN",
+            hide_env_values = true
+        )]
+        control_token: Option<String>,
+        /// The seller's bearer token on the platform, overriding the script.
+        #[arg(
+            long,
+            value_name = "TOKEN",
+            env = "CHAOS_PLATFORM_TOKEN",
+            hide_env_values = true
+        )]
+        platform_token: Option<String>,
+        /// No progress line.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// List each script's name and description.
     List {
         /// Directory of scripts.
@@ -159,6 +211,15 @@ enum Mode {
 enum UnfiredArg {
     Warn,
     Inconclusive,
+}
+
+impl Mode {
+    fn client_mode(self) -> ClientMode {
+        match self {
+            Mode::Naive => ClientMode::Naive,
+            Mode::Robust => ClientMode::Robust,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -217,10 +278,7 @@ fn main() -> ExitCode {
             json,
         } => {
             let overrides = Overrides {
-                mode: client_mode.map(|m| match m {
-                    Mode::Naive => ClientMode::Naive,
-                    Mode::Robust => ClientMode::Robust,
-                }),
+                mode: client_mode.map(Mode::client_mode),
                 seed,
                 platform_url,
                 max_count,
@@ -242,6 +300,39 @@ fn main() -> ExitCode {
                 jobs,
             };
             runtime.block_on(app::run(args, interrupted))
+        }
+        Command::Explore {
+            base,
+            budget,
+            runs,
+            seed,
+            out,
+            client_mode,
+            confirm,
+            jobs,
+            platform_url,
+            control_token,
+            platform_token,
+            quiet,
+        } => {
+            let args = ExploreArgs {
+                base,
+                budget,
+                runs,
+                seed,
+                out,
+                overrides: Overrides {
+                    mode: client_mode.map(Mode::client_mode),
+                    platform_url,
+                    control_token,
+                    platform_token,
+                    ..Overrides::default()
+                },
+                confirm,
+                jobs,
+                quiet,
+            };
+            runtime.block_on(explore(args, interrupted()))
         }
         Command::Check {
             ledger,

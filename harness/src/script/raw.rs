@@ -26,6 +26,11 @@ pub(super) struct RawScenario {
     pub steps: Option<Spanned<Vec<Spanned<Step>>>>,
     #[serde(default)]
     pub expect: Expect,
+    /// `[explore]`: bounds for `invoice-chaos explore`, which reads them itself;
+    /// `run` ignores them, so a base script runs as it stands.
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub explore: Option<toml::Value>,
 }
 
 /// Which kind of client system the scenario drives.
