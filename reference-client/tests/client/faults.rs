@@ -292,22 +292,71 @@ async fn nothing_stays_pending_when_the_platform_is_unreachable() {
     }
 }
 
+/// A platform that answers every request 429 with `Retry-After: retry_after` (seconds):
+/// what no mock rule may send (the mock refuses waits past 7 days), but a real platform can.
+async fn always_rate_limited(retry_after: &'static str) -> std::net::SocketAddr {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                // Read the head and the body it announces, then answer and close.
+                let mut request = Vec::new();
+                let mut buf = [0u8; 4096];
+                loop {
+                    let Ok(n) = socket.read(&mut buf).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    request.extend_from_slice(&buf[..n]);
+                    let text = String::from_utf8_lossy(&request).to_ascii_lowercase();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let length = text
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .and_then(|v| v.trim().parse::<usize>().ok())
+                            .unwrap_or(0);
+                        if request.len() >= end + 4 + length {
+                            break;
+                        }
+                    }
+                }
+                let body = r#"{"code":"RATE_LIMITED","message":"slow down","retryable":true,"details":{}}"#;
+                let answer = format!(
+                    "HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\n\
+                     retry-after: {retry_after}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(answer.as_bytes()).await;
+                let _ = socket.shutdown().await;
+            });
+        }
+    });
+    addr
+}
+
 #[tokio::test]
 async fn robust_mode_flags_at_its_deadline_when_retry_after_is_beyond_any_clock() {
     // u64::MAX seconds: waiting that long overflowed the wait's instant and killed the
     // delivery, leaving the invoices pending for good.
-    let platform = platform(None).await;
-    let huge =
-        json!({"kind": "rate_limit", "retry_after": "18446744073709551615s", "probability": 1.0});
-    install(&platform, huge).await;
+    let addr = always_rate_limited("18446744073709551615").await;
     let dir = tempfile::tempdir().unwrap();
-    let mut cfg = config(&platform, dir.path(), Mode::Robust);
+    let mut cfg = ClientConfig::new(format!("http://{addr}"), SELLER, dir.path());
+    cfg.token = Some(TOKEN.to_owned());
+    cfg.mode = Mode::Robust;
+    cfg.request_timeout = Duration::from_millis(400);
+    cfg.backoff_base = Duration::from_millis(10);
+    cfg.backoff_cap = Duration::from_millis(300);
+    cfg.status_interval = Duration::from_millis(100);
+    cfg.fsync = false;
     cfg.delivery_deadline = Duration::from_secs(1);
     let client = start_client(cfg).await;
     let numbers = issue(client.addr(), "huge-retry-after", 3).await;
     let ledger = settled(client.addr(), Duration::from_secs(20)).await;
     client.shutdown().await;
-    platform.shutdown().await;
     assert_eq!(ledger.entries.len(), numbers.len());
     for e in &ledger.entries {
         assert_eq!(e.status, tax_api::LedgerStatus::Flagged, "{e:?}");
