@@ -344,11 +344,16 @@ pub async fn check_ledger(args: CheckArgs) -> Exit {
         tracing::warn!("{e}");
         Vec::new()
     });
-    let fault_stats = match control.stats().await {
-        Ok(stats) => runner::rule_stats(&stats),
+    // One read of the stats: the platform's rules (for information) and its journal's
+    // budget (whether the chains can be complete).
+    let (fault_stats, journal_budget) = match control.stats().await {
+        Ok(stats) => (
+            runner::rule_stats(&stats),
+            runner::collect::journal_budget(&stats),
+        ),
         Err(e) => {
             tracing::warn!("{e}");
-            Vec::new()
+            (Vec::new(), None)
         }
     };
     let mut record = match ledger_run(LedgerCheck {
@@ -370,14 +375,7 @@ pub async fn check_ledger(args: CheckArgs) -> Exit {
             return Exit::BadInput;
         }
     };
-    // Whether the chains can be complete: the platform says what its journal dropped.
-    record.journal_budget = match control.stats().await {
-        Ok(stats) => runner::collect::journal_budget(&stats),
-        Err(e) => {
-            tracing::warn!("{e}");
-            None
-        }
-    };
+    record.journal_budget = journal_budget;
     for note in &record.notes {
         eprintln!("note: {note}");
     }
