@@ -262,9 +262,11 @@ async fn naive_mode_confirms_a_submission_that_never_completes() {
 
 #[tokio::test]
 async fn nothing_stays_pending_when_the_platform_is_unreachable() {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    // Bound but never listening: connections are refused, and the port stays ours, so a
+    // server started meanwhile (this test's own client) cannot be given it.
+    let closed = tokio::net::TcpSocket::new_v4().unwrap();
+    closed.bind("127.0.0.1:0".parse().unwrap()).unwrap();
     let url = format!("http://{}", closed.local_addr().unwrap());
-    drop(closed);
     for mode in [Mode::Robust, Mode::Naive] {
         let dir = tempfile::tempdir().unwrap();
         let mut cfg = ClientConfig::new(url.clone(), SELLER, dir.path());
