@@ -13,6 +13,7 @@ use std::time::Duration;
 use tax_api::{ApiError, ErrorCode, StoredInvoice, SubmissionState};
 use tokio::time::Instant;
 
+use super::copies::{self, Copies};
 use super::{compare, deadline_of, same_content, wait, Ctx, Damage};
 use crate::outbox::{Move, Row};
 use crate::platform::{Reply, Uploaded};
@@ -22,7 +23,7 @@ use crate::ClientError;
 /// Most times an invoice is uploaded again after the platform acknowledged it yet
 /// could not show it (or refused it as a duplicate while holding nothing).
 const MAX_REUPLOADS: u32 = 2;
-/// Most refused tokens before the client gives up on an invoice.
+/// Most refused tokens in a row before the client gives up on an invoice.
 const MAX_AUTH_FAILURES: u32 = 3;
 
 enum Step {
@@ -50,6 +51,7 @@ struct Run<'a> {
     stuck: bool,
     attempts: u32,
     retries: u32,
+    /// Refused tokens since the last answer that got past authentication.
     auth_failures: u32,
     reuploads: u32,
     damage: Option<Damage>,
@@ -129,6 +131,16 @@ impl Run<'_> {
         Ok(Step::Done)
     }
 
+    /// Notes whether an answer got past authentication. Only refusals in a row count:
+    /// intermittent 401s spread over many polls of a long delivery say nothing about
+    /// the token, a run of them does.
+    fn heard<T>(&mut self, reply: &Reply<T>) {
+        match reply {
+            Reply::Err(401, _, _) | Reply::Failed(_) => {}
+            Reply::Ok(..) | Reply::Err(..) => self.auth_failures = 0,
+        }
+    }
+
     fn note_error(&mut self, status: u16, err: &ApiError) {
         if err.code == ErrorCode::Maintenance {
             self.ctx.saw_maintenance();
@@ -190,7 +202,9 @@ impl Run<'_> {
                 },
             )
             .await?;
-        match self.ctx.platform.upload(&self.row.invoice).await {
+        let reply = self.ctx.platform.upload(&self.row.invoice).await;
+        self.heard(&reply);
+        match reply {
             Reply::Ok(_, Uploaded::Issued { .. }) => self.read_back().await,
             Reply::Ok(_, Uploaded::Submitted { submission_id }) => {
                 self.ctx
@@ -227,7 +241,9 @@ impl Run<'_> {
 
     /// After a timeout, reset or 5xx: is it there already?
     async fn look(&mut self) -> Result<Step, ClientError> {
-        match self.ctx.platform.get(&self.row.invoice.number).await {
+        let reply = self.ctx.platform.get(&self.row.invoice.number).await;
+        self.heard(&reply);
+        match reply {
             Reply::Ok(_, stored) => {
                 self.in_doubt = false;
                 self.settle(stored).await
@@ -252,7 +268,9 @@ impl Run<'_> {
             if Instant::now() >= self.deadline {
                 return Ok(Fetched::OutOfTime);
             }
-            let after = match self.ctx.platform.get(&self.row.invoice.number).await {
+            let reply = self.ctx.platform.get(&self.row.invoice.number).await;
+            self.heard(&reply);
+            let after = match reply {
                 Reply::Ok(_, stored) => return Ok(Fetched::Found(Box::new(stored))),
                 Reply::Err(404, _, _) => {
                     misses += 1;
@@ -303,10 +321,34 @@ impl Run<'_> {
         }
     }
 
-    /// Compares the platform's copy with ours: confirm, or re-upload once, or flag.
+    /// Compares the platform's copy with ours: confirm, or re-upload once, or flag. A row
+    /// a reconciliation pass could not check has its copies counted first.
     async fn settle(&mut self, stored: StoredInvoice) -> Result<Step, ClientError> {
         match compare(&self.row.invoice, &self.row.content_hash, &stored) {
             Ok(()) => {
+                if self.ctx.missed_by_reconciliation(self.row.id) {
+                    match copies::count(
+                        self.ctx,
+                        &self.row.invoice,
+                        self.deadline,
+                        &mut self.retries,
+                    )
+                    .await
+                    {
+                        Copies::Counted(n) if n > 1 => {
+                            return self
+                                .flagged(format!(
+                                    "DUPLICATED: the platform lists {n} copies under the number"
+                                ))
+                                .await;
+                        }
+                        Copies::OutOfTime => {
+                            self.last = "stored intact, but its copies could not be counted".into();
+                            return Ok(Step::Again);
+                        }
+                        Copies::Counted(_) | Copies::Unqueryable => {}
+                    }
+                }
                 let platform_ref = Some(stored.platform_ref);
                 self.ctx
                     .record(&self.row, Move::Confirmed { platform_ref })
@@ -366,7 +408,9 @@ impl Run<'_> {
     }
 
     async fn poll(&mut self, id: &str) -> Result<Step, ClientError> {
-        match self.ctx.platform.submission(id).await {
+        let reply = self.ctx.platform.submission(id).await;
+        self.heard(&reply);
+        match reply {
             Reply::Ok(_, status) => match status.status {
                 SubmissionState::Issued => {
                     self.submission = None;
