@@ -23,8 +23,12 @@ use crate::ClientError;
 /// Most times an invoice is uploaded again after the platform acknowledged it yet
 /// could not show it (or refused it as a duplicate while holding nothing).
 const MAX_REUPLOADS: u32 = 2;
-/// Most refused tokens in a row before the client gives up on an invoice.
+/// Most refused tokens in a row before the client gives up on an invoice...
 const MAX_AUTH_FAILURES: u32 = 3;
+/// ...once the refusals have also lasted this share (1/N) of the delivery deadline: a
+/// short run of 401s (an auth outage of half a second) is ridden out, a token refused
+/// for seconds on end is flagged well before the deadline.
+const AUTH_PATIENCE_DIVISOR: u32 = 10;
 
 enum Step {
     /// Finished: the row is confirmed or flagged.
@@ -53,6 +57,8 @@ struct Run<'a> {
     retries: u32,
     /// Refused tokens since the last answer that got past authentication.
     auth_failures: u32,
+    /// When the current run of refusals began.
+    refused_since: Option<Instant>,
     reuploads: u32,
     damage: Option<Damage>,
     last: String,
@@ -69,6 +75,7 @@ pub(crate) async fn deliver(ctx: &Ctx, row: Row) -> Result<(), ClientError> {
         attempts: row.attempts,
         retries: 0,
         auth_failures: 0,
+        refused_since: None,
         reuploads: 0,
         damage: None,
         last: "no answer yet".into(),
@@ -133,12 +140,34 @@ impl Run<'_> {
 
     /// Notes whether an answer got past authentication. Only refusals in a row count:
     /// intermittent 401s spread over many polls of a long delivery say nothing about
-    /// the token, a run of them does.
+    /// the token, a lasting run of them does.
     fn heard<T>(&mut self, reply: &Reply<T>) {
         match reply {
-            Reply::Err(401, _, _) | Reply::Failed(_) => {}
-            Reply::Ok(..) | Reply::Err(..) => self.auth_failures = 0,
+            Reply::Err(401, _, _) => {
+                self.refused_since.get_or_insert_with(Instant::now);
+            }
+            Reply::Failed(_) => {}
+            Reply::Ok(..) | Reply::Err(..) => {
+                self.auth_failures = 0;
+                self.refused_since = None;
+            }
         }
+    }
+
+    fn unauthorized(&self) -> String {
+        format!(
+            "UNAUTHORIZED: the platform refused the token {} times in a row",
+            self.auth_failures
+        )
+    }
+
+    /// Whether the current run of refusals is long enough to call the token bad.
+    fn token_refused_for_good(&self) -> bool {
+        let patience = self.ctx.config.delivery_deadline / AUTH_PATIENCE_DIVISOR;
+        self.auth_failures > MAX_AUTH_FAILURES
+            && self
+                .refused_since
+                .is_some_and(|since| since.elapsed() >= patience)
     }
 
     fn note_error(&mut self, status: u16, err: &ApiError) {
@@ -165,13 +194,8 @@ impl Run<'_> {
             Class::Duplicate if upload => self.on_duplicate().await,
             Class::Unauthorized => {
                 self.auth_failures += 1;
-                if self.auth_failures > MAX_AUTH_FAILURES {
-                    return self
-                        .flagged(format!(
-                            "UNAUTHORIZED: the platform refused the token {} times",
-                            self.auth_failures
-                        ))
-                        .await;
+                if self.token_refused_for_good() {
+                    return self.flagged(self.unauthorized()).await;
                 }
                 Ok(Step::Wait(after))
             }
@@ -184,6 +208,9 @@ impl Run<'_> {
 
     async fn upload(&mut self) -> Result<Step, ClientError> {
         if self.attempts >= self.ctx.config.max_attempts {
+            if self.auth_failures > MAX_AUTH_FAILURES {
+                return self.flagged(self.unauthorized()).await;
+            }
             return self
                 .flagged(format!(
                     "GAVE_UP: {} uploads without proof; last: {}",

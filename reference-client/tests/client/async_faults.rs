@@ -52,6 +52,23 @@ async fn robust_mode_confirms_an_invoice_whose_polls_met_scattered_refused_token
 }
 
 #[tokio::test]
+async fn robust_mode_rides_out_a_short_run_of_refused_tokens() {
+    // Eight polls in a row refused, then the outage is over: well under a second of
+    // backoff, far shorter than a token refused for good.
+    let rule = json!({"kind": "token_expiry", "on": "get", "first": 8});
+    let (platform, client, numbers, _dir) =
+        start_async(Duration::from_millis(100), rule, "short-401-run", 1).await;
+    let ledger = settled(client.addr(), Duration::from_secs(30)).await;
+    let truth = truth(&platform).await;
+    let fired = fired(&platform, "token_expiry").await;
+    client.shutdown().await;
+    platform.shutdown().await;
+    let verdict = judge(&numbers, &ledger, &truth);
+    assert_eq!(verdict.confirmed_intact, 1, "{verdict:?} {ledger:?}");
+    assert_eq!(fired, 8);
+}
+
+#[tokio::test]
 async fn robust_mode_flags_an_invoice_whose_token_is_refused_every_time() {
     let rule = json!({"kind": "token_expiry"});
     let (platform, client, _numbers, _dir) =
