@@ -154,13 +154,6 @@ impl Run<'_> {
         }
     }
 
-    fn unauthorized(&self) -> String {
-        format!(
-            "UNAUTHORIZED: the platform refused the token {} times in a row",
-            self.auth_failures
-        )
-    }
-
     /// Whether the current run of refusals is long enough to call the token bad.
     fn token_refused_for_good(&self) -> bool {
         let patience = self.ctx.config.delivery_deadline / AUTH_PATIENCE_DIVISOR;
@@ -195,7 +188,12 @@ impl Run<'_> {
             Class::Unauthorized => {
                 self.auth_failures += 1;
                 if self.token_refused_for_good() {
-                    return self.flagged(self.unauthorized()).await;
+                    return self
+                        .flagged(format!(
+                            "UNAUTHORIZED: the platform refused the token {} times in a row",
+                            self.auth_failures
+                        ))
+                        .await;
                 }
                 Ok(Step::Wait(after))
             }
@@ -207,10 +205,9 @@ impl Run<'_> {
     }
 
     async fn upload(&mut self) -> Result<Step, ClientError> {
-        if self.attempts >= self.ctx.config.max_attempts {
-            if self.auth_failures > MAX_AUTH_FAILURES {
-                return self.flagged(self.unauthorized()).await;
-            }
+        // Uploads refused at the door are not stored: while refusals run, the token's
+        // patience decides (in `on_error`), not the count of uploads.
+        if self.attempts >= self.ctx.config.max_attempts && self.auth_failures == 0 {
             return self
                 .flagged(format!(
                     "GAVE_UP: {} uploads without proof; last: {}",

@@ -69,6 +69,23 @@ async fn robust_mode_rides_out_a_short_run_of_refused_tokens() {
 }
 
 #[tokio::test]
+async fn robust_mode_keeps_uploading_through_a_short_run_of_refused_uploads() {
+    // More refused uploads than the client's upload limit: none reached the store, so
+    // the limit must not turn a half-second auth outage into a flag.
+    let rule = json!({"kind": "token_expiry", "on": "upload", "first": 9});
+    let (platform, client, numbers, _dir) =
+        start_async(Duration::from_millis(50), rule, "refused-uploads", 1).await;
+    let ledger = settled(client.addr(), Duration::from_secs(30)).await;
+    let truth = truth(&platform).await;
+    let fired = fired(&platform, "token_expiry").await;
+    client.shutdown().await;
+    platform.shutdown().await;
+    let verdict = judge(&numbers, &ledger, &truth);
+    assert_eq!(verdict.confirmed_intact, 1, "{verdict:?} {ledger:?}");
+    assert_eq!(fired, 9);
+}
+
+#[tokio::test]
 async fn robust_mode_flags_an_invoice_whose_token_is_refused_every_time() {
     let rule = json!({"kind": "token_expiry"});
     let (platform, client, _numbers, _dir) =
