@@ -29,6 +29,8 @@ const MAX_AUTH_FAILURES: u32 = 3;
 /// short run of 401s (an auth outage of half a second) is ridden out, a token refused
 /// for seconds on end is flagged well before the deadline.
 const AUTH_PATIENCE_DIVISOR: u32 = 10;
+/// A submission still processing after this many polls is looked up by number too.
+const LOOK_EVERY_PROCESSING_POLLS: u32 = 20;
 
 enum Step {
     /// Finished: the row is confirmed or flagged.
@@ -53,6 +55,8 @@ struct Run<'a> {
     in_doubt: bool,
     submission: Option<String>,
     stuck: bool,
+    /// Polls that found the submission still processing.
+    processing_polls: u32,
     attempts: u32,
     retries: u32,
     /// Refused tokens since the last answer that got past authentication.
@@ -72,6 +76,7 @@ pub(crate) async fn deliver(ctx: &Ctx, row: Row) -> Result<(), ClientError> {
         in_doubt: row.state == crate::outbox::State::Sent,
         submission: row.submission_id.clone(),
         stuck: false,
+        processing_polls: 0,
         attempts: row.attempts,
         retries: 0,
         auth_failures: 0,
@@ -431,6 +436,21 @@ impl Run<'_> {
         }
     }
 
+    /// A submission may stay `PROCESSING` although the record is stored: look it up by
+    /// number, and if it is there check it as a read-back would. `None`: keep polling.
+    async fn look_past_submission(&mut self) -> Result<Option<Step>, ClientError> {
+        let reply = self.ctx.platform.get(&self.row.invoice.number).await;
+        self.heard(&reply);
+        match reply {
+            Reply::Ok(_, stored) => {
+                self.submission = None;
+                self.stuck = false;
+                self.settle(stored).await.map(Some)
+            }
+            Reply::Err(..) | Reply::Failed(_) => Ok(None),
+        }
+    }
+
     async fn poll(&mut self, id: &str) -> Result<Step, ClientError> {
         let reply = self.ctx.platform.submission(id).await;
         self.heard(&reply);
@@ -444,6 +464,12 @@ impl Run<'_> {
                 SubmissionState::Received | SubmissionState::Processing => {
                     self.stuck = true;
                     self.last = format!("submission {id} is {:?}", status.status);
+                    self.processing_polls += 1;
+                    if self.processing_polls % LOOK_EVERY_PROCESSING_POLLS == 0 {
+                        if let Some(step) = self.look_past_submission().await? {
+                            return Ok(step);
+                        }
+                    }
                     wait(self.ctx.config.poll_interval, self.deadline).await;
                     Ok(Step::Again)
                 }

@@ -123,3 +123,24 @@ async fn robust_mode_flags_a_double_record_whose_submission_outlived_a_reconcili
         assert!(reason.starts_with("DUPLICATED"), "{e:?}");
     }
 }
+
+#[tokio::test]
+async fn robust_mode_confirms_a_stored_record_whose_submission_stays_processing() {
+    // The platform stored the record but its submission never leaves PROCESSING: a
+    // look-up by number proves it stored long before the delivery deadline.
+    let rule = json!({"kind": "stuck_processing", "store": true});
+    let (platform, client, numbers, _dir) =
+        start_async(Duration::from_millis(50), rule, "stuck-but-stored", 2).await;
+    let ledger = settled(client.addr(), Duration::from_secs(30)).await;
+    let truth = truth(&platform).await;
+    let fired = fired(&platform, "stuck_processing").await;
+    client.shutdown().await;
+    platform.shutdown().await;
+    assert_eq!(fired, numbers.len());
+    let verdict = judge(&numbers, &ledger, &truth);
+    assert_eq!(
+        verdict.confirmed_intact,
+        numbers.len(),
+        "{verdict:?} {ledger:?}"
+    );
+}
