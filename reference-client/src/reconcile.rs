@@ -36,7 +36,8 @@ pub(crate) struct Reconciler {
     lock: Mutex<()>,
 }
 
-fn rfc3339(ms: i64) -> String {
+/// `ms` since the epoch as an RFC 3339 time, as the platform's query takes it.
+pub(crate) fn rfc3339(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .unwrap_or_default()
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
@@ -64,6 +65,8 @@ impl Reconciler {
         }
         let _one_at_a_time = self.lock.lock().await;
         let ctx = &self.ctx;
+        // Rows still open now escape this pass; their deliveries check copies instead.
+        ctx.reconciling_through(ctx.outbox.last_id().await?);
         let Some((lo, hi)) = ctx.outbox.confirmed_span().await? else {
             return Ok(ReconcileSummary::default());
         };

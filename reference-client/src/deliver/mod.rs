@@ -3,10 +3,11 @@
 //! flagged (or the outbox is gone because the client is stopping).
 
 mod check;
+mod copies;
 mod naive;
 mod robust;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -32,6 +33,10 @@ pub(crate) struct Ctx {
     pub backoff: Backoff,
     /// Set when an answer said `MAINTENANCE`; the reconciler runs once the window is over.
     pub maintenance_seen: AtomicBool,
+    /// The newest row id when the latest reconciliation pass began. A row up to it that
+    /// was still open then is one the pass could not check, so its delivery counts the
+    /// platform's copies itself before confirming.
+    pub reconciled_through: AtomicI64,
 }
 
 impl Ctx {
@@ -48,12 +53,24 @@ impl Ctx {
             config,
             backoff,
             maintenance_seen: AtomicBool::new(false),
+            reconciled_through: AtomicI64::new(0),
         }
     }
 
     /// Notes that the platform is in a maintenance window.
     pub(crate) fn saw_maintenance(&self) {
         self.maintenance_seen.store(true, Ordering::Relaxed);
+    }
+
+    /// Notes that a reconciliation pass begins while `last_id` is the newest row.
+    pub(crate) fn reconciling_through(&self, last_id: i64) {
+        self.reconciled_through
+            .fetch_max(last_id, Ordering::Relaxed);
+    }
+
+    /// Whether a reconciliation pass began after row `id` was accepted.
+    pub(crate) fn missed_by_reconciliation(&self, id: i64) -> bool {
+        id <= self.reconciled_through.load(Ordering::Relaxed)
     }
 
     /// Commits a move; `Ok(false)` when the move was not legal from the row's state.

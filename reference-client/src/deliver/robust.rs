@@ -13,6 +13,7 @@ use std::time::Duration;
 use tax_api::{ApiError, ErrorCode, StoredInvoice, SubmissionState};
 use tokio::time::Instant;
 
+use super::copies::{self, Copies};
 use super::{compare, deadline_of, same_content, wait, Ctx, Damage};
 use crate::outbox::{Move, Row};
 use crate::platform::{Reply, Uploaded};
@@ -22,8 +23,14 @@ use crate::ClientError;
 /// Most times an invoice is uploaded again after the platform acknowledged it yet
 /// could not show it (or refused it as a duplicate while holding nothing).
 const MAX_REUPLOADS: u32 = 2;
-/// Most refused tokens before the client gives up on an invoice.
+/// Most refused tokens in a row before the client gives up on an invoice...
 const MAX_AUTH_FAILURES: u32 = 3;
+/// ...once the refusals have also lasted this share (1/N) of the delivery deadline: a
+/// short run of 401s (an auth outage of half a second) is ridden out, a token refused
+/// for seconds on end is flagged well before the deadline.
+const AUTH_PATIENCE_DIVISOR: u32 = 10;
+/// A submission still processing after this many polls is looked up by number too.
+const LOOK_EVERY_PROCESSING_POLLS: u32 = 20;
 
 enum Step {
     /// Finished: the row is confirmed or flagged.
@@ -48,9 +55,14 @@ struct Run<'a> {
     in_doubt: bool,
     submission: Option<String>,
     stuck: bool,
+    /// Polls that found the submission still processing.
+    processing_polls: u32,
     attempts: u32,
     retries: u32,
+    /// Refused tokens since the last answer that got past authentication.
     auth_failures: u32,
+    /// When the current run of refusals began.
+    refused_since: Option<Instant>,
     reuploads: u32,
     damage: Option<Damage>,
     last: String,
@@ -64,9 +76,11 @@ pub(crate) async fn deliver(ctx: &Ctx, row: Row) -> Result<(), ClientError> {
         in_doubt: row.state == crate::outbox::State::Sent,
         submission: row.submission_id.clone(),
         stuck: false,
+        processing_polls: 0,
         attempts: row.attempts,
         retries: 0,
         auth_failures: 0,
+        refused_since: None,
         reuploads: 0,
         damage: None,
         last: "no answer yet".into(),
@@ -129,6 +143,31 @@ impl Run<'_> {
         Ok(Step::Done)
     }
 
+    /// Notes whether an answer got past authentication. Only refusals in a row count:
+    /// intermittent 401s spread over many polls of a long delivery say nothing about
+    /// the token, a lasting run of them does.
+    fn heard<T>(&mut self, reply: &Reply<T>) {
+        match reply {
+            Reply::Err(401, _, _) => {
+                self.refused_since.get_or_insert_with(Instant::now);
+            }
+            Reply::Failed(_) => {}
+            Reply::Ok(..) | Reply::Err(..) => {
+                self.auth_failures = 0;
+                self.refused_since = None;
+            }
+        }
+    }
+
+    /// Whether the current run of refusals is long enough to call the token bad.
+    fn token_refused_for_good(&self) -> bool {
+        let patience = self.ctx.config.delivery_deadline / AUTH_PATIENCE_DIVISOR;
+        self.auth_failures > MAX_AUTH_FAILURES
+            && self
+                .refused_since
+                .is_some_and(|since| since.elapsed() >= patience)
+    }
+
     fn note_error(&mut self, status: u16, err: &ApiError) {
         if err.code == ErrorCode::Maintenance {
             self.ctx.saw_maintenance();
@@ -153,10 +192,10 @@ impl Run<'_> {
             Class::Duplicate if upload => self.on_duplicate().await,
             Class::Unauthorized => {
                 self.auth_failures += 1;
-                if self.auth_failures > MAX_AUTH_FAILURES {
+                if self.token_refused_for_good() {
                     return self
                         .flagged(format!(
-                            "UNAUTHORIZED: the platform refused the token {} times",
+                            "UNAUTHORIZED: the platform refused the token {} times in a row",
                             self.auth_failures
                         ))
                         .await;
@@ -171,7 +210,9 @@ impl Run<'_> {
     }
 
     async fn upload(&mut self) -> Result<Step, ClientError> {
-        if self.attempts >= self.ctx.config.max_attempts {
+        // Uploads refused at the door are not stored: while refusals run, the token's
+        // patience decides (in `on_error`), not the count of uploads.
+        if self.attempts >= self.ctx.config.max_attempts && self.auth_failures == 0 {
             return self
                 .flagged(format!(
                     "GAVE_UP: {} uploads without proof; last: {}",
@@ -190,7 +231,9 @@ impl Run<'_> {
                 },
             )
             .await?;
-        match self.ctx.platform.upload(&self.row.invoice).await {
+        let reply = self.ctx.platform.upload(&self.row.invoice).await;
+        self.heard(&reply);
+        match reply {
             Reply::Ok(_, Uploaded::Issued { .. }) => self.read_back().await,
             Reply::Ok(_, Uploaded::Submitted { submission_id }) => {
                 self.ctx
@@ -227,7 +270,9 @@ impl Run<'_> {
 
     /// After a timeout, reset or 5xx: is it there already?
     async fn look(&mut self) -> Result<Step, ClientError> {
-        match self.ctx.platform.get(&self.row.invoice.number).await {
+        let reply = self.ctx.platform.get(&self.row.invoice.number).await;
+        self.heard(&reply);
+        match reply {
             Reply::Ok(_, stored) => {
                 self.in_doubt = false;
                 self.settle(stored).await
@@ -252,7 +297,9 @@ impl Run<'_> {
             if Instant::now() >= self.deadline {
                 return Ok(Fetched::OutOfTime);
             }
-            let after = match self.ctx.platform.get(&self.row.invoice.number).await {
+            let reply = self.ctx.platform.get(&self.row.invoice.number).await;
+            self.heard(&reply);
+            let after = match reply {
                 Reply::Ok(_, stored) => return Ok(Fetched::Found(Box::new(stored))),
                 Reply::Err(404, _, _) => {
                     misses += 1;
@@ -303,10 +350,34 @@ impl Run<'_> {
         }
     }
 
-    /// Compares the platform's copy with ours: confirm, or re-upload once, or flag.
+    /// Compares the platform's copy with ours: confirm, or re-upload once, or flag. A row
+    /// a reconciliation pass could not check has its copies counted first.
     async fn settle(&mut self, stored: StoredInvoice) -> Result<Step, ClientError> {
         match compare(&self.row.invoice, &self.row.content_hash, &stored) {
             Ok(()) => {
+                if self.ctx.missed_by_reconciliation(self.row.id) {
+                    match copies::count(
+                        self.ctx,
+                        &self.row.invoice,
+                        self.deadline,
+                        &mut self.retries,
+                    )
+                    .await
+                    {
+                        Copies::Counted(n) if n > 1 => {
+                            return self
+                                .flagged(format!(
+                                    "DUPLICATED: the platform lists {n} copies under the number"
+                                ))
+                                .await;
+                        }
+                        Copies::OutOfTime => {
+                            self.last = "stored intact, but its copies could not be counted".into();
+                            return Ok(Step::Again);
+                        }
+                        Copies::Counted(_) | Copies::Unqueryable => {}
+                    }
+                }
                 let platform_ref = Some(stored.platform_ref);
                 self.ctx
                     .record(&self.row, Move::Confirmed { platform_ref })
@@ -365,8 +436,25 @@ impl Run<'_> {
         }
     }
 
+    /// A submission may stay `PROCESSING` although the record is stored: look it up by
+    /// number, and if it is there check it as a read-back would. `None`: keep polling.
+    async fn look_past_submission(&mut self) -> Result<Option<Step>, ClientError> {
+        let reply = self.ctx.platform.get(&self.row.invoice.number).await;
+        self.heard(&reply);
+        match reply {
+            Reply::Ok(_, stored) => {
+                self.submission = None;
+                self.stuck = false;
+                self.settle(stored).await.map(Some)
+            }
+            Reply::Err(..) | Reply::Failed(_) => Ok(None),
+        }
+    }
+
     async fn poll(&mut self, id: &str) -> Result<Step, ClientError> {
-        match self.ctx.platform.submission(id).await {
+        let reply = self.ctx.platform.submission(id).await;
+        self.heard(&reply);
+        match reply {
             Reply::Ok(_, status) => match status.status {
                 SubmissionState::Issued => {
                     self.submission = None;
@@ -376,6 +464,12 @@ impl Run<'_> {
                 SubmissionState::Received | SubmissionState::Processing => {
                     self.stuck = true;
                     self.last = format!("submission {id} is {:?}", status.status);
+                    self.processing_polls += 1;
+                    if self.processing_polls % LOOK_EVERY_PROCESSING_POLLS == 0 {
+                        if let Some(step) = self.look_past_submission().await? {
+                            return Ok(step);
+                        }
+                    }
                     wait(self.ctx.config.poll_interval, self.deadline).await;
                     Ok(Step::Again)
                 }

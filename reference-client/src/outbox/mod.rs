@@ -255,6 +255,13 @@ impl Outbox {
             .await
     }
 
+    /// The newest row's id (0 when empty): every row accepted so far has an id up to it.
+    pub(crate) async fn last_id(&self) -> Result<i64, ClientError> {
+        self.db
+            .call(|c| c.query_row("SELECT COALESCE(MAX(id), 0) FROM outbox", [], |r| r.get(0)))
+            .await
+    }
+
     /// Starts a reconciliation pass: forgets what the previous one saw.
     pub(crate) async fn seen_clear(&self) -> Result<(), ClientError> {
         self.db.call(|c| c.execute_batch("DELETE FROM seen")).await

@@ -6,6 +6,7 @@
 // Test helpers outside `#[test]` functions may unwrap too: a panic is the failure report.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod async_faults;
 mod common;
 mod contract;
 mod faults;
