@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use harness::app::{self, CheckArgs, RunArgs};
 use harness::exit::Exit;
 use harness::explore::{explore, ExploreArgs};
@@ -43,22 +43,8 @@ enum Command {
         /// a fresh one when the client or platform keeps state between runs.
         #[arg(long, value_name = "ID", value_parser = clap::value_parser!(u16).range(1..=9999))]
         run_id: Option<u16>,
-        /// Bearer token of the platform's control plane, overriding the script.
-        #[arg(
-            long,
-            value_name = "TOKEN",
-            env = "CHAOS_CONTROL_TOKEN",
-            hide_env_values = true
-        )]
-        control_token: Option<String>,
-        /// The seller's bearer token on the platform, overriding the script.
-        #[arg(
-            long,
-            value_name = "TOKEN",
-            env = "CHAOS_PLATFORM_TOKEN",
-            hide_env_values = true
-        )]
-        platform_token: Option<String>,
+        #[command(flatten)]
+        secrets: Secrets,
         /// Write one JUnit file covering every script here (default for several
         /// scripts: <reports>/junit.xml).
         #[arg(long, value_name = "FILE")]
@@ -158,22 +144,8 @@ enum Command {
         /// Use a running platform at this URL instead of the embedded one.
         #[arg(long, value_name = "URL")]
         platform_url: Option<String>,
-        /// Bearer token of the platform's control plane, overriding the script.
-        #[arg(
-            long,
-            value_name = "TOKEN",
-            env = "CHAOS_CONTROL_TOKEN",
-            hide_env_values = true
-        )]
-        control_token: Option<String>,
-        /// The seller's bearer token on the platform, overriding the script.
-        #[arg(
-            long,
-            value_name = "TOKEN",
-            env = "CHAOS_PLATFORM_TOKEN",
-            hide_env_values = true
-        )]
-        platform_token: Option<String>,
+        #[command(flatten)]
+        secrets: Secrets,
         /// No progress line.
         #[arg(long)]
         quiet: bool,
@@ -205,6 +177,28 @@ enum Command {
 enum Mode {
     Naive,
     Robust,
+}
+
+/// The platform's secrets, from the environment (a CI's secret store) or the command
+/// line, so that scripts never hold them; `run` and `explore` take the same two.
+#[derive(Args)]
+struct Secrets {
+    /// Bearer token of the platform's control plane, overriding the script.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "CHAOS_CONTROL_TOKEN",
+        hide_env_values = true
+    )]
+    control_token: Option<String>,
+    /// The seller's bearer token on the platform, overriding the script.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "CHAOS_PLATFORM_TOKEN",
+        hide_env_values = true
+    )]
+    platform_token: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -269,8 +263,7 @@ fn main() -> ExitCode {
             platform_url,
             max_count,
             run_id,
-            control_token,
-            platform_token,
+            secrets,
             junit,
             unfired,
             jobs,
@@ -283,8 +276,8 @@ fn main() -> ExitCode {
                 platform_url,
                 max_count,
                 run_id,
-                control_token,
-                platform_token,
+                control_token: secrets.control_token,
+                platform_token: secrets.platform_token,
                 unfired: unfired.map(|u| match u {
                     UnfiredArg::Warn => Unfired::Warn,
                     UnfiredArg::Inconclusive => Unfired::Inconclusive,
@@ -311,8 +304,7 @@ fn main() -> ExitCode {
             confirm,
             jobs,
             platform_url,
-            control_token,
-            platform_token,
+            secrets,
             quiet,
         } => {
             let args = ExploreArgs {
@@ -324,8 +316,8 @@ fn main() -> ExitCode {
                 overrides: Overrides {
                     mode: client_mode.map(Mode::client_mode),
                     platform_url,
-                    control_token,
-                    platform_token,
+                    control_token: secrets.control_token,
+                    platform_token: secrets.platform_token,
                     ..Overrides::default()
                 },
                 confirm,
