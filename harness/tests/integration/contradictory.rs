@@ -6,7 +6,7 @@ use tax_api::{LedgerEntry, LedgerStatus};
 
 use crate::run::run_json;
 use crate::stub_client::{Rows, StubClient};
-use crate::support::{script_file, BIN};
+use crate::support::{running_platform, script_file, BIN};
 
 fn entry(number: &str, status: LedgerStatus) -> LedgerEntry {
     LedgerEntry {
@@ -36,11 +36,7 @@ fn confirmed_twice(number: &str) -> Vec<LedgerEntry> {
 /// `fault` is an optional fault step.
 fn run_with_stub(rows: Rows, fault: &str) -> (i32, Value) {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let platform = rt
-        .block_on(mock_tax_platform::start(
-            mock_tax_platform::Config::default(),
-        ))
-        .unwrap();
+    let platform = running_platform(&rt);
     let stub = rt.block_on(StubClient::start(platform.base_url(), rows));
     let (dir, script) = script_file(
         "stub.toml",
@@ -96,11 +92,7 @@ fn a_run_whose_ledger_repeats_identical_rows_passes_and_counts_the_repeats() {
 /// stored without its lines.
 fn check_csv(rows: &str) -> (Option<i32>, Value) {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let platform = rt
-        .block_on(mock_tax_platform::start(
-            mock_tax_platform::Config::default(),
-        ))
-        .unwrap();
+    let platform = running_platform(&rt);
     let url = platform.base_url();
     rt.block_on(async {
         let http = reqwest::Client::new();

@@ -7,16 +7,12 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::{invoice, BIN, SELLER};
+use crate::support::{invoice, running_platform, BIN, SELLER};
 
 /// A running platform holding invoices `P-1..=P-n` of [`SELLER`] issued on
 /// 2025-05-02, and `OLD-1` of the same seller issued in 2024.
 fn platform_with_records(rt: &tokio::runtime::Runtime, n: usize) -> mock_tax_platform::Platform {
-    let platform = rt
-        .block_on(mock_tax_platform::start(
-            mock_tax_platform::Config::default(),
-        ))
-        .unwrap();
+    let platform = running_platform(rt);
     let url = platform.base_url();
     let mut invoices: Vec<tax_api::Invoice> = (1..=n).map(|i| invoice(&format!("P-{i}"))).collect();
     let mut old = invoice("OLD-1");

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::run::run_json;
-use crate::support::{script_file, BIN};
+use crate::support::{running_platform, script_file, BIN};
 
 /// A rule that targets another seller, so it never fires on the run's traffic.
 fn rule_for_another_seller(name: &str) -> Value {
@@ -24,11 +24,7 @@ fn platform_with_a_leftover_rule(
     rt: &tokio::runtime::Runtime,
     invoice: bool,
 ) -> mock_tax_platform::Platform {
-    let platform = rt
-        .block_on(mock_tax_platform::start(
-            mock_tax_platform::Config::default(),
-        ))
-        .unwrap();
+    let platform = running_platform(rt);
     let url = platform.base_url();
     rt.block_on(async {
         let http = reqwest::Client::new();

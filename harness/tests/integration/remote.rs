@@ -7,16 +7,12 @@ use serde_json::Value;
 
 use crate::run::run_json;
 
-use crate::support::{script_file, BIN};
+use crate::support::{running_platform, script_file, BIN};
 
 #[test]
 fn a_running_platform_is_driven_through_its_control_plane_and_a_ledger_checked_against_it() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let platform = rt
-        .block_on(mock_tax_platform::start(
-            mock_tax_platform::Config::default(),
-        ))
-        .unwrap();
+    let platform = running_platform(&rt);
     let url = platform.base_url();
     let (dir, script) = script_file(
         "remote.toml",

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::run::run_json;
-use crate::support::script_file;
+use crate::support::{running_platform, script_file};
 use crate::wiring::{start_client, url_script};
 
 #[test]
@@ -158,11 +158,7 @@ fn a_running_platform_that_is_not_reset_gives_the_same_verdict_twice() {
     // Unseeded: each run draws its own seed, so the second run's numbers differ from
     // the first's, whose records the platform still holds.
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let platform = rt
-        .block_on(mock_tax_platform::start(
-            mock_tax_platform::Config::default(),
-        ))
-        .unwrap();
+    let platform = running_platform(&rt);
     let (dir, script) = script_file(
         "kept.toml",
         &format!(

@@ -10,6 +10,15 @@ use tax_api::{
 /// The `invoice-chaos` binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_invoice-chaos");
 
+/// A mock platform with default settings, running on `rt` on 127.0.0.1:0: the
+/// "platform someone already runs" of the remote, re-run and ledger tests.
+pub fn running_platform(rt: &tokio::runtime::Runtime) -> mock_tax_platform::Platform {
+    rt.block_on(mock_tax_platform::start(
+        mock_tax_platform::Config::default(),
+    ))
+    .unwrap()
+}
+
 /// Writes a script as `name` in a fresh temporary directory, which lives as long as
 /// the returned guard.
 pub fn script_file(name: &str, text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
