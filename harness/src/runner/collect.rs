@@ -9,6 +9,7 @@ use crate::outcome::{JournalBudget, RuleStats, RunProblem, Scope};
 use crate::platform::PlatformHandle;
 
 /// Everything read at the end of a run.
+#[derive(Default)]
 pub struct Collected {
     pub ledger: Option<Ledger>,
     pub truth: Option<TruthSnapshot>,
@@ -133,20 +134,13 @@ pub async fn within(
                 humantime::format_duration(bound)
             );
             Collected {
-                ledger: None,
-                truth: None,
-                journal: Vec::new(),
-                journal_read: false,
-                fault_stats: Vec::new(),
-                journal_budget: None,
-                scope: Scope::default(),
-                notes: Vec::new(),
                 problems: vec![
                     RunProblem::LedgerUnreadable {
                         detail: detail.clone(),
                     },
                     RunProblem::TruthUnreadable { detail },
                 ],
+                ..Collected::default()
             }
         }
     }
