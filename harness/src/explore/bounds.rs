@@ -35,6 +35,8 @@ pub struct Bounds {
     pub async_processing: bool,
     /// How long the settle step waits for the client at most.
     pub longest_run: std::time::Duration,
+    /// Whether the base script set `longest_run` (else exploration may raise it).
+    pub longest_run_given: bool,
 }
 
 impl Default for Bounds {
@@ -47,6 +49,7 @@ impl Default for Bounds {
             restarts: true,
             async_processing: true,
             longest_run: std::time::Duration::from_secs(15),
+            longest_run_given: false,
         }
     }
 }
@@ -143,6 +146,7 @@ pub fn parse(path: &str, source: &str) -> Result<Bounds, ScriptError> {
         restarts: raw.restarts.unwrap_or(defaults.restarts),
         async_processing: raw.async_processing.unwrap_or(defaults.async_processing),
         longest_run: raw.longest_run.map_or(defaults.longest_run, |d| d.get()),
+        longest_run_given: raw.longest_run.is_some(),
     })
 }
 

@@ -38,8 +38,8 @@ pub struct RuleCase {
     pub every: Option<u64>,
     /// Only invoices of this group of ten (by issue index), through `number_prefix`.
     pub decade: Option<u64>,
-    /// Active only from `after` ms for `len` ms after the plan started.
-    pub window_ms: Option<(u64, u64)>,
+    /// A time window, anchored to the end of issuing: see [`Window`].
+    pub window: Option<Window>,
 }
 
 impl Case {
@@ -156,10 +156,48 @@ impl RuleCase {
         if let Some(d) = self.decade {
             out.push(format!("invoices {}-{}", d * 10, d * 10 + 9));
         }
-        if let Some((after, len)) = self.window_ms {
-            out.push(format!("from {after}ms for {len}ms"));
+        if let Some(w) = self.window {
+            out.push(w.describe());
         }
         format!("[{}]", out.join(" "))
+    }
+}
+
+/// When a rule is active. Its edges lie at least [`Window::MARGIN_MS`] after issuing
+/// should have ended, never inside the issuing: an edge there races the client's
+/// uploads, and whether a fault fires would depend on how loaded the machine is
+/// rather than on the seed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// `None`: active from the start; `Some(ms)`: opens this long after the margin.
+    pub opens_ms: Option<u64>,
+    /// How long it stays open, after the margin or after it opened.
+    pub len_ms: u64,
+}
+
+impl Window {
+    /// Distance of every edge from the end of issuing.
+    pub const MARGIN_MS: u64 = 300;
+
+    /// `(after, until)` in ms from the plan's start, for issuing that lasts `issuing_ms`.
+    pub fn bounds(&self, issuing_ms: u64) -> (Option<u64>, u64) {
+        let quiet = issuing_ms + Self::MARGIN_MS;
+        match self.opens_ms {
+            None => (None, quiet + self.len_ms),
+            Some(o) => (Some(quiet + o), quiet + o + self.len_ms),
+        }
+    }
+
+    /// `until 800ms after issuing`, `from 500ms after issuing for 1200ms`.
+    pub fn describe(&self) -> String {
+        match self.opens_ms {
+            None => format!("until {}ms after issuing", Self::MARGIN_MS + self.len_ms),
+            Some(o) => format!(
+                "from {}ms after issuing for {}ms",
+                Self::MARGIN_MS + o,
+                self.len_ms
+            ),
+        }
     }
 }
 
@@ -216,7 +254,7 @@ mod tests {
             first: None,
             every: Some(3),
             decade: Some(1),
-            window_ms: None,
+            window: None,
         }
     }
 
@@ -234,6 +272,23 @@ mod tests {
             restart: true,
             processing_delay_ms: None,
         }
+    }
+
+    #[test]
+    fn a_window_never_starts_or_ends_while_invoices_are_issued() {
+        let issuing = 410;
+        let quiet = issuing + Window::MARGIN_MS;
+        let armed = Window {
+            opens_ms: None,
+            len_ms: 500,
+        };
+        assert_eq!(armed.bounds(issuing), (None, quiet + 500));
+        let later = Window {
+            opens_ms: Some(0),
+            len_ms: 200,
+        };
+        assert_eq!(later.bounds(issuing), (Some(quiet), quiet + 200));
+        assert_eq!(later.describe(), "from 300ms after issuing for 200ms");
     }
 
     #[test]

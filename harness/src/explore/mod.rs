@@ -17,6 +17,7 @@
 
 mod bounds;
 mod case;
+mod deadline;
 mod output;
 mod progress;
 mod render;
@@ -77,14 +78,15 @@ pub async fn explore(args: ExploreArgs, interrupted: impl Future<Output = &'stat
 }
 
 async fn explore_until_done(args: ExploreArgs) -> Exit {
-    let (base, bounds) = match load_base(&args) {
+    let (base, mut bounds) = match load_base(&args) {
         Ok(b) => b,
         Err(e) => {
             eprintln!("error: {e}");
             return Exit::BadInput;
         }
     };
-    match search_and_shrink(&args, &base, &bounds).await {
+    let note = deadline::fit(&base, &mut bounds);
+    match search_and_shrink(&args, &base, &bounds, note).await {
         Ok(exit) => exit,
         Err(e) => {
             eprintln!("error: {e}");
@@ -134,6 +136,7 @@ async fn search_and_shrink(
     args: &ExploreArgs,
     base: &Scenario,
     bounds: &Bounds,
+    note: Option<String>,
 ) -> Result<Exit, ExploreError> {
     let seed = args
         .seed
@@ -161,6 +164,12 @@ async fn search_and_shrink(
         args.runs
             .map_or_else(String::new, |n| format!(" or {n} runs"))
     ));
+    match note {
+        // A warning is shown even with --quiet: it says the search cannot be sound.
+        Some(w) if w.starts_with("warning:") => eprintln!("{w}"),
+        Some(note) => session.progress.milestone(&note),
+        None => {}
+    }
     let shape = strategy::Shape {
         can_restart: matches!(
             base.client.adapter,
@@ -195,26 +204,30 @@ async fn search_and_shrink(
             texts.push(session.text(&case, run_seed, &format!("explore-case-{index}"), &[])?);
             batch.push((tree, index, run_seed));
         }
-        let outcomes = if jobs == 1 {
-            let text = texts.pop().unwrap_or_default();
-            vec![session.run(&text).await?]
-        } else {
-            session.run_batch(texts).await?
+        let outcomes = match texts.as_slice() {
+            [text] => vec![session.run(text).await?],
+            _ => session.run_batch(texts.clone()).await?,
         };
-        for ((tree, index, run_seed), outcome) in batch.into_iter().zip(outcomes) {
-            if let Some(class) = outcome.class() {
-                let class = class.to_string();
-                break 'search Some((tree, index, run_seed, class, started.elapsed()));
+        for (((tree, index, run_seed), text), outcome) in batch.into_iter().zip(texts).zip(outcomes)
+        {
+            let Some(class) = outcome.class().map(str::to_string) else {
+                continue;
+            };
+            match session.confirms_finding(&text, &class).await? {
+                None => break 'search Some((tree, index, run_seed, class, started.elapsed())),
+                Some(instead) => session.progress.milestone(&format!(
+                    "scenario {index} failed with {class} but not again ({instead}): \
+                     it hinges on timing, not a finding"
+                )),
             }
         }
     };
     let Some((mut tree, index, run_seed, class, first_after)) = found else {
         session.progress.finish();
         crate::say!(
-            "no finding: {} scenarios in {}, {} inconclusive (not findings), seed {seed}",
-            session.stats.runs,
+            "no finding: {index} scenarios in {}, {} (not findings), seed {seed}",
             humantime::format_duration(round_ms(started.elapsed())),
-            session.stats.inconclusive
+            session.stats.not_findings()
         );
         return Ok(Exit::Pass);
     };

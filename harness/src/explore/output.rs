@@ -95,13 +95,13 @@ pub async fn write(
     let stats = session.stats;
     session.progress.finish();
     crate::say!(
-        "finding: {} after {} ({} scenarios searched); {} runs in {}, {} inconclusive (not findings)",
+        "finding: {} after {} ({} scenarios searched); {} runs in {}, {} (not findings)",
         found.class,
         humantime::format_duration(super::round_ms(found.first_after)),
         found.index,
         stats.runs,
         humantime::format_duration(super::round_ms(found.took)),
-        stats.inconclusive
+        stats.not_findings()
     );
     crate::say!(
         "shrunk:  {} -> {} in {} steps ({} kept)",

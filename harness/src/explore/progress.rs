@@ -12,10 +12,24 @@ pub struct Stats {
     pub findings: u64,
     /// Runs that could not vouch for a verdict.
     pub inconclusive: u64,
+    /// Search findings that did not fail again on re-run (not findings).
+    pub flaky: u64,
     /// Shrink candidates tried.
     pub shrink_steps: u64,
     /// Shrink candidates kept.
     pub shrink_kept: u64,
+}
+
+impl Stats {
+    /// `3 inconclusive`, or `3 inconclusive, 1 flaky` when a search finding did not
+    /// fail again.
+    pub fn not_findings(&self) -> String {
+        if self.flaky == 0 {
+            format!("{} inconclusive", self.inconclusive)
+        } else {
+            format!("{} inconclusive, {} flaky", self.inconclusive, self.flaky)
+        }
+    }
 }
 
 /// The live line and the milestones.

@@ -8,7 +8,7 @@ use std::time::Duration;
 use mock_tax_platform::plan::FaultRule;
 use serde::Serialize;
 
-use super::case::Case;
+use super::case::{Case, Window};
 use crate::script::{AdapterSpec, Scenario};
 use crate::workload::Generator;
 
@@ -118,6 +118,8 @@ fn steps(out: &mut String, case: &Case, frame: &Frame<'_>) -> Result<(), RenderE
         let _ = writeln!(out, "{line}");
     };
     let numbers = Generator::new(frame.seed, &frame.base.client.seller_tax_id);
+    // How long issuing should last at the step's rate: rule windows are anchored to its end.
+    let issuing_ms = (case.count * 1000).div_ceil(u64::from(case.rate.max(1)));
     for (i, r) in case.rules.iter().enumerate() {
         let mut rule = FaultRule::new(r.fault.clone());
         rule.name = Some(format!("{}-{}", r.fault.name(), i + 1));
@@ -129,17 +131,25 @@ fn steps(out: &mut String, case: &Case, frame: &Frame<'_>) -> Result<(), RenderE
             prefix.pop();
             rule.number_prefix = Some(prefix);
         }
-        if let Some((after, len)) = r.window_ms {
-            rule.after = Some(Duration::from_millis(after));
-            rule.until = Some(Duration::from_millis(after + len));
+        if let Some(window) = r.window {
+            let (after, until) = window.bounds(issuing_ms);
+            rule.after = after.map(Duration::from_millis);
+            rule.until = Some(Duration::from_millis(until));
         }
-        let comment = r.decade.map(|d| {
+        let targets = r.decade.map(|d| {
             format!(
                 "targets invoices {}-{} of the issue step",
                 d * 10,
                 d * 10 + 9
             )
         });
+        let when = r
+            .window
+            .map(|w| format!("active {} ({issuing_ms}ms)", w.describe()));
+        let comment = match (targets, when) {
+            (Some(t), Some(w)) => Some(format!("{t}; {w}")),
+            (t, w) => t.or(w),
+        };
         step(comment, format!("fault = {}", inline(&rule)?));
     }
     step(
@@ -149,9 +159,15 @@ fn steps(out: &mut String, case: &Case, frame: &Frame<'_>) -> Result<(), RenderE
             case.count, case.rate, case.concurrency
         ),
     );
-    // The faults stay armed while issuing should last, and a little longer.
-    let issuing_ms = (case.count * 1000).div_ceil(u64::from(case.rate.max(1)));
-    let wait = issuing_ms + case.linger_ms;
+    // The faults stay armed while issuing should last, and a little longer; at least
+    // until every rule's window has been open for a while.
+    let latest_opening = case
+        .rules
+        .iter()
+        .filter_map(|r| r.window.and_then(|w| w.bounds(issuing_ms).0))
+        .max()
+        .map_or(0, |after| after + Window::MARGIN_MS);
+    let wait = (issuing_ms + case.linger_ms).max(latest_opening);
     step(
         Some("while the invoices are issued".into()),
         format!("wait = \"{wait}ms\""),

@@ -128,13 +128,38 @@ impl Session<'_> {
         text: &str,
         class: &str,
     ) -> Result<Option<String>, ExploreError> {
-        for i in 0..self.confirm {
+        self.fails_each_time(text, class, self.confirm).await
+    }
+
+    /// Like [`Self::reproduces`] for a scenario that has already failed once in the
+    /// search: `confirm - 1` more runs. A search finding that does not fail again hinged
+    /// on timing, not on the seed; it is counted as flaky and the search goes on.
+    pub async fn confirms_finding(
+        &mut self,
+        text: &str,
+        class: &str,
+    ) -> Result<Option<String>, ExploreError> {
+        let more = self.confirm.saturating_sub(1);
+        let instead = self.fails_each_time(text, class, more).await?;
+        if instead.is_some() {
+            self.stats.flaky += 1;
+        }
+        Ok(instead)
+    }
+
+    async fn fails_each_time(
+        &mut self,
+        text: &str,
+        class: &str,
+        times: u32,
+    ) -> Result<Option<String>, ExploreError> {
+        for i in 0..times {
             let outcome = self.run(text).await?;
             if !outcome.shows(class) {
                 return Ok(Some(format!(
                     "run {} of {}: {}",
                     i + 1,
-                    self.confirm,
+                    times,
                     outcome.label()
                 )));
             }

@@ -18,7 +18,7 @@ use proptest::prelude::*;
 use proptest::sample::select;
 
 use super::bounds::Bounds;
-use super::case::{Case, RuleCase};
+use super::case::{Case, RuleCase, Window};
 
 /// Every fault kind, simplest first: shrinking moves a rule's kind toward the front.
 pub const KINDS: &[&str] = &[
@@ -126,16 +126,19 @@ fn rule(bounds: &Bounds, shape: Shape) -> BoxedStrategy<RuleCase> {
         proptest::option::of(1u64..=5),
         proptest::option::of(2u64..=4),
         decades,
-        proptest::option::of((0u64..=1500, 200u64..=3000)),
+        proptest::option::of(
+            (proptest::option::of(0u64..=1200), 200u64..=3000)
+                .prop_map(|(opens_ms, len_ms)| Window { opens_ms, len_ms }),
+        ),
     )
         .prop_map(
-            |(fault, probability, first, every, decade, window_ms)| RuleCase {
+            |(fault, probability, first, every, decade, window)| RuleCase {
                 fault,
                 probability,
                 first,
                 every,
                 decade,
-                window_ms,
+                window,
             },
         )
         .boxed()
