@@ -294,9 +294,10 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     v.trim().parse::<u64>().ok().map(Duration::from_secs)
 }
 
-fn status_code(status: u16) -> ErrorCode {
+pub(crate) fn status_code(status: u16) -> ErrorCode {
     match status {
         400 => ErrorCode::ValidationFailed,
+        408 => ErrorCode::RequestTimeout,
         401 | 403 => ErrorCode::Unauthorized,
         404 => ErrorCode::NotFound,
         409 => ErrorCode::Duplicate,

@@ -36,6 +36,8 @@ pub(crate) fn classify_status(status: u16, code: ErrorCode) -> Class {
         (409, _) | (_, ErrorCode::Duplicate) => Class::Duplicate,
         (401, _) => Class::Unauthorized,
         (429, _) | (503, _) => Class::Transient { in_doubt: false },
+        // The platform gave up reading the body: it cannot have stored the invoice.
+        (408, _) => Class::Transient { in_doubt: false },
         // A 5xx may come after the platform committed (error_after_commit).
         (500..=599, _) => Class::Transient { in_doubt: true },
         _ if code.retryable() => Class::Transient { in_doubt: true },
@@ -114,6 +116,15 @@ mod tests {
             classify_transport(Transport::Connect),
             Class::Transient { in_doubt: false }
         );
+    }
+
+    #[test]
+    fn a_body_read_timeout_is_retried_and_not_in_doubt() {
+        assert_eq!(
+            classify_status(408, ErrorCode::RequestTimeout),
+            Class::Transient { in_doubt: false }
+        );
+        assert_eq!(crate::platform::status_code(408), ErrorCode::RequestTimeout);
     }
 
     #[test]
