@@ -95,10 +95,14 @@ pub async fn write(
     let stats = session.stats;
     session.progress.finish();
     crate::say!(
-        "finding: {} after {} ({} scenarios searched); {} runs in {}, {} (not findings)",
+        "finding: {} after {} ({} searched); {} runs in {}, {} (not findings)",
         found.class,
         humantime::format_duration(super::round_ms(found.first_after)),
-        found.index,
+        if found.index == 1 {
+            "1 scenario".to_string()
+        } else {
+            format!("{} scenarios", found.index)
+        },
         stats.runs,
         humantime::format_duration(super::round_ms(found.took)),
         stats.not_findings()
