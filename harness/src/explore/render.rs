@@ -143,9 +143,12 @@ fn steps(out: &mut String, case: &Case, frame: &Frame<'_>) -> Result<(), RenderE
                 d * 10 + 9
             )
         });
-        let when = r
-            .window
-            .map(|w| format!("active {} ({issuing_ms}ms)", w.describe()));
+        let when = r.window.map(|w| {
+            format!(
+                "active {} (issuing should take {issuing_ms}ms)",
+                w.describe()
+            )
+        });
         let comment = match (targets, when) {
             (Some(t), Some(w)) => Some(format!("{t}; {w}")),
             (t, w) => t.or(w),
