@@ -214,7 +214,11 @@ pub fn read_report(run: &Path) -> Result<RunReport, ReadError> {
         path: shown.clone(),
         line: e.line(),
         column: e.column(),
-        message: e.to_string(),
+        // The position is in the prefix already.
+        message: e
+            .to_string()
+            .rsplit_once(" at line ")
+            .map_or_else(|| e.to_string(), |(m, _)| m.to_string()),
     })?;
     if !report.schema.starts_with(SCHEMA_FAMILY) || report.verdict.is_empty() {
         return Err(ReadError::Invalid {
