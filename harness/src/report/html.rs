@@ -31,7 +31,7 @@ svg .issued{fill:#1565c0}svg .cause{fill:#000}svg .maintenance{fill:#9e9e9e;fill
 svg .event{stroke:#555;stroke-dasharray:3 3}svg .swatch{stroke:#333;stroke-width:.5}\
 svg .axisline{stroke:#555}svg text{font-size:11px;fill:#333}svg .steplabel{font-weight:600}\
 .legend{color:#444;font-size:12px}.headline{font-size:15px}.key{display:inline-block;width:.9em;height:.9em;vertical-align:-.1em;margin:0 .25em 0 .6em;border:1px solid #333}\
-#filter{margin:.5em 0;padding:.4em .6em;background:#f5f5f5;border:1px solid #ddd}#filter label{margin-right:1em}\
+#runs td{white-space:nowrap}#filter{margin:.5em 0;padding:.4em .6em;background:#f5f5f5;border:1px solid #ddd}#filter label{margin-right:1em}\
 @media print{body{max-width:none;margin:0;font-size:11px}#filter{display:none}details,tr,svg{break-inside:avoid}\
 *{-webkit-print-color-adjust:exact;print-color-adjust:exact}}";
 

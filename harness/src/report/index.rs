@@ -87,9 +87,9 @@ fn render_index(title: &str, entries: &[Entry]) -> String {
         let report = match &entry.report {
             Ok(r) => r,
             Err(e) => {
-                let _ = write!(
+                let _ = writeln!(
                     out,
-                    "<tr class=bad><td>{link}</td><td colspan={}>unreadable: {}</td></tr>\n",
+                    "<tr class=bad><td>{link}</td><td colspan={}>unreadable: {}</td></tr>",
                     7 + classes.len(),
                     esc(e)
                 );

@@ -211,7 +211,10 @@ fn a_missing_or_broken_report_is_bad_input_that_names_the_file() {
     assert!(String::from_utf8_lossy(&missing.stderr).contains("nope"));
     assert_eq!(bad.status.code(), Some(254));
     let err = String::from_utf8_lossy(&bad.stderr);
-    assert!(err.contains("broken/report.json:3:13: invalid type"), "{err}");
+    assert!(
+        err.contains("broken/report.json:3:13: invalid type"),
+        "{err}"
+    );
     assert!(
         !good.join("diff.html").exists(),
         "nothing written on bad input"
