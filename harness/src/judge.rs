@@ -33,7 +33,13 @@ impl Judged {
 pub fn judge(record: &RunRecord, dir: &Path) -> Result<Judged, ReportError> {
     let result = check::check(record);
     let paths = report::write_all(dir, record, &result)?;
-    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+    if let Some(parent) = dir.parent() {
+        // A bare folder name's parent is the current directory.
+        let parent = if parent.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            parent
+        };
         if let Err(e) = report::write_index(parent) {
             eprintln!("warning: the run index was not updated: {e}");
         }

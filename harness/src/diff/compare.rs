@@ -157,8 +157,8 @@ fn invoice_key(seed: u64, number: &str) -> String {
     }
 }
 
-/// Each violating invoice of a run by its key; an invoice in several classes keeps
-/// its first (the report lists the worst first per invoice).
+/// Each violating invoice of a run by its key; an invoice listed in several classes
+/// keeps the first one listed.
 fn violating(r: &RunReport) -> BTreeMap<String, InvoiceRow> {
     let mut out = BTreeMap::new();
     for v in &r.violations {

@@ -267,6 +267,21 @@ fn html_violations_carry_class_and_cause_and_all_show_without_scripts() {
 }
 
 #[test]
+fn html_of_a_run_without_fires_or_violations_says_so() {
+    let mut run = support::run();
+    issue(&mut run, "A-1", true);
+    list(&mut run, "A-1", LedgerStatus::Confirmed, None);
+    store(&mut run, "A-1", Integrity::Intact, None);
+
+    let html = render_html(&run, &check(&run));
+
+    assert!(html.contains("No violations."));
+    assert!(html.contains(">no fault fired</text>"));
+    assert!(html.contains(">no violations</text>"));
+    assert!(!html.contains("<form id=filter"), "nothing to filter");
+}
+
+#[test]
 fn judging_a_run_rewrites_the_index_of_its_reports_directory() {
     let reports = tempfile::tempdir().unwrap();
     let mut older = failing_run();
