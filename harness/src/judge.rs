@@ -27,22 +27,9 @@ impl Judged {
     }
 }
 
-/// Checks a run and writes every report format into `dir`, then rewrites the
-/// `index.html` of the reports directory `dir` is in. An index that cannot be written
-/// is warned about: the run's own reports are what counts.
+/// Checks a run and writes every report format into `dir`.
 pub fn judge(record: &RunRecord, dir: &Path) -> Result<Judged, ReportError> {
     let result = check::check(record);
     let paths = report::write_all(dir, record, &result)?;
-    if let Some(parent) = dir.parent() {
-        // A bare folder name's parent is the current directory.
-        let parent = if parent.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            parent
-        };
-        if let Err(e) = report::write_index(parent) {
-            eprintln!("warning: the run index was not updated: {e}");
-        }
-    }
     Ok(Judged { result, paths })
 }

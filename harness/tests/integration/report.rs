@@ -282,7 +282,7 @@ fn html_of_a_run_without_fires_or_violations_says_so() {
 }
 
 #[test]
-fn judging_a_run_rewrites_the_index_of_its_reports_directory() {
+fn the_index_lists_every_run_newest_first_and_names_a_broken_report() {
     let reports = tempfile::tempdir().unwrap();
     let mut older = failing_run();
     older.scenario = "older".into();
