@@ -14,6 +14,8 @@ use crate::check::Class;
 struct Entry {
     dir: String,
     report: Result<RunReport, String>,
+    /// Whether `invoice-chaos diff` left a `diff.html` in the folder.
+    has_diff: bool,
 }
 
 /// A link to a file inside a run directory; names are percent-encoded so that any
@@ -45,6 +47,7 @@ fn entries(dir: &Path) -> Result<Vec<Entry>, ReportError> {
         entries.push(Entry {
             dir: item.file_name().to_string_lossy().into_owned(),
             report: read_report(&path).map_err(|e| e.to_string()),
+            has_diff: path.join("diff.html").is_file(),
         });
     }
     // Newest first; the start time sorts as text (RFC 3339, UTC), ties by folder.
@@ -79,11 +82,18 @@ fn render_index(title: &str, entries: &[Entry]) -> String {
     }
     out.push_str("</tr>\n");
     for entry in entries {
-        let link = format!(
+        let mut link = format!(
             "<a href=\"{}\">{}</a>",
             esc(&href(&entry.dir, "report.html")),
             esc(&entry.dir)
         );
+        if entry.has_diff {
+            let _ = write!(
+                link,
+                " (<a href=\"{}\">diff</a>)",
+                esc(&href(&entry.dir, "diff.html"))
+            );
+        }
         let report = match &entry.report {
             Ok(r) => r,
             Err(e) => {

@@ -85,8 +85,19 @@ fn the_robust_rehearsal_is_no_worse_than_the_naive_one_and_swapped_it_is_worse()
         lost_by_naive.len()
     );
     assert!(diff["reasons"][0].as_str().unwrap().contains("grew from 0"));
-    // Each run rewrote the index; both are listed.
+    // Each run rewrote the index; both are listed, and the comparison is linked.
+    assert_eq!(
+        invoice_chaos(&["index", reports.path().to_str().unwrap()])
+            .status
+            .code(),
+        Some(0)
+    );
     let index = std::fs::read_to_string(reports.path().join("index.html")).unwrap();
+    let robust_name = robust.file_name().unwrap().to_str().unwrap();
+    assert!(
+        index.contains(&format!("{robust_name}/diff.html")),
+        "diff linked"
+    );
     for dir in [&naive, &robust] {
         let name = dir.file_name().unwrap().to_str().unwrap();
         assert!(
