@@ -240,7 +240,12 @@ pub fn render_html(run: &RunRecord, result: &CheckResult) -> String {
         esc(&replay_command(run))
     );
     if !result.inconclusive.is_empty() {
-        out.push_str("<h2>Why the run is inconclusive</h2><ul>");
+        // A failing run outranks its inconclusive reasons; they still need saying.
+        out.push_str(if verdict == Verdict::Inconclusive {
+            "<h2>Why the run is inconclusive</h2><ul>"
+        } else {
+            "<h2>What the run cannot vouch for</h2><ul>"
+        });
         for r in &result.inconclusive {
             let _ = write!(out, "<li>{}</li>", esc(&r.describe()));
         }
