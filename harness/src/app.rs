@@ -174,6 +174,7 @@ where
                 continue;
             }
         };
+        update_index(&args.reports_dir);
         suites.push(report::junit_suite(&out.record, &judged.result));
         let outcome = print_result(&out.record, &judged, args.json);
         tally.add(outcome);
@@ -387,7 +388,10 @@ pub async fn check_ledger(args: CheckArgs) -> Exit {
         }
     };
     match judge(&record, &dir) {
-        Ok(judged) => print_result(&record, &judged, args.json),
+        Ok(judged) => {
+            update_index(&args.reports_dir);
+            print_result(&record, &judged, args.json)
+        }
         Err(e) => {
             eprintln!("error: writing the report to {}: {e}", dir.display());
             Exit::HarnessError
@@ -448,6 +452,14 @@ fn parse_time(text: &str, end: bool) -> Result<DateTime<FixedOffset>, String> {
     };
     let naive = date.and_time(time.unwrap_or_default());
     Ok(naive.and_utc().fixed_offset())
+}
+
+/// Rewrites `index.html` of the reports directory after a run. One that cannot be
+/// written is warned about: the run's own reports are what counts.
+fn update_index(reports_dir: &std::path::Path) {
+    if let Err(e) = report::write_index(reports_dir) {
+        eprintln!("warning: the run index was not updated: {e}");
+    }
 }
 
 /// Prints one run's result (the terminal summary, or `report.json` with `--json`).

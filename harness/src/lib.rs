@@ -14,6 +14,7 @@
 //! - [`judge`]: where a finished run meets the checker and the report writers.
 //! - [`outcome`]: the plain data one run collects, passed from runner to checker to reports.
 //! - [`check`]: the oracle: classifies every invoice, checks `[expect]`, reaches the verdict.
+//! - [`diff`]: `invoice-chaos diff`: what changed between two runs, from their `report.json`.
 //! - [`report`]: writes `report.json`, `junit.xml`, `summary.md`, `report.html`, `journal.jsonl`.
 //! - `later`: deadlines from user-written durations that never overflow the clock.
 //! - [`exit`]: exit codes (0 pass, 1 fail, 2 inconclusive, 254 bad input, 255 harness error).
@@ -23,6 +24,7 @@
 pub mod app;
 pub mod check;
 pub mod client;
+pub mod diff;
 pub mod exit;
 pub mod explore;
 pub mod judge;

@@ -150,6 +150,28 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Write `index.html` in a reports directory: every run in it, newest first.
+    Index {
+        /// The reports directory.
+        #[arg(default_value = "reports")]
+        dir: PathBuf,
+    },
+    /// Compare two runs from their report directories: counts per class, fault fires,
+    /// invoices violating in one and not the other. Exits 1 if B is worse than A.
+    Diff {
+        /// The earlier run's report directory (or its report.json).
+        #[arg(value_name = "RUN_A")]
+        a: PathBuf,
+        /// The later run's report directory (or its report.json).
+        #[arg(value_name = "RUN_B")]
+        b: PathBuf,
+        /// Print the comparison as JSON instead of the table.
+        #[arg(long)]
+        json: bool,
+        /// Where diff.html is written (default: RUN_B/diff.html).
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+    },
     /// List each script's name and description.
     List {
         /// Directory of scripts.
@@ -255,6 +277,10 @@ fn main() -> ExitCode {
         Command::SuperviseClient { .. } => Exit::HarnessError,
         Command::Validate { scripts } => app::validate(&scripts),
         Command::List { dir } => app::list(&dir),
+        Command::Index { dir } => harness::report::index_command(&dir),
+        Command::Diff { a, b, json, html } => {
+            harness::diff::diff_command(&harness::diff::DiffArgs { a, b, json, html })
+        }
         Command::Run {
             scripts,
             client_mode,

@@ -1,13 +1,18 @@
 //! Report writers (DESIGN §6), one format per file. Every writer is a pure function
 //! of the [`RunRecord`] and the [`CheckResult`]: times come from the record, order
 //! is fixed, so the same run always renders the same bytes (golden-file tested).
+//! `index.html` of a reports directory and [`read`] (reading a `report.json` back)
+//! serve run history and `invoice-chaos diff`.
 
 mod html;
+mod index;
 mod journal;
 mod json;
 mod junit;
 mod junit_all;
 mod markdown;
+mod palette;
+pub mod read;
 mod terminal;
 mod text;
 mod timeline;
@@ -18,6 +23,8 @@ use crate::check::CheckResult;
 use crate::outcome::RunRecord;
 
 pub use html::render_html;
+pub(crate) use html::{esc, CSP, STYLE};
+pub use index::{index_command, write_index};
 pub use journal::render_journal;
 pub use json::{render_json, render_json_line, SCHEMA};
 pub use junit::{junit_suite, render_junit};

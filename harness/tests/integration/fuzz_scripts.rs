@@ -267,7 +267,7 @@ proptest! {
         prop_assert!(matches!(ran.status.code(), Some(0..=2)),
             "run exited {:?}:\n{}\n{}", ran.status.code(), stderr, String::from_utf8_lossy(&bytes));
         prop_assert!(!stderr.contains("panicked"), "{}", stderr);
-        let run_dir = std::fs::read_dir(&reports).unwrap().next().unwrap().unwrap().path();
+        let run_dir = std::fs::read_dir(&reports).unwrap().find(|e| e.as_ref().is_ok_and(|e| e.path().is_dir())).unwrap().unwrap().path();
         prop_assert!(run_dir.join("report.json").is_file(), "no report in {}", run_dir.display());
     }
 }

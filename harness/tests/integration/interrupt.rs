@@ -214,7 +214,7 @@ fn ledger_entries(port: u16) -> usize {
 pub fn only_report(reports: &Path) -> (PathBuf, serde_json::Value) {
     let dir = std::fs::read_dir(reports)
         .unwrap()
-        .next()
+        .find(|e| e.as_ref().is_ok_and(|e| e.path().is_dir()))
         .expect("a run directory")
         .unwrap()
         .path();

@@ -3,10 +3,12 @@
 // Helpers outside #[test] functions panic on purpose: the panic is the failure report.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod browser;
 mod check;
 #[cfg(unix)]
 mod client_exit;
 mod contradictory;
+mod diff;
 mod explore;
 mod fuzz_scripts;
 #[cfg(unix)]

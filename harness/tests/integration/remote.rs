@@ -171,7 +171,7 @@ faults_must_fire = false
     assert_eq!(budget["limit_bytes"], 3000);
     let run_dir = std::fs::read_dir(&reports)
         .unwrap()
-        .next()
+        .find(|e| e.as_ref().is_ok_and(|e| e.path().is_dir()))
         .unwrap()
         .unwrap()
         .path();

@@ -44,7 +44,7 @@ fn event(at_ms: u64, kind: &str, detail: &str) -> TimelineEvent {
 }
 
 /// A failing run with a lost and a partial invoice, a false flag and a rule that never fired.
-fn failing_run() -> RunRecord {
+pub(crate) fn failing_run() -> RunRecord {
     let mut run = support::run();
     run.scenario = "golden-rehearsal".into();
     run.description = "maintenance <window> & \"2% loss\" | while issuing".into();
@@ -182,7 +182,12 @@ fn html_report_is_self_contained_and_escapes_user_text() {
 
     let html = render_html(&run, &check(&run));
 
-    assert!(!html.contains("<script>"));
+    assert_eq!(
+        html.matches("<script>").count(),
+        1,
+        "only the page's own filter script"
+    );
+    assert!(html.contains("Content-Security-Policy"), "loads nothing");
     assert!(!html.contains("<img"));
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(html.contains("&lt;img src=x"));
@@ -199,6 +204,126 @@ fn html_report_is_self_contained_and_escapes_user_text() {
         html.contains("drop_after_ack (rule r-drop)"),
         "chains shown"
     );
+}
+
+#[test]
+fn html_report_matches_its_golden_file() {
+    let run = failing_run();
+    golden("report.html", &render_html(&run, &check(&run)));
+}
+
+#[test]
+fn html_timeline_gives_each_fault_kind_and_violation_class_a_lane_and_marks_causing_fires() {
+    let run = failing_run();
+
+    let html = render_html(&run, &check(&run));
+
+    assert!(
+        html.contains("data-kind=\"drop_after_ack\""),
+        "a lane per kind"
+    );
+    assert!(
+        html.contains("data-kind=\"partial_write\""),
+        "a lane per kind"
+    );
+    assert_eq!(
+        html.matches("<path class=\"cause\"").count(),
+        2,
+        "the drop behind B-2 and the partial write behind C-3"
+    );
+    assert!(html.contains("caused LOST B-2"));
+    assert!(html.contains("rect class=\"violation\" data-class=\"LOST\""));
+    assert!(html.contains("rect class=\"violation\" data-class=\"SILENT_PARTIAL\""));
+    for label in ["step", "maintenance", "settle"] {
+        assert!(
+            html.contains(&format!(">{label}</text></g>")),
+            "step marker {label} labelled"
+        );
+    }
+    assert!(
+        html.contains("Fault kinds:"),
+        "a legend of the kinds' colours"
+    );
+}
+
+#[test]
+fn html_violations_carry_class_and_cause_and_all_show_without_scripts() {
+    let run = failing_run();
+
+    let html = render_html(&run, &check(&run));
+
+    assert!(html.contains("data-class=\"LOST\" data-cause=\"r-drop\""));
+    assert!(html.contains("data-class=\"SILENT_PARTIAL\" data-cause=\"r-partial\""));
+    assert!(
+        html.contains("<form id=filter hidden>"),
+        "controls need the script"
+    );
+    assert!(html.contains("<option>r-drop</option>"));
+    assert!(!html.contains("<details hidden"));
+    assert!(
+        !html.contains("\" hidden"),
+        "nothing is hidden before the script runs"
+    );
+}
+
+#[test]
+fn html_of_a_run_without_fires_or_violations_says_so() {
+    let mut run = support::run();
+    issue(&mut run, "A-1", true);
+    list(&mut run, "A-1", LedgerStatus::Confirmed, None);
+    store(&mut run, "A-1", Integrity::Intact, None);
+
+    let html = render_html(&run, &check(&run));
+
+    assert!(html.contains("No violations."));
+    assert!(html.contains(">no fault fired</text>"));
+    assert!(html.contains(">no violations</text>"));
+    assert!(!html.contains("<form id=filter"), "nothing to filter");
+}
+
+#[test]
+fn the_index_lists_every_run_newest_first_and_names_a_broken_report() {
+    let reports = tempfile::tempdir().unwrap();
+    let mut older = failing_run();
+    older.scenario = "older".into();
+    let newer = failing_run();
+    let mut newer = newer;
+    newer.started_at += chrono::Duration::hours(1);
+    newer.finished_at += chrono::Duration::hours(1);
+
+    harness::judge::judge(&older, &reports.path().join("older-run")).unwrap();
+    harness::judge::judge(&newer, &reports.path().join("newer run")).unwrap();
+    std::fs::create_dir(reports.path().join("broken")).unwrap();
+    std::fs::write(reports.path().join("broken/report.json"), "{ not json").unwrap();
+    std::fs::create_dir(reports.path().join("not-a-run")).unwrap();
+    let index = harness::report::write_index(reports.path()).unwrap();
+
+    let html = std::fs::read_to_string(index).unwrap();
+    let newer_at = html
+        .find("href=\"newer%20run/report.html\"")
+        .expect("newer linked");
+    let older_at = html
+        .find("href=\"older-run/report.html\"")
+        .expect("older linked");
+    assert!(newer_at < older_at, "newest first");
+    assert!(
+        html.contains("unreadable: "),
+        "a broken report is named, not skipped"
+    );
+    assert!(
+        html.contains("broken/report.json:1:"),
+        "with the place of the error"
+    );
+    assert!(
+        !html.contains("not-a-run"),
+        "folders without a report are not runs"
+    );
+    assert!(html.contains("<th>LOST</th>") && html.contains("<th>SILENT_PARTIAL</th>"));
+    assert!(
+        !html.contains("<th>DUPLICATE</th>"),
+        "only classes some run has"
+    );
+    assert!(html.contains("<td>reference robust</td>"));
 }
 
 #[test]

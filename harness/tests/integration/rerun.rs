@@ -99,7 +99,7 @@ fn a_replay_with_the_run_id_makes_the_same_fault_decisions_for_a_fresh_client() 
     let decisions = |name: &str| -> BTreeMap<(String, u64), Value> {
         let run_dir = std::fs::read_dir(dir.path().join(name))
             .unwrap()
-            .next()
+            .find(|e| e.as_ref().is_ok_and(|e| e.path().is_dir()))
             .unwrap()
             .unwrap()
             .path();

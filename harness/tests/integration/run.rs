@@ -65,7 +65,7 @@ pub fn run_json(scripts: &[&str], reports: &Path) -> (i32, Vec<Value>) {
 pub fn only_run_dir(reports: &Path) -> PathBuf {
     std::fs::read_dir(reports)
         .unwrap()
-        .next()
+        .find(|e| e.as_ref().is_ok_and(|e| e.path().is_dir()))
         .expect("a run directory")
         .unwrap()
         .path()
@@ -84,6 +84,7 @@ fn smoke_passes_with_the_embedded_platform_and_reference_client() {
     let dirs: Vec<_> = std::fs::read_dir(reports.path())
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
         .collect();
     assert_eq!(dirs.len(), 1);
     for file in [

@@ -68,7 +68,7 @@ fn unfired_warn_keeps_the_verdict_and_says_which_rule_was_not_tested() {
     assert!(!text.contains("inconclusive:"), "{text}");
     let run_dir = std::fs::read_dir(reports.path())
         .unwrap()
-        .next()
+        .find(|e| e.as_ref().is_ok_and(|e| e.path().is_dir()))
         .unwrap()
         .unwrap()
         .path();
