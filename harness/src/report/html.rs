@@ -5,8 +5,8 @@
 use std::fmt::Write;
 
 use super::text::{
-    client_exit_str, client_label, client_str, duration_ms, effect_str, fault_str, integrity_str,
-    platform_str, replay_command, response_str, time_str, verdict_label,
+    cause_str, client_exit_str, client_label, client_str, duration_ms, effect_str, fault_str,
+    fields_str, integrity_str, platform_str, replay_command, response_str, time_str, verdict_label,
 };
 use super::timeline::render_svg;
 use crate::check::{CheckResult, Class, Verdict, Violation};
@@ -72,8 +72,11 @@ fn violation(out: &mut String, v: &Violation, open: bool) {
         platform_str(v.platform.state),
         v.platform.integrity.map_or("never stored", integrity_str),
         v.platform.copies,
-        opt(&v.platform.cause),
+        opt(&cause_str(v.cause.as_ref())),
     );
+    if let Some(fields) = fields_str(v) {
+        let _ = write!(out, "<p>fields: {}</p>", esc(&fields));
+    }
     if v.chain.is_empty() {
         out.push_str("<p>No request about this invoice reached the platform.</p></details>\n");
         return;
@@ -179,6 +182,8 @@ pub fn render_html(run: &RunRecord, result: &CheckResult) -> String {
     out.push_str("<h2>Timeline</h2>");
     out.push_str(&render_svg(run, result));
     out.push_str("<p class=legend>Bars per time bucket: invoices issued (blue), fault fires (red), violations by issue time (orange). Shaded bands: maintenance windows. Dashed lines: steps and other events. Hover for details.</p>\n");
+    out.push_str(&super::html_explain::maintenance(result));
+    out.push_str(&super::html_explain::bound_invoices(result));
     if !run.lifecycle.client_exits.is_empty() {
         out.push_str("<h2>The client program exited</h2>");
         for e in &run.lifecycle.client_exits {

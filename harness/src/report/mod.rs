@@ -2,7 +2,9 @@
 //! of the [`RunRecord`] and the [`CheckResult`]: times come from the record, order
 //! is fixed, so the same run always renders the same bytes (golden-file tested).
 
+mod csv;
 mod html;
+mod html_explain;
 mod journal;
 mod json;
 mod junit;
@@ -17,6 +19,7 @@ use std::path::{Path, PathBuf};
 use crate::check::CheckResult;
 use crate::outcome::RunRecord;
 
+pub use self::csv::{render_flagged_csv, render_violations_csv};
 pub use html::render_html;
 pub use journal::render_journal;
 pub use json::{render_json, render_json_line, SCHEMA};
@@ -41,6 +44,10 @@ pub struct ReportPaths {
     pub html: PathBuf,
     /// `journal.jsonl`.
     pub journal: PathBuf,
+    /// `violations.csv`: every violating invoice, one row each.
+    pub violations_csv: PathBuf,
+    /// `flagged.csv`: every invoice flagged although stored intact.
+    pub flagged_csv: PathBuf,
 }
 
 /// A report that could not be rendered or written.
@@ -106,11 +113,15 @@ pub fn write_all(
         summary: dir.join("summary.md"),
         html: dir.join("report.html"),
         journal: dir.join("journal.jsonl"),
+        violations_csv: dir.join("violations.csv"),
+        flagged_csv: dir.join("flagged.csv"),
     };
     write(&paths.json, &render_json(run, result)?)?;
     write(&paths.junit, &render_junit(run, result)?)?;
     write(&paths.summary, &render_markdown(run, result))?;
     write(&paths.html, &render_html(run, result))?;
     write(&paths.journal, &render_journal(&run.journal)?)?;
+    write(&paths.violations_csv, &render_violations_csv(result)?)?;
+    write(&paths.flagged_csv, &render_flagged_csv(result)?)?;
     Ok(paths)
 }

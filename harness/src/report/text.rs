@@ -228,3 +228,61 @@ pub(crate) fn verdict_label(run: &RunRecord, verdict: crate::check::Verdict) -> 
         None => word,
     }
 }
+
+/// The rule whose fire caused a violation: `drop_after_ack (rule ack-then-forget)`.
+pub(crate) fn cause_str(cause: Option<&crate::check::Cause>) -> Option<String> {
+    cause.map(|c| format!("{} (rule {})", c.kind, c.rule))
+}
+
+/// What the platform's record lacks or altered: `missing lines, buyer_name`,
+/// `totals.total_incl_tax 113000 → 113042`, `2 copies`; `None` when nothing is.
+pub(crate) fn fields_str(v: &crate::check::Violation) -> Option<String> {
+    if !v.missing_fields.is_empty() {
+        return Some(format!("missing {}", v.missing_fields.join(", ")));
+    }
+    if !v.differing_fields.is_empty() {
+        let diffs: Vec<String> = v
+            .differing_fields
+            .iter()
+            .map(|d| format!("{} {} → {}", d.field, d.expected, d.actual))
+            .collect();
+        return Some(diffs.join("; "));
+    }
+    v.copies.map(|n| format!("{n} copies"))
+}
+
+/// One maintenance window: `night-window +1500 ms to +3000 ms, reads allowed`.
+pub(crate) fn window_str(w: &crate::check::WindowSpan) -> String {
+    format!(
+        "{}+{} ms to +{} ms, writes refused, reads {}",
+        w.name
+            .as_deref()
+            .map_or_else(String::new, |n| format!("{n} ")),
+        w.start_ms,
+        w.end_ms,
+        if w.reads_allowed {
+            "allowed"
+        } else {
+            "refused"
+        }
+    )
+}
+
+/// One migration and what the client made of it.
+pub(crate) fn migration_str(m: &crate::check::MigrationOutcome) -> String {
+    format!(
+        "{} ({}, since {}): {} eligible, {} lost, {} stripped, {} reverted; the client caught {}, missed {}",
+        m.name, m.kind, m.since, m.eligible, m.lost, m.stripped, m.reverted, m.caught, m.missed
+    )
+}
+
+/// The distinct faults that fired on a chain's requests, in order of first fire.
+pub(crate) fn faults_seen(chain: &[JournalEntry]) -> Vec<String> {
+    let mut seen: Vec<String> = Vec::new();
+    for f in chain.iter().filter_map(fault_str) {
+        if !seen.contains(&f) {
+            seen.push(f);
+        }
+    }
+    seen
+}

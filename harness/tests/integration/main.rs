@@ -7,6 +7,7 @@ mod check;
 #[cfg(unix)]
 mod client_exit;
 mod contradictory;
+mod explain;
 mod explore;
 mod fuzz_scripts;
 #[cfg(unix)]
