@@ -23,6 +23,10 @@ pub struct Cause {
     pub rule: String,
     /// The fault kind.
     pub kind: String,
+    /// The journal entry (`seq`) of the fire, so a timeline can mark it; `None` when
+    /// the cause comes from the truth, not from the chain.
+    #[serde(default)]
+    pub seq: Option<u64>,
 }
 
 /// One field a stored record holds differently from the issued invoice.
@@ -171,14 +175,19 @@ fn from_entry(e: &JournalEntry, stats: &[RuleStats]) -> Option<Cause> {
         .clone()
         .or_else(|| kind_of(&rule, stats))
         .unwrap_or_else(|| "unknown".to_string());
-    Some(Cause { rule, kind })
+    Some(Cause {
+        rule,
+        kind,
+        seq: Some(e.seq),
+    })
 }
 
 /// The rule whose fire caused the violation: the last fire in its chain that damaged
 /// the record (a drop after the acknowledgement, a partial or corrupted write, a
 /// second copy, a migration); else the cause the truth names; else, for classes no
 /// write explains (a client left pending, a ledger that forgot), the last fault
-/// that fired on the invoice's requests. `None` when no fault touched it.
+/// that fired on the invoice's requests, a delay only when nothing else fired.
+/// `None` when no fault touched it.
 pub(super) fn cause(
     class: Class,
     chain: &[JournalEntry],
@@ -200,6 +209,7 @@ pub(super) fn cause(
             return Some(Cause {
                 rule: text.to_string(),
                 kind,
+                seq: None,
             });
         }
         // A migration's cause reads `window (fate)`.
@@ -209,20 +219,25 @@ pub(super) fn cause(
             Some((window, _)) => Cause {
                 rule: window.to_string(),
                 kind: "migration".to_string(),
+                seq: None,
             },
             None => Cause {
                 rule: text.to_string(),
                 kind: "unknown".to_string(),
+                seq: None,
             },
         });
     }
     if class == Class::Unexpected {
         return None;
     }
-    chain
+    // A delay alone rarely decides an outcome; any other fault that fired says more.
+    let delay = |e: &&JournalEntry| matches!(e.fault.as_deref(), Some("latency" | "slow_query"));
+    let fired: Vec<&JournalEntry> = chain.iter().filter(about_it).collect();
+    fired
         .iter()
-        .filter(about_it)
-        .next_back()
+        .rfind(|e| !delay(e))
+        .or(fired.last())
         .and_then(|e| from_entry(e, stats))
 }
 
@@ -239,6 +254,49 @@ mod tests {
         assert!(cut.ends_with('…'));
     }
 
+    fn fire(seq: u64, rule: &str, fault: &str, effect: StoreEffect) -> JournalEntry {
+        JournalEntry {
+            seq,
+            at: String::new(),
+            elapsed_ms: seq,
+            route: tax_api::Route::Upload,
+            method: "POST".into(),
+            path: "/v1/invoices".into(),
+            seller_tax_id: None,
+            number: Some("N-1".into()),
+            attempt: Some(0),
+            request_serial: None,
+            rule: Some(rule.into()),
+            fault: Some(fault.into()),
+            status: None,
+            error_code: None,
+            effect,
+            note: None,
+        }
+    }
+
+    #[test]
+    fn a_damaging_fire_outranks_later_fires_and_a_delay_is_named_last() {
+        let chain = [
+            fire(1, "drop", "drop_after_ack", StoreEffect::Dropped),
+            fire(2, "busy", "reject", StoreEffect::None),
+        ];
+        let c = cause(Class::Lost, &chain, None, None, &[]).unwrap();
+        assert_eq!((c.rule.as_str(), c.seq), ("drop", Some(1)));
+
+        let chain = [
+            fire(1, "silence", "timeout_before_store", StoreEffect::None),
+            fire(2, "jitter", "latency", StoreEffect::None),
+        ];
+        let c = cause(Class::Unresolved, &chain, None, None, &[]).unwrap();
+        assert_eq!(c.rule, "silence");
+
+        let only_delay = [fire(1, "jitter", "latency", StoreEffect::None)];
+        let c = cause(Class::Unresolved, &only_delay, None, None, &[]).unwrap();
+        assert_eq!(c.kind, "latency");
+        assert_eq!(cause(Class::Unresolved, &[], None, None, &[]), None);
+    }
+
     #[test]
     fn a_migration_cause_names_its_window() {
         let c = cause(
@@ -252,7 +310,8 @@ mod tests {
             c,
             Some(Cause {
                 rule: "night-window".into(),
-                kind: "migration".into()
+                kind: "migration".into(),
+                seq: None,
             })
         );
     }

@@ -153,48 +153,40 @@ pub fn terminal_summary(run: &RunRecord, result: &CheckResult, report_dir: &Path
     out
 }
 
-/// Each broken bound with its first invoices: a run that fails on false flags alone
-/// has no violation to show, so the bound names them.
+/// A broken false-flag bound with its first invoices: a run that fails on false flags
+/// alone has no violation to show, so the bound names them. (The invoices behind a
+/// broken `LOST` or `UNRESOLVED` bound are its violations, shown below.)
 fn bounds(out: &mut String, result: &CheckResult) {
-    for inv in result.invariants.iter().filter(|i| !i.holds) {
-        let behind: Vec<_> = result
-            .bound_invoices
-            .iter()
-            .filter(|b| b.bound == inv.name)
-            .collect();
-        if behind.is_empty() {
-            continue;
+    let broken = result
+        .invariants
+        .iter()
+        .find(|i| !i.holds && i.name == FALSE_FLAG_RATIO);
+    let Some(inv) = broken else { return };
+    let behind: Vec<_> = result
+        .bound_invoices
+        .iter()
+        .filter(|b| b.bound == inv.name)
+        .collect();
+    let _ = writeln!(
+        out,
+        "\n  bound {} broken: observed {}, allowed {}; {} invoices flagged although stored intact",
+        inv.name,
+        inv.observed,
+        inv.allowed,
+        behind.len()
+    );
+    for b in behind.iter().take(FIRST_BOUND_INVOICES) {
+        let reason = b.client_reason.as_deref().unwrap_or("no reason given");
+        let _ = writeln!(out, "  - {} (client: {reason})", b.number);
+        for e in &b.chain {
+            let _ = writeln!(out, "      {}", chain_line(e));
         }
+    }
+    if behind.len() > FIRST_BOUND_INVOICES {
         let _ = writeln!(
             out,
-            "\n  bound {} broken: observed {}, allowed {}; {} invoices behind it",
-            inv.name,
-            inv.observed,
-            inv.allowed,
-            behind.len()
+            "  … and {} more in flagged.csv",
+            behind.len() - FIRST_BOUND_INVOICES
         );
-        // The violations below already show LOST and UNRESOLVED with their chains.
-        let chains = inv.name == FALSE_FLAG_RATIO;
-        for b in behind.iter().take(FIRST_BOUND_INVOICES) {
-            let reason = b.client_reason.as_deref().unwrap_or("no reason given");
-            let _ = writeln!(out, "  - {} (client: {reason})", b.number);
-            if chains {
-                for e in &b.chain {
-                    let _ = writeln!(out, "      {}", chain_line(e));
-                }
-            }
-        }
-        if behind.len() > FIRST_BOUND_INVOICES {
-            let file = if chains {
-                "flagged.csv"
-            } else {
-                "violations.csv"
-            };
-            let _ = writeln!(
-                out,
-                "  … and {} more in {file}",
-                behind.len() - FIRST_BOUND_INVOICES
-            );
-        }
     }
 }

@@ -45,7 +45,7 @@ fn each_violation_names_its_cause_and_what_the_platform_lacks_or_altered() {
     let lost = violation(&json, "B-2");
     assert_eq!(
         lost["cause"],
-        serde_json::json!({"rule": "r-drop", "kind": "drop_after_ack"})
+        serde_json::json!({"rule": "r-drop", "kind": "drop_after_ack", "seq": 1})
     );
     let partial = violation(&json, "C-3");
     assert_eq!(partial["missing_fields"], serde_json::json!(["lines"]));
@@ -62,7 +62,7 @@ fn each_violation_names_its_cause_and_what_the_platform_lacks_or_altered() {
     assert_eq!(violation(&json, "F-6")["copies"], 2);
     assert_eq!(
         violation(&json, "G-7")["cause"],
-        serde_json::json!({"rule": "upgrade", "kind": "migration"})
+        serde_json::json!({"rule": "upgrade", "kind": "migration", "seq": null})
     );
     assert_eq!(lost["copies"], serde_json::Value::Null);
 }
