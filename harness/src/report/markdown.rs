@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use super::text::{
     cause_str, client_exit_str, client_label, client_str, duration_ms, effect_str, fault_str,
-    integrity_str, platform_str, replay_caveat, replay_command, response_str, time_str,
+    integrity_str, invoices, platform_str, replay_caveat, replay_command, response_str, time_str,
     unfired_warnings, verdict_label,
 };
 use crate::check::{CheckResult, Class, Violation, FALSE_FLAG_RATIO};
@@ -150,13 +150,15 @@ pub fn render_markdown(run: &RunRecord, result: &CheckResult) -> String {
     if !broken.is_empty() {
         let _ = writeln!(
             out,
-            "| broken bounds | {} ({} invoices) |",
+            "| broken bounds | {} ({} flagged although intact) |",
             md(&broken.join(", ")),
-            result
-                .bound_invoices
-                .iter()
-                .filter(|b| b.bound == FALSE_FLAG_RATIO)
-                .count()
+            invoices(
+                result
+                    .bound_invoices
+                    .iter()
+                    .filter(|b| b.bound == FALSE_FLAG_RATIO)
+                    .count()
+            )
         );
     }
     out.push('\n');

@@ -5,8 +5,8 @@ use std::fmt::Write;
 use std::path::Path;
 
 use super::text::{
-    chain_line, client_exit_str, migration_str, replay_caveat, replay_command, unfired_warnings,
-    verdict_label, window_str,
+    chain_line, client_exit_str, invoices, migration_str, replay_caveat, replay_command,
+    unfired_warnings, verdict_label, window_str,
 };
 use crate::check::{CheckResult, Class, FALSE_FLAG_RATIO};
 use crate::outcome::RunRecord;
@@ -169,11 +169,11 @@ fn bounds(out: &mut String, result: &CheckResult) {
         .collect();
     let _ = writeln!(
         out,
-        "\n  bound {} broken: observed {}, allowed {}; {} invoices flagged although stored intact",
+        "\n  bound {} broken: observed {}, allowed {}; {} flagged although stored intact",
         inv.name,
         inv.observed,
         inv.allowed,
-        behind.len()
+        invoices(behind.len())
     );
     for b in behind.iter().take(FIRST_BOUND_INVOICES) {
         let reason = b.client_reason.as_deref().unwrap_or("no reason given");

@@ -286,3 +286,12 @@ pub(crate) fn faults_seen(chain: &[JournalEntry]) -> Vec<String> {
     }
     seen
 }
+
+/// `1 invoice`, `3 invoices`.
+pub(crate) fn invoices(n: usize) -> String {
+    if n == 1 {
+        "1 invoice".to_string()
+    } else {
+        format!("{n} invoices")
+    }
+}
