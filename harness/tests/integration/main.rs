@@ -8,6 +8,7 @@ mod check;
 mod client_exit;
 mod contradictory;
 mod explain;
+mod explain_run;
 mod explore;
 mod fuzz_scripts;
 #[cfg(unix)]
