@@ -8,8 +8,8 @@ use std::time::Duration;
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::text::{
-    cause_str, chain_line, client_exit_str, client_str, duration_ms, fields_str, migration_str,
-    platform_str, replay_command, window_str,
+    cause_str, causes_str, chain_line, client_exit_str, client_str, duration_ms, fields_str,
+    migration_str, platform_str, replay_command, window_str,
 };
 use super::ReportError;
 use crate::check::{CheckResult, Class, Invariant, Violation, FALSE_FLAG_RATIO};
@@ -51,8 +51,13 @@ fn invariant_case(
         TestCaseStatus::success()
     } else {
         let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+        let causes = Class::violations()
+            .find(|c| c.as_str() == inv.name)
+            .map(|c| causes_str(result, c))
+            .filter(|c| !c.is_empty())
+            .map_or_else(String::new, |c| format!("; caused by {c}"));
         status.set_message(format!(
-            "{}: observed {}, allowed {}",
+            "{}: observed {}, allowed {}{causes}",
             inv.name, inv.observed, inv.allowed
         ));
         status.set_type(inv.name.clone());

@@ -4,9 +4,9 @@
 use std::fmt::Write;
 
 use super::text::{
-    cause_str, client_exit_str, client_label, client_str, duration_ms, effect_str, fault_str,
-    integrity_str, invoices, platform_str, replay_caveat, replay_command, response_str, time_str,
-    unfired_warnings, verdict_label,
+    cause_str, causes_str, client_exit_str, client_label, client_str, duration_ms, effect_str,
+    fault_str, integrity_str, invoices, platform_str, replay_caveat, replay_command, response_str,
+    time_str, unfired_warnings, verdict_label,
 };
 use crate::check::{CheckResult, Class, Violation, FALSE_FLAG_RATIO};
 use crate::outcome::RunRecord;
@@ -185,15 +185,16 @@ pub fn render_markdown(run: &RunRecord, result: &CheckResult) -> String {
 
     let _ = writeln!(
         out,
-        "## Invoices by class\n\n| class | count | meaning |\n|---|---:|---|"
+        "## Invoices by class\n\n| class | count | meaning | caused by |\n|---|---:|---|---|"
     );
     for class in Class::ALL {
         let _ = writeln!(
             out,
-            "| {} | {} | {} |",
+            "| {} | {} | {} | {} |",
             md(class.as_str()),
             result.counts.get(class),
-            class.meaning()
+            class.meaning(),
+            md(&causes_str(result, class))
         );
     }
     out.push('\n');

@@ -5,8 +5,8 @@ use std::fmt::Write;
 use std::path::Path;
 
 use super::text::{
-    chain_line, client_exit_str, invoices, migration_str, replay_caveat, replay_command,
-    unfired_warnings, verdict_label, window_str,
+    causes_str, chain_line, client_exit_str, invoices, migration_str, replay_caveat,
+    replay_command, unfired_warnings, verdict_label, window_str,
 };
 use crate::check::{CheckResult, Class, FALSE_FLAG_RATIO};
 use crate::outcome::RunRecord;
@@ -39,10 +39,11 @@ pub fn terminal_summary(run: &RunRecord, result: &CheckResult, report_dir: &Path
         } else {
             ""
         };
-        let marker = if class.is_violation() && result.counts.get(class) > 0 {
-            "  <-"
-        } else {
-            ""
+        let causes = causes_str(result, class);
+        let marker = match (class.is_violation() && result.counts.get(class) > 0, causes) {
+            (false, _) => String::new(),
+            (true, c) if c.is_empty() => "  <-".to_string(),
+            (true, c) => format!("  <- {c}"),
         };
         let _ = writeln!(
             out,

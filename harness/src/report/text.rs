@@ -295,3 +295,33 @@ pub(crate) fn invoices(n: usize) -> String {
         format!("{n} invoices")
     }
 }
+
+/// How many violations of `class` each cause explains, most first (then by rule
+/// name, so the order is stable); `no fault` counts those no fault touched.
+pub(crate) fn causes_of(
+    result: &crate::check::CheckResult,
+    class: crate::check::Class,
+) -> Vec<(String, usize)> {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for v in result.violations.iter().filter(|v| v.class == class) {
+        let name = v
+            .cause
+            .as_ref()
+            .map_or_else(|| "no fault".to_string(), |c| c.rule.clone());
+        match counts.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, k)) => *k += 1,
+            None => counts.push((name, 1)),
+        }
+    }
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    counts
+}
+
+/// `ack-then-forget 12, night-window 4`: the causes of a class's violations.
+pub(crate) fn causes_str(result: &crate::check::CheckResult, class: crate::check::Class) -> String {
+    causes_of(result, class)
+        .iter()
+        .map(|(rule, n)| format!("{rule} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -284,3 +284,24 @@ fn the_terminal_counts_client_exits_as_exits_not_invoices() {
     let row = text.lines().find(|l| l.contains("CLIENT_EXITED")).unwrap();
     assert!(row.contains("1 exits"), "{row}");
 }
+
+#[test]
+fn the_class_tables_say_how_many_violations_each_rule_caused() {
+    let run = failing_run();
+    let result = check(&run);
+
+    let terminal = terminal_summary(&run, &result, Path::new("r"));
+    let summary = render_markdown(&run, &result);
+
+    let row = terminal.lines().find(|l| l.contains("LOST")).unwrap();
+    assert!(row.ends_with("<- r-drop 1, upgrade 1"), "{row}");
+    assert!(
+        summary.contains(
+            "| the client confirmed it but the platform holds nothing | r-drop 1, upgrade 1 |"
+        ),
+        "{summary}"
+    );
+    assert!(render_junit(&run, &result)
+        .unwrap()
+        .contains("LOST: observed 2, allowed 0; caused by r-drop 1, upgrade 1"));
+}
