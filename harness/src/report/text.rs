@@ -145,6 +145,8 @@ pub(crate) fn response_str(e: &JournalEntry) -> String {
     match (e.status, &e.error_code) {
         (Some(s), Some(code)) => format!("{s} {code}"),
         (Some(s), None) => s.to_string(),
+        // A migration is the platform's own doing: no request, so nothing was answered.
+        (None, _) if e.effect == StoreEffect::Migration => "none (platform-side)".to_string(),
         (None, _) => "no answer (reset or hang)".to_string(),
     }
 }
