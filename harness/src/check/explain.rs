@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use tax_api::{Integrity, Invoice, JournalEntry, StoreEffect, TruthRecord};
 
-use super::class::Class;
+use super::class::{Class, PlatformState};
 use crate::outcome::RuleStats;
 
 /// Values longer than this many characters are cut, so a report stays readable.
@@ -72,10 +72,7 @@ fn total(i: &Invoice) -> (&'static str, String) {
 /// Fields the issued invoice has and the stored record lacks: `lines` when lines
 /// are gone, and each header field stored empty. Without either invoice's content
 /// (a number-only check) the truth's line counts still tell about `lines`.
-pub(super) fn missing_fields(
-    issued: Option<&Invoice>,
-    record: Option<&TruthRecord>,
-) -> Vec<String> {
+fn missing_fields(issued: Option<&Invoice>, record: Option<&TruthRecord>) -> Vec<String> {
     let Some(r) = record else {
         return Vec::new();
     };
@@ -99,10 +96,7 @@ pub(super) fn missing_fields(
 
 /// Fields whose stored value differs from the issued one, both values truncated;
 /// lines compared one by one when their number is the same.
-pub(super) fn differing_fields(
-    issued: Option<&Invoice>,
-    record: Option<&TruthRecord>,
-) -> Vec<FieldDiff> {
+fn differing_fields(issued: Option<&Invoice>, record: Option<&TruthRecord>) -> Vec<FieldDiff> {
     let (Some(i), Some(s)) = (issued, record.and_then(|r| r.stored.as_ref())) else {
         return Vec::new();
     };
@@ -146,6 +140,35 @@ pub(super) fn differing_fields(
         }
     }
     out
+}
+
+/// What the platform's record lacks, how it differs and how many copies it holds, as
+/// far as its table column calls for.
+pub(super) struct Damage {
+    pub missing: Vec<String>,
+    pub differing: Vec<FieldDiff>,
+    pub copies: Option<u32>,
+}
+
+pub(super) fn damage(
+    state: PlatformState,
+    issued: Option<&Invoice>,
+    record: Option<&TruthRecord>,
+) -> Damage {
+    Damage {
+        missing: match state {
+            PlatformState::Partial => missing_fields(issued, record),
+            _ => Vec::new(),
+        },
+        differing: match state {
+            PlatformState::Corrupted => differing_fields(issued, record),
+            _ => Vec::new(),
+        },
+        copies: match state {
+            PlatformState::Duplicated => record.map(|r| r.copies),
+            _ => None,
+        },
+    }
 }
 
 /// Whether a journal entry changed what the platform holds for its invoice for the

@@ -11,7 +11,7 @@ use super::content::SaleKey;
 use super::evidence::{
     client_view, describe, ledger_rows, platform_state, platform_view, status_word,
 };
-use super::explain::{differing_fields, missing_fields, FieldDiff};
+use super::explain::damage;
 use super::index::{NumberIndex, Probe};
 use super::maintenance::Watch;
 use super::scope::{self, Window};
@@ -60,31 +60,6 @@ struct Judge<'a> {
     false_flags: Vec<FlaggedInvoice>,
     /// The invoices migrations touched, told the class each falls into.
     watch: Watch,
-}
-
-/// What the platform's record lacks, how it differs, and how many copies it holds,
-/// as far as its table column calls for.
-struct Damage {
-    missing: Vec<String>,
-    differing: Vec<FieldDiff>,
-    copies: Option<u32>,
-}
-
-fn damage(state: PlatformState, issued: Option<&Invoice>, record: Option<&TruthRecord>) -> Damage {
-    Damage {
-        missing: match state {
-            PlatformState::Partial => missing_fields(issued, record),
-            _ => Vec::new(),
-        },
-        differing: match state {
-            PlatformState::Corrupted => differing_fields(issued, record),
-            _ => Vec::new(),
-        },
-        copies: match state {
-            PlatformState::Duplicated => record.map(|r| r.copies),
-            _ => None,
-        },
-    }
 }
 
 impl<'a> Judge<'a> {
