@@ -21,14 +21,15 @@ fault = { name = "buyer-name-gone", kind = "partial_write", drop = "fields", fie
 [[steps]]
 issue = { count = 6, rate = 100, concurrency = 2 }
 
+# Every upload is done before the window opens, so all six records are eligible.
 [[steps]]
-wait = "400ms"
+settle = { timeout = "20s" }
 
 [[steps]]
 maintenance = { name = "upgrade", duration = "300ms", migration = { lose = 0.5, since = "start", at_least = 1 } }
 
 [[steps]]
-settle = { timeout = "10s" }
+settle = { timeout = "20s" }
 "#;
 
 fn of_class<'a>(report: &'a Value, class: &str) -> Vec<&'a Value> {
