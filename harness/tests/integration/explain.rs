@@ -305,3 +305,25 @@ fn the_class_tables_say_how_many_violations_each_rule_caused() {
         .unwrap()
         .contains("LOST: observed 2, allowed 0; caused by r-drop 1, upgrade 1"));
 }
+
+#[test]
+fn an_unnamed_window_is_matched_to_the_last_migration_the_platform_named_for_it() {
+    let mut run = failing_run();
+    run.plan["maintenance"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("name");
+    let mut earlier = run.migrations[0].clone();
+    earlier.window = "maintenance#1".into();
+    earlier.eligible = 99;
+    run.migrations[0].window = "maintenance#2".into();
+    run.migrations.insert(0, earlier);
+
+    let m = check(&run).maintenance;
+
+    assert_eq!(m.migrations.len(), 1, "{m:?}");
+    assert_eq!(m.migrations[0].name, "maintenance#2");
+    assert_eq!(m.migrations[0].eligible, 5);
+    assert_eq!(m.migrations[0].kind, "lose 20%, strip_lines 20%");
+    assert_eq!(m.windows[0].name, None);
+}
