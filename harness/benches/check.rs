@@ -140,6 +140,7 @@ fn build(n: u64) -> RunRecord {
         issued_numbers: Vec::new(),
         scope: Default::default(),
         notes: Vec::new(),
+        migrations: Vec::new(),
     }
 }
 

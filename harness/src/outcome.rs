@@ -65,6 +65,32 @@ pub struct RunRecord {
     /// Things the run tolerated and tells the user once (e.g. ledger columns ignored).
     #[serde(default)]
     pub notes: Vec<String>,
+    /// What each maintenance window's migration did, as the platform counted it.
+    #[serde(default)]
+    pub migrations: Vec<MigrationRecord>,
+}
+
+/// One migration as `GET /_chaos/stats` → `migrations` reports it: the platform's
+/// own count, which the journal only has as free text.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct MigrationRecord {
+    /// The name of the window whose end ran it.
+    pub window: String,
+    /// When the window ended, on the platform's plan clock (milliseconds).
+    #[serde(default)]
+    pub ended_at_ms: u64,
+    /// Records it could touch.
+    #[serde(default)]
+    pub eligible: u64,
+    /// `seller/number` of each record lost.
+    #[serde(default)]
+    pub lost: Vec<String>,
+    /// `seller/number` of each record stripped of its lines.
+    #[serde(default)]
+    pub stripped: Vec<String>,
+    /// `seller/number` of each record reverted.
+    #[serde(default)]
+    pub reverted: Vec<String>,
 }
 
 /// The platform journal's memory budget, from `GET /_chaos/stats` → `journal`.

@@ -1,27 +1,27 @@
-//! Causal chains: for each violation, the journal entries about its invoice in time
-//! order — the requests, the rule that fired on each, the responses and store effects.
+//! Causal chains: for each violation (and each false flag), the journal entries about
+//! its invoice in time order — the requests, the rule that fired on each, the
+//! responses and store effects.
 
 use tax_api::{Integrity, JournalEntry, StoreEffect};
 
 use super::fxhash::{map_with_capacity, FxHashMap};
 use super::index::key;
-use super::Violation;
+use super::{FlaggedInvoice, Violation};
 
-/// Fills `chain` on every violation with one pass over the journal.
-pub(super) fn attach(violations: &mut [Violation], journal: &[JournalEntry]) {
-    if violations.is_empty() {
-        return;
-    }
-    let mut by_number: FxHashMap<u64, Vec<usize>> = map_with_capacity(violations.len());
-    for (i, v) in violations.iter().enumerate() {
-        by_number.entry(key(&v.number)).or_default().push(i);
-    }
-    // Hashing every entry's number in its own pass lets those reads overlap.
-    let keys: Vec<u64> = journal
-        .iter()
-        .map(|e| e.number.as_deref().map_or(0, key))
-        .collect();
-    let mut chains: Vec<Vec<JournalEntry>> = vec![Vec::new(); violations.len()];
+/// An invoice whose chain is wanted.
+struct Target<'a> {
+    number: &'a str,
+    seller: Option<&'a str>,
+    /// Whether a migration that names no invoice may be what took this one.
+    migrated: bool,
+}
+
+/// Fills `chain` on every violation and false flag with one pass over the journal.
+pub(super) fn attach(
+    violations: &mut [Violation],
+    flags: &mut [FlaggedInvoice],
+    journal: &[JournalEntry],
+) {
     let migration_hit = |v: &Violation| {
         v.platform.integrity == Some(Integrity::LostInMigration)
             || v.platform
@@ -29,18 +29,55 @@ pub(super) fn attach(violations: &mut [Violation], journal: &[JournalEntry]) {
                 .as_deref()
                 .is_some_and(|c| c.contains("migration"))
     };
+    let targets: Vec<Target<'_>> = violations
+        .iter()
+        .map(|v| Target {
+            number: &v.number,
+            seller: v.seller_tax_id.as_deref(),
+            migrated: migration_hit(v),
+        })
+        .chain(flags.iter().map(|f| Target {
+            number: &f.number,
+            seller: f.seller_tax_id.as_deref(),
+            migrated: false,
+        }))
+        .collect();
+    let mut chains = collect(&targets, journal).into_iter();
+    for (v, chain) in violations.iter_mut().zip(chains.by_ref()) {
+        v.chain = chain;
+    }
+    for (f, chain) in flags.iter_mut().zip(chains) {
+        f.chain = chain;
+    }
+}
+
+/// The chain of each target, in target order.
+fn collect(targets: &[Target<'_>], journal: &[JournalEntry]) -> Vec<Vec<JournalEntry>> {
+    let mut chains: Vec<Vec<JournalEntry>> = vec![Vec::new(); targets.len()];
+    if targets.is_empty() {
+        return chains;
+    }
+    let mut by_number: FxHashMap<u64, Vec<usize>> = map_with_capacity(targets.len());
+    for (i, t) in targets.iter().enumerate() {
+        by_number.entry(key(t.number)).or_default().push(i);
+    }
+    // Hashing every entry's number in its own pass lets those reads overlap.
+    let keys: Vec<u64> = journal
+        .iter()
+        .map(|e| e.number.as_deref().map_or(0, key))
+        .collect();
     for (entry, k) in journal.iter().zip(keys) {
         match entry.number.as_deref() {
             Some(number) => {
-                let Some(targets) = by_number.get(&k) else {
+                let Some(found) = by_number.get(&k) else {
                     continue;
                 };
-                for &i in targets {
-                    let v = &violations[i];
-                    if v.number != number {
+                for &i in found {
+                    let t = &targets[i];
+                    if t.number != number {
                         continue;
                     }
-                    let same_seller = match (&entry.seller_tax_id, &v.seller_tax_id) {
+                    let same_seller = match (&entry.seller_tax_id, t.seller) {
                         (Some(a), Some(b)) => a == b,
                         _ => true,
                     };
@@ -51,8 +88,8 @@ pub(super) fn attach(violations: &mut [Violation], journal: &[JournalEntry]) {
             }
             // A migration that names no invoice may still be what took this one.
             None if entry.effect == StoreEffect::Migration => {
-                for (i, v) in violations.iter().enumerate() {
-                    if migration_hit(v) {
+                for (i, t) in targets.iter().enumerate() {
+                    if t.migrated {
                         chains[i].push(entry.clone());
                     }
                 }
@@ -60,8 +97,8 @@ pub(super) fn attach(violations: &mut [Violation], journal: &[JournalEntry]) {
             None => {}
         }
     }
-    for (v, mut chain) in violations.iter_mut().zip(chains) {
+    for chain in &mut chains {
         chain.sort_by_key(|e| (e.elapsed_ms, e.seq));
-        v.chain = chain;
     }
+    chains
 }

@@ -5,6 +5,7 @@ use tax_api::{Invoice, LedgerEntry, LedgerStatus, TruthRecord};
 
 use super::class::{Class, ClientState, PlatformState};
 use super::content::same_content;
+use super::explain::FieldDiff;
 use super::{ClientView, LedgerRow, PlatformView};
 
 /// The table column for an invoice, and a note when the harness, not the truth,
@@ -39,50 +40,74 @@ pub(super) fn platform_state(
     (PlatformState::Intact, None)
 }
 
+/// What the platform lacks or altered, in a few words: ` without lines, buyer_name`,
+/// ` (totals.total_incl_tax 113000 → 113042)`; empty when nothing is known.
+fn damage(missing: &[String], differing: &[FieldDiff]) -> String {
+    if !missing.is_empty() {
+        return format!(" without {}", missing.join(", "));
+    }
+    if differing.is_empty() {
+        return String::new();
+    }
+    let shown: Vec<String> = differing
+        .iter()
+        .take(3)
+        .map(|d| format!("{} {} → {}", d.field, d.expected, d.actual))
+        .collect();
+    let more = differing.len().saturating_sub(shown.len());
+    let more = if more > 0 {
+        format!("; {more} more")
+    } else {
+        String::new()
+    };
+    format!(" ({}{more})", shown.join("; "))
+}
+
+/// The sentence for people. The rule that caused it is added once the causal chain
+/// is known.
 pub(super) fn describe(
     class: Class,
     state: PlatformState,
     r: Option<&TruthRecord>,
     accepted: Option<bool>,
+    missing: &[String],
+    differing: &[FieldDiff],
 ) -> String {
-    let cause = r
-        .and_then(|r| r.cause.as_deref())
-        .map(|c| format!(" (cause: {c})"))
-        .unwrap_or_default();
+    let damage = damage(missing, differing);
     let held = match state {
         PlatformState::Intact => "holds it intact".to_string(),
-        PlatformState::Partial => "holds it partially".to_string(),
-        PlatformState::Corrupted => "holds it corrupted".to_string(),
+        PlatformState::Partial => format!("holds it partially{damage}"),
+        PlatformState::Corrupted => format!("holds it corrupted{damage}"),
         PlatformState::Missing => "holds nothing".to_string(),
         PlatformState::Duplicated => {
             format!("holds {} copies", r.map_or(0, |r| r.copies))
         }
     };
     match class {
-        Class::Lost => format!("confirmed by the client, but the platform holds nothing{cause}"),
+        Class::Lost => "confirmed by the client, but the platform holds nothing".to_string(),
         Class::SilentPartial => {
             let (sent, stored) = r.map_or((0, 0), |r| (r.sent_line_count, r.stored_line_count));
             format!(
-                "confirmed by the client, but stored partially ({stored} of {sent} lines){cause}"
+                "confirmed by the client, but stored partially{damage} ({stored} of {sent} lines)"
             )
         }
         Class::SilentCorruption => {
-            format!("confirmed by the client, but the stored content differs from what was issued{cause}")
+            format!("confirmed by the client, but the stored content differs from what was issued{damage}")
         }
-        Class::Duplicate => format!("confirmed by the client, but the platform {held}{cause}"),
+        Class::Duplicate => format!("confirmed by the client, but the platform {held}"),
         Class::Unresolved => {
-            format!("still pending when the run ended; the platform {held}{cause}")
+            format!("still pending when the run ended; the platform {held}")
         }
         Class::Forgotten if accepted == Some(false) => format!(
-            "refused by the client and missing from its ledger, yet the platform {held}{cause}"
+            "refused by the client and missing from its ledger, yet the platform {held}"
         ),
         Class::Forgotten => format!(
-            "accepted by the client (202) but missing from its ledger; the platform {held}{cause}"
+            "accepted by the client (202) but missing from its ledger; the platform {held}"
         ),
         Class::ContradictoryLedger => format!(
-            "the client's ledger gives it different statuses, so which one the client acts on is unknown; the platform {held}{cause}"
+            "the client's ledger gives it different statuses, so which one the client acts on is unknown; the platform {held}"
         ),
-        other => format!("{}: the platform {held}{cause}", other.meaning()),
+        other => format!("{}: the platform {held}", other.meaning()),
     }
 }
 

@@ -5,12 +5,15 @@ use std::collections::{HashMap, HashSet};
 
 use tax_api::{Invoice, Ledger, LedgerEntry, TruthRecord, TruthSnapshot};
 
+use super::bounds::FlaggedInvoice;
 use super::class::{classify, Class, ClientState, PlatformState};
 use super::content::SaleKey;
 use super::evidence::{
     client_view, describe, ledger_rows, platform_state, platform_view, status_word,
 };
+use super::explain::damage;
 use super::index::{NumberIndex, Probe};
+use super::maintenance::Watch;
 use super::scope::{self, Window};
 use super::{Counts, Violation};
 use crate::outcome::{IssuedInvoice, RunRecord};
@@ -19,6 +22,8 @@ use crate::outcome::{IssuedInvoice, RunRecord};
 pub(super) struct Joined {
     pub counts: Counts,
     pub violations: Vec<Violation>,
+    /// Invoices flagged although stored intact (chains not yet attached).
+    pub false_flags: Vec<FlaggedInvoice>,
     /// Which records were looked at for `UNEXPECTED` ones, when that needed saying.
     pub scope_note: Option<String>,
     /// Why records the ledger does not list could not be looked at.
@@ -52,6 +57,9 @@ struct Judge<'a> {
     last_seller: Option<&'a str>,
     counts: Counts,
     violations: Vec<Violation>,
+    false_flags: Vec<FlaggedInvoice>,
+    /// The invoices migrations touched, told the class each falls into.
+    watch: Watch,
 }
 
 impl<'a> Judge<'a> {
@@ -76,6 +84,8 @@ impl<'a> Judge<'a> {
             last_seller: None,
             counts: Counts::default(),
             violations: Vec::new(),
+            false_flags: Vec::new(),
+            watch: Watch::default(),
         }
     }
 
@@ -139,8 +149,26 @@ impl<'a> Judge<'a> {
         let class = classify(client, state, s.accepted != Some(false));
         self.counts.judged += 1;
         self.counts.add(class);
+        self.watch.note(seller, s.number, class);
+        if class == Class::FalseFlag {
+            self.false_flags.push(FlaggedInvoice {
+                number: s.number.to_string(),
+                seller_tax_id: seller.map(str::to_string),
+                client: client_view(client, entry, s.accepted, s.at_ms),
+                platform_ref: record.map(|r| r.platform_ref.clone()),
+                chain: Vec::new(),
+            });
+        }
         if class.is_violation() {
-            let mut detail = describe(class, state, record, s.accepted);
+            let found = damage(state, s.invoice, record);
+            let mut detail = describe(
+                class,
+                state,
+                record,
+                s.accepted,
+                &found.missing,
+                &found.differing,
+            );
             if let Some(note) = note {
                 detail.push_str("; ");
                 detail.push_str(note);
@@ -165,6 +193,10 @@ impl<'a> Judge<'a> {
                 number: s.number.to_string(),
                 seller_tax_id: seller.map(str::to_string),
                 detail,
+                cause: None,
+                missing_fields: found.missing,
+                differing_fields: found.differing,
+                copies: found.copies,
                 client: view,
                 platform: platform_view(state, record),
                 chain: Vec::new(),
@@ -180,7 +212,9 @@ impl<'a> Judge<'a> {
             if self.matched[i] || !window.holds(r) {
                 continue;
             }
-            let mut platform = platform_view(PlatformState::from_integrity(r.integrity), Some(r));
+            let state = PlatformState::from_integrity(r.integrity);
+            let found = damage(state, None, Some(r));
+            let mut platform = platform_view(state, Some(r));
             let mut detail = if self.ledger_only {
                 format!(
                     "the platform holds {}, which the ledger does not list",
@@ -206,6 +240,10 @@ impl<'a> Judge<'a> {
                 number: r.number.clone(),
                 seller_tax_id: Some(r.seller_tax_id.clone()),
                 detail,
+                cause: None,
+                missing_fields: found.missing,
+                differing_fields: found.differing,
+                copies: found.copies,
                 client: client_view(client, entry, None, None),
                 platform,
                 chain: Vec::new(),
@@ -228,6 +266,10 @@ impl<'a> Judge<'a> {
                     "the client's ledger lists {}, which was never issued and the platform never stored",
                     e.number
                 ),
+                cause: None,
+                missing_fields: Vec::new(),
+                differing_fields: Vec::new(),
+                copies: None,
                 client: client_view(ClientState::from(Some(e.status)), Some(e), None, None),
                 platform: platform_view(PlatformState::Missing, None),
                 chain: Vec::new(),
@@ -247,12 +289,18 @@ fn sale_index(issued: &[IssuedInvoice]) -> HashMap<SaleKey<'_>, &str> {
 
 /// Joins and classifies. A run of the `ledger` adapter with nothing issued judges the
 /// ledger's entries instead of issued invoices (`ledger_only`).
-pub(super) fn join(run: &RunRecord, ledger: &Ledger, truth: &TruthSnapshot) -> Joined {
+pub(super) fn join(
+    run: &RunRecord,
+    ledger: &Ledger,
+    truth: &TruthSnapshot,
+    watch: &mut Watch,
+) -> Joined {
     let issued = &run.issued;
     let numbers = &run.issued_numbers;
     let is_ledger = run.client.adapter == "ledger";
     let ledger_only = is_ledger && issued.is_empty() && numbers.is_empty();
     let mut judge = Judge::new(issued, numbers, ledger, truth, ledger_only);
+    judge.watch = std::mem::take(watch);
     if ledger_only {
         let probes = judge
             .index
@@ -308,9 +356,11 @@ pub(super) fn join(run: &RunRecord, ledger: &Ledger, truth: &TruthSnapshot) -> J
     if !ledger_only {
         judge.unexpected_ledger_entries();
     }
+    *watch = judge.watch;
     Joined {
         counts: judge.counts,
         violations: judge.violations,
+        false_flags: judge.false_flags,
         scope_note: decided.note,
         scope_unknown: decided.unknown,
     }

@@ -300,6 +300,7 @@ pub fn ledger_run(input: LedgerCheck<'_>) -> Result<RunRecord, LedgerFileError> 
         issued_numbers: issued.numbers,
         scope,
         notes: export.notes,
+        migrations: Vec::new(),
         journal_budget: None,
         lifecycle: Default::default(),
     })

@@ -13,18 +13,24 @@
 //! - `scope`: which platform records a ledger must account for (its seller and period).
 //! - `content`: comparing sales regardless of number ([`SaleKey`]).
 //! - `evidence`: the platform column, the detail sentence and both sides' views.
+//! - `explain`: missing and differing fields, and the rule whose fire caused a violation.
 //! - `chain`: causal chains from one pass over the journal.
+//! - `bounds`: the invoices behind a broken `[expect]` bound, false flags included.
+//! - `maintenance`: windows and migrations, and what the client caught of the latter.
 //! - `verdict`: invariants with `[expect]` bounds, inconclusive reasons, the verdict.
 //! - [`ledger_file`]: reading exported ledgers for `invoice-chaos check --ledger`.
 
+mod bounds;
 mod chain;
 mod class;
 mod content;
 mod evidence;
+mod explain;
 mod fxhash;
 mod index;
 mod join;
 pub mod ledger_file;
+mod maintenance;
 mod scope;
 mod verdict;
 
@@ -33,8 +39,11 @@ use tax_api::{Integrity, JournalEntry, LedgerStatus};
 
 use crate::outcome::{RunProblem, RunRecord};
 
+pub use bounds::{BoundInvoice, FlaggedInvoice, FALSE_FLAG_RATIO};
 pub use class::{classify, Class, ClientState, PlatformState};
 pub use content::{same_sale, SaleKey};
+pub use explain::{Cause, FieldDiff};
+pub use maintenance::{Maintenance, MigrationOutcome, WindowSpan};
 pub use verdict::{Inconclusive, Invariant, Measure, Verdict};
 
 /// The checker's judgement of one run.
@@ -55,6 +64,15 @@ pub struct CheckResult {
     /// What the run tolerated or assumed, for people (columns ignored, which records
     /// a ledger was checked against).
     pub notes: Vec<String>,
+    /// The invoices behind each broken `[expect]` bound.
+    #[serde(default)]
+    pub bound_invoices: Vec<BoundInvoice>,
+    /// Every invoice flagged although stored intact, with its chain.
+    #[serde(default)]
+    pub false_flags: Vec<FlaggedInvoice>,
+    /// The maintenance windows and what their migrations did.
+    #[serde(default)]
+    pub maintenance: Maintenance,
 }
 
 /// How many invoices fell into each class; serialised in this field order.
@@ -161,6 +179,19 @@ pub struct Violation {
     pub seller_tax_id: Option<String>,
     /// One sentence for people saying what went wrong.
     pub detail: String,
+    /// The fault rule whose fire caused it; `None` when no fault touched it.
+    #[serde(default)]
+    pub cause: Option<Cause>,
+    /// Fields the platform's record lacks (`lines`, `buyer_name`, …) when it holds
+    /// the invoice partially.
+    #[serde(default)]
+    pub missing_fields: Vec<String>,
+    /// Fields the platform's record holds differently, when it holds it corrupted.
+    #[serde(default)]
+    pub differing_fields: Vec<FieldDiff>,
+    /// Copies the platform holds, when it holds more than one.
+    #[serde(default)]
+    pub copies: Option<u32>,
     /// What the client said.
     pub client: ClientView,
     /// What the platform holds.
@@ -230,23 +261,31 @@ pub struct PlatformView {
 /// entries (the client's word on what it owned) instead of an issued list.
 pub fn check(run: &RunRecord) -> CheckResult {
     let voided = run.problems.iter().any(RunProblem::voids_judgement);
+    let mut watch = maintenance::Watch::new(&run.migrations);
     let judged = match (&run.truth, &run.ledger) {
         (Some(truth), Some(ledger)) if !voided => {
-            let mut joined = join::join(run, ledger, truth);
-            chain::attach(&mut joined.violations, &run.journal);
+            let mut joined = join::join(run, ledger, truth, &mut watch);
+            chain::attach(
+                &mut joined.violations,
+                &mut joined.false_flags,
+                &run.journal,
+            );
+            for v in &mut joined.violations {
+                explain_cause(v, run);
+            }
             Some(joined)
         }
         _ => None,
     };
     let mut notes = run.notes.clone();
     let mut scope_unknown = None;
-    let (mut counts, violations, is_judged) = match judged {
+    let (mut counts, violations, false_flags, is_judged) = match judged {
         Some(j) => {
             notes.extend(j.scope_note);
             scope_unknown = j.scope_unknown;
-            (j.counts, j.violations, true)
+            (j.counts, j.violations, j.false_flags, true)
         }
-        None => (Counts::default(), Vec::new(), false),
+        None => (Counts::default(), Vec::new(), Vec::new(), false),
     };
     let exits = &run.lifecycle.client_exits;
     counts.client_exited = exits.iter().filter(|e| !e.restarted).count() as u64;
@@ -267,6 +306,7 @@ pub fn check(run: &RunRecord) -> CheckResult {
         inconclusive.push(Inconclusive::ScopeUnknown { detail });
     }
     let verdict = verdict::decide(is_judged, &invariants, &inconclusive);
+    let bound_invoices = bounds::bound_invoices(&invariants, &violations, &false_flags);
     CheckResult {
         verdict,
         judged: is_judged,
@@ -275,5 +315,23 @@ pub fn check(run: &RunRecord) -> CheckResult {
         inconclusive,
         violations,
         notes,
+        bound_invoices,
+        false_flags,
+        maintenance: maintenance::summarise(run, &watch),
+    }
+}
+
+/// Names the rule whose fire caused `v`, in its fields and at the end of its sentence.
+fn explain_cause(v: &mut Violation, run: &RunRecord) {
+    v.cause = explain::cause(
+        v.class,
+        &v.chain,
+        v.platform.cause.as_deref(),
+        v.platform.integrity,
+        &run.fault_stats,
+    );
+    if let Some(c) = &v.cause {
+        v.detail
+            .push_str(&format!(" (cause: {} rule {})", c.kind, c.rule));
     }
 }

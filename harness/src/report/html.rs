@@ -6,8 +6,8 @@ use std::fmt::Write;
 
 use super::palette::{cause_rule, class_colour, fault_colour, fire_kind};
 use super::text::{
-    client_exit_str, client_label, client_str, duration_ms, effect_str, fault_str, integrity_str,
-    platform_str, replay_command, response_str, time_str, verdict_label,
+    cause_str, client_exit_str, client_label, client_str, duration_ms, effect_str, fault_str,
+    fields_str, integrity_str, platform_str, replay_command, response_str, time_str, verdict_label,
 };
 use super::timeline::render_svg;
 use crate::check::{CheckResult, Class, Verdict, Violation};
@@ -95,8 +95,11 @@ fn violation(out: &mut String, v: &Violation, open: bool) {
         platform_str(v.platform.state),
         v.platform.integrity.map_or("never stored", integrity_str),
         v.platform.copies,
-        opt(&v.platform.cause),
+        opt(&cause_str(v.cause.as_ref())),
     );
+    if let Some(fields) = fields_str(v) {
+        let _ = write!(out, "<p>fields: {}</p>", esc(&fields));
+    }
     if v.chain.is_empty() {
         out.push_str("<p>No request about this invoice reached the platform.</p></details>\n");
         return;
@@ -294,6 +297,8 @@ pub fn render_html(run: &RunRecord, result: &CheckResult) -> String {
         }
         out.push_str("</table>\n");
     }
+    out.push_str(&super::html_explain::maintenance(result));
+    out.push_str(&super::html_explain::bound_invoices(result));
     if !run.lifecycle.client_exits.is_empty() {
         out.push_str("<h2>The client program exited</h2>");
         for e in &run.lifecycle.client_exits {

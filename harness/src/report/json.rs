@@ -5,7 +5,9 @@ use serde::Serialize;
 
 use super::text::{duration_ms, replay_command, time_str};
 use super::ReportError;
-use crate::check::{CheckResult, Counts, Inconclusive, Invariant, Verdict, Violation};
+use crate::check::{
+    BoundInvoice, CheckResult, Counts, Inconclusive, Invariant, Maintenance, Verdict, Violation,
+};
 use crate::outcome::{
     ClientExit, ClientInfo, Expect, JournalBudget, RuleStats, RunRecord, TimelineEvent,
 };
@@ -40,7 +42,9 @@ struct JsonReport<'a> {
     expect: &'a Expect,
     plan: &'a serde_json::Value,
     timeline: &'a [TimelineEvent],
+    maintenance: &'a Maintenance,
     violations: &'a [Violation],
+    bound_invoices: &'a [BoundInvoice],
     replay: String,
     journal_budget: Option<&'a JournalBudget>,
     interrupted: Option<&'a str>,
@@ -92,7 +96,9 @@ fn json_report<'a>(run: &'a RunRecord, result: &'a CheckResult) -> JsonReport<'a
         expect: &run.expect,
         plan: &run.plan,
         timeline: &run.timeline,
+        maintenance: &result.maintenance,
         violations: &result.violations,
+        bound_invoices: &result.bound_invoices,
         replay: replay_command(run),
         journal_budget: run.journal_budget.as_ref(),
         interrupted: run.lifecycle.interrupted.as_deref(),

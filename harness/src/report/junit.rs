@@ -8,10 +8,11 @@ use std::time::Duration;
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::text::{
-    chain_line, client_exit_str, client_str, duration_ms, platform_str, replay_command,
+    cause_str, causes_str, chain_line, client_exit_str, client_str, duration_ms, fields_str,
+    migration_str, platform_str, replay_command, window_str,
 };
 use super::ReportError;
-use crate::check::{CheckResult, Class, Invariant, Violation};
+use crate::check::{CheckResult, Class, Invariant, Violation, FALSE_FLAG_RATIO};
 use crate::outcome::RunRecord;
 
 /// How many violations a failing testcase spells out.
@@ -26,6 +27,12 @@ fn violation_text(out: &mut String, v: &Violation) {
         v.client.reason.as_deref().unwrap_or("none"),
         platform_str(v.platform.state)
     );
+    if let Some(cause) = cause_str(v.cause.as_ref()) {
+        let _ = writeln!(out, "  cause: {cause}");
+    }
+    if let Some(fields) = fields_str(v) {
+        let _ = writeln!(out, "  fields: {fields}");
+    }
     if v.chain.is_empty() {
         let _ = writeln!(out, "  no request about this invoice reached the platform");
     }
@@ -44,8 +51,13 @@ fn invariant_case(
         TestCaseStatus::success()
     } else {
         let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+        let causes = Class::violations()
+            .find(|c| c.as_str() == inv.name)
+            .map(|c| causes_str(result, c))
+            .filter(|c| !c.is_empty())
+            .map_or_else(String::new, |c| format!("; caused by {c}"));
         status.set_message(format!(
-            "{}: observed {}, allowed {}",
+            "{}: observed {}, allowed {}{causes}",
             inv.name, inv.observed, inv.allowed
         ));
         status.set_type(inv.name.clone());
@@ -56,6 +68,20 @@ fn invariant_case(
             .filter(|v| v.class.as_str() == inv.name);
         for v in matching.take(CHAINS_PER_FAILURE) {
             violation_text(&mut description, v);
+        }
+        if inv.name == FALSE_FLAG_RATIO {
+            let behind = result.bound_invoices.iter().filter(|b| b.bound == inv.name);
+            for b in behind.take(CHAINS_PER_FAILURE) {
+                let _ = writeln!(
+                    description,
+                    "{}: flagged although stored intact (reason: {})",
+                    b.number,
+                    b.client_reason.as_deref().unwrap_or("none")
+                );
+                for e in &b.chain {
+                    let _ = writeln!(description, "  {}", chain_line(e));
+                }
+            }
         }
         if inv.name == Class::ClientExited.as_str() {
             for e in run.lifecycle.client_exits.iter().filter(|e| !e.restarted) {
@@ -121,6 +147,14 @@ pub fn junit_suite(run: &RunRecord, result: &CheckResult) -> TestSuite {
     suite.add_property(Property::new("replay", replay_command(run)));
     if let Some(signal) = &run.lifecycle.interrupted {
         suite.add_property(Property::new("interrupted", signal.as_str()));
+    }
+    for (i, w) in result.maintenance.windows.iter().enumerate() {
+        let name = format!("maintenance.window.{}", i + 1);
+        suite.add_property(Property::new(name, window_str(w)));
+    }
+    for m in &result.maintenance.migrations {
+        let name = format!("maintenance.migration.{}", m.name);
+        suite.add_property(Property::new(name, migration_str(m)));
     }
     suite.add_test_case(conclusive_case(&classname, result));
     for inv in &result.invariants {

@@ -4,12 +4,13 @@
 use std::fmt::Write;
 
 use super::text::{
-    client_exit_str, client_label, client_str, duration_ms, effect_str, fault_str, integrity_str,
-    platform_str, replay_caveat, replay_command, response_str, time_str, unfired_warnings,
-    verdict_label,
+    cause_str, causes_str, client_exit_str, client_label, client_str, duration_ms, effect_str,
+    fault_str, integrity_str, invoices, platform_str, replay_caveat, replay_command, response_str,
+    time_str, unfired_warnings, verdict_label,
 };
-use crate::check::{CheckResult, Class, Violation};
+use crate::check::{CheckResult, Class, Violation, FALSE_FLAG_RATIO};
 use crate::outcome::RunRecord;
+use tax_api::JournalEntry;
 
 /// How many violations the summary shows with their chains.
 pub const FIRST_VIOLATIONS: usize = 10;
@@ -56,12 +57,36 @@ fn violation(out: &mut String, n: usize, v: &Violation) {
     let integrity = v.platform.integrity.map_or("never stored", integrity_str);
     let _ = writeln!(
         out,
-        "- platform: **{}** (truth: {integrity}, copies {}); cause: {}\n",
+        "- platform: **{}** (truth: {integrity}, copies {}); cause: {}",
         platform_str(v.platform.state),
         v.platform.copies,
-        opt(&v.platform.cause)
+        opt(&cause_str(v.cause.as_ref()))
     );
-    if v.chain.is_empty() {
+    if !v.missing_fields.is_empty() {
+        let _ = writeln!(
+            out,
+            "- missing fields: {}",
+            md(&v.missing_fields.join(", "))
+        );
+    }
+    for d in &v.differing_fields {
+        let _ = writeln!(
+            out,
+            "- `{}` differs: issued {}, stored {}",
+            md(&d.field),
+            md(&d.expected),
+            md(&d.actual)
+        );
+    }
+    if let Some(n) = v.copies {
+        let _ = writeln!(out, "- copies held: {n}");
+    }
+    out.push('\n');
+    chain_table(out, &v.chain);
+}
+
+fn chain_table(out: &mut String, chain: &[JournalEntry]) {
+    if chain.is_empty() {
         let _ = writeln!(out, "No request about this invoice reached the platform.\n");
         return;
     }
@@ -70,7 +95,7 @@ fn violation(out: &mut String, n: usize, v: &Violation) {
         "| seq | at | request | attempt | fault | response | effect |"
     );
     let _ = writeln!(out, "|---:|---:|---|---:|---|---|---|");
-    for e in &v.chain {
+    for e in chain {
         let _ = writeln!(
             out,
             "| {} | +{} ms | {} {} | {} | {} | {} | {}{} |",
@@ -115,7 +140,28 @@ pub fn render_markdown(run: &RunRecord, result: &CheckResult) -> String {
     let _ = writeln!(out, "| started | {} |", time_str(&run.started_at));
     let _ = writeln!(out, "| duration | {} ms |", duration_ms(run));
     let _ = writeln!(out, "| invoices judged | {} |", result.counts.judged);
-    let _ = writeln!(out, "| violations | {} |\n", result.counts.violations());
+    let _ = writeln!(out, "| violations | {} |", result.counts.violations());
+    let broken: Vec<&str> = result
+        .invariants
+        .iter()
+        .filter(|i| !i.holds && i.name == FALSE_FLAG_RATIO)
+        .map(|i| i.name.as_str())
+        .collect();
+    if !broken.is_empty() {
+        let _ = writeln!(
+            out,
+            "| broken bounds | {} ({} flagged although intact) |",
+            md(&broken.join(", ")),
+            invoices(
+                result
+                    .bound_invoices
+                    .iter()
+                    .filter(|b| b.bound == FALSE_FLAG_RATIO)
+                    .count()
+            )
+        );
+    }
+    out.push('\n');
 
     if let Some(warning) = run.journal_budget.as_ref().and_then(|b| b.warning()) {
         let _ = writeln!(out, "> **Warning:** {}\n", md(&warning));
@@ -139,15 +185,16 @@ pub fn render_markdown(run: &RunRecord, result: &CheckResult) -> String {
 
     let _ = writeln!(
         out,
-        "## Invoices by class\n\n| class | invoices | meaning |\n|---|---:|---|"
+        "## Invoices by class\n\n| class | count | meaning | caused by |\n|---|---:|---|---|"
     );
     for class in Class::ALL {
         let _ = writeln!(
             out,
-            "| {} | {} | {} |",
+            "| {} | {} | {} | {} |",
             md(class.as_str()),
             result.counts.get(class),
-            class.meaning()
+            class.meaning(),
+            md(&causes_str(result, class))
         );
     }
     out.push('\n');
@@ -182,6 +229,8 @@ pub fn render_markdown(run: &RunRecord, result: &CheckResult) -> String {
         }
         out.push('\n');
     }
+
+    maintenance(&mut out, result);
 
     let _ = writeln!(out, "## Fault fires\n");
     if run.fault_stats.is_empty() {
@@ -225,10 +274,16 @@ pub fn render_markdown(run: &RunRecord, result: &CheckResult) -> String {
             "## First violations ({shown} of {})\n",
             result.violations.len()
         );
+        let _ = writeln!(
+            out,
+            "Every violating invoice is in `violations.csv`, one row each.\n"
+        );
         for (n, v) in result.violations.iter().take(shown).enumerate() {
             violation(&mut out, n + 1, v);
         }
     }
+
+    bounds(&mut out, result);
 
     let replay = replay_command(run);
     let fence = "`".repeat(longest_backtick_run(&replay).max(2) + 1);
@@ -237,4 +292,92 @@ pub fn render_markdown(run: &RunRecord, result: &CheckResult) -> String {
         let _ = writeln!(out, "\nNote: {}.", md(&caveat));
     }
     out
+}
+
+/// The maintenance windows and what their migrations did, as two tables.
+fn maintenance(out: &mut String, result: &CheckResult) {
+    let m = &result.maintenance;
+    if m.windows.is_empty() && m.migrations.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Maintenance\n");
+    if !m.windows.is_empty() {
+        let _ = writeln!(out, "| window | start | end | reads |\n|---|---:|---:|---|");
+        for w in &m.windows {
+            let _ = writeln!(
+                out,
+                "| {} | +{} ms | +{} ms | {} |",
+                opt(&w.name),
+                w.start_ms,
+                w.end_ms,
+                if w.reads_allowed {
+                    "allowed"
+                } else {
+                    "refused"
+                }
+            );
+        }
+        out.push('\n');
+    }
+    if !m.migrations.is_empty() {
+        let _ = writeln!(
+            out,
+            "| migration | kind | since | eligible | lost | stripped | reverted | client caught | client missed |\n|---|---|---|---:|---:|---:|---:|---:|---:|"
+        );
+        for g in &m.migrations {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                md(&g.name),
+                md(&g.kind),
+                md(&g.since),
+                g.eligible,
+                g.lost,
+                g.stripped,
+                g.reverted,
+                g.caught,
+                if g.missed > 0 {
+                    format!("**{}**", g.missed)
+                } else {
+                    "0".to_string()
+                }
+            );
+        }
+        let _ = writeln!(
+            out,
+            "\nCaught: the invoice ended flagged, or uploaded again and intact. Missed: it ended as a violation.\n"
+        );
+    }
+}
+
+/// The invoices behind a broken false-flag bound, with their chains: such a run may
+/// fail with no violation at all. LOST and UNRESOLVED bounds are their violations.
+fn bounds(out: &mut String, result: &CheckResult) {
+    let behind: Vec<_> = result
+        .bound_invoices
+        .iter()
+        .filter(|b| b.bound == FALSE_FLAG_RATIO)
+        .collect();
+    if behind.is_empty() {
+        return;
+    }
+    let shown = behind.len().min(FIRST_VIOLATIONS);
+    let _ = writeln!(
+        out,
+        "## Broken bound: {FALSE_FLAG_RATIO} ({shown} of {} invoices)\n",
+        behind.len()
+    );
+    let _ = writeln!(
+        out,
+        "Flagged by the client although the platform holds them intact; all are in `flagged.csv`.\n"
+    );
+    for (n, b) in behind.iter().take(shown).enumerate() {
+        let _ = writeln!(out, "### {}. {}\n", n + 1, md(&b.number));
+        let _ = writeln!(
+            out,
+            "- client: **flagged**; reason: {}\n",
+            opt(&b.client_reason)
+        );
+        chain_table(out, &b.chain);
+    }
 }

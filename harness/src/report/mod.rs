@@ -4,7 +4,9 @@
 //! `index.html` of a reports directory and [`read`] (reading a `report.json` back)
 //! serve run history and `invoice-chaos diff`.
 
+mod csv;
 mod html;
+mod html_explain;
 mod index;
 mod journal;
 mod json;
@@ -22,6 +24,7 @@ use std::path::{Path, PathBuf};
 use crate::check::CheckResult;
 use crate::outcome::RunRecord;
 
+pub use self::csv::{render_flagged_csv, render_violations_csv};
 pub use html::render_html;
 pub(crate) use html::{esc, CSP, STYLE};
 pub use index::{index_command, write_index};
@@ -48,6 +51,10 @@ pub struct ReportPaths {
     pub html: PathBuf,
     /// `journal.jsonl`.
     pub journal: PathBuf,
+    /// `violations.csv`: every violating invoice, one row each.
+    pub violations_csv: PathBuf,
+    /// `flagged.csv`: every invoice flagged although stored intact.
+    pub flagged_csv: PathBuf,
 }
 
 /// A report that could not be rendered or written.
@@ -113,11 +120,15 @@ pub fn write_all(
         summary: dir.join("summary.md"),
         html: dir.join("report.html"),
         journal: dir.join("journal.jsonl"),
+        violations_csv: dir.join("violations.csv"),
+        flagged_csv: dir.join("flagged.csv"),
     };
     write(&paths.json, &render_json(run, result)?)?;
     write(&paths.junit, &render_junit(run, result)?)?;
     write(&paths.summary, &render_markdown(run, result))?;
     write(&paths.html, &render_html(run, result))?;
     write(&paths.journal, &render_journal(&run.journal)?)?;
+    write(&paths.violations_csv, &render_violations_csv(result)?)?;
+    write(&paths.flagged_csv, &render_flagged_csv(result)?)?;
     Ok(paths)
 }

@@ -145,6 +145,8 @@ pub(crate) fn response_str(e: &JournalEntry) -> String {
     match (e.status, &e.error_code) {
         (Some(s), Some(code)) => format!("{s} {code}"),
         (Some(s), None) => s.to_string(),
+        // A migration is the platform's own doing: no request, so nothing was answered.
+        (None, _) if e.effect == StoreEffect::Migration => "none (platform-side)".to_string(),
         (None, _) => "no answer (reset or hang)".to_string(),
     }
 }
@@ -227,4 +229,101 @@ pub(crate) fn verdict_label(run: &RunRecord, verdict: crate::check::Verdict) -> 
         Some(signal) => format!("{word} (interrupted by {signal})"),
         None => word,
     }
+}
+
+/// The rule whose fire caused a violation: `drop_after_ack (rule ack-then-forget)`.
+pub(crate) fn cause_str(cause: Option<&crate::check::Cause>) -> Option<String> {
+    cause.map(|c| format!("{} (rule {})", c.kind, c.rule))
+}
+
+/// What the platform's record lacks or altered: `missing lines, buyer_name`,
+/// `totals.total_incl_tax 113000 → 113042`, `2 copies`; `None` when nothing is.
+pub(crate) fn fields_str(v: &crate::check::Violation) -> Option<String> {
+    if !v.missing_fields.is_empty() {
+        return Some(format!("missing {}", v.missing_fields.join(", ")));
+    }
+    if !v.differing_fields.is_empty() {
+        let diffs: Vec<String> = v
+            .differing_fields
+            .iter()
+            .map(|d| format!("{} {} → {}", d.field, d.expected, d.actual))
+            .collect();
+        return Some(diffs.join("; "));
+    }
+    v.copies.map(|n| format!("{n} copies"))
+}
+
+/// One maintenance window: `night-window +1500 ms to +3000 ms, reads allowed`.
+pub(crate) fn window_str(w: &crate::check::WindowSpan) -> String {
+    format!(
+        "{}+{} ms to +{} ms, writes refused, reads {}",
+        w.name
+            .as_deref()
+            .map_or_else(String::new, |n| format!("{n} ")),
+        w.start_ms,
+        w.end_ms,
+        if w.reads_allowed {
+            "allowed"
+        } else {
+            "refused"
+        }
+    )
+}
+
+/// One migration and what the client made of it.
+pub(crate) fn migration_str(m: &crate::check::MigrationOutcome) -> String {
+    format!(
+        "{} ({}, since {}): {} eligible, {} lost, {} stripped, {} reverted; the client caught {}, missed {}",
+        m.name, m.kind, m.since, m.eligible, m.lost, m.stripped, m.reverted, m.caught, m.missed
+    )
+}
+
+/// The distinct faults that fired on a chain's requests, in order of first fire.
+pub(crate) fn faults_seen(chain: &[JournalEntry]) -> Vec<String> {
+    let mut seen: Vec<String> = Vec::new();
+    for f in chain.iter().filter_map(fault_str) {
+        if !seen.contains(&f) {
+            seen.push(f);
+        }
+    }
+    seen
+}
+
+/// `1 invoice`, `3 invoices`.
+pub(crate) fn invoices(n: usize) -> String {
+    if n == 1 {
+        "1 invoice".to_string()
+    } else {
+        format!("{n} invoices")
+    }
+}
+
+/// How many violations of `class` each cause explains, most first (then by rule
+/// name, so the order is stable); `no fault` counts those no fault touched.
+pub(crate) fn causes_of(
+    result: &crate::check::CheckResult,
+    class: crate::check::Class,
+) -> Vec<(String, usize)> {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for v in result.violations.iter().filter(|v| v.class == class) {
+        let name = v
+            .cause
+            .as_ref()
+            .map_or_else(|| "no fault".to_string(), |c| c.rule.clone());
+        match counts.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, k)) => *k += 1,
+            None => counts.push((name, 1)),
+        }
+    }
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    counts
+}
+
+/// `ack-then-forget 12, night-window 4`: the causes of a class's violations.
+pub(crate) fn causes_str(result: &crate::check::CheckResult, class: crate::check::Class) -> String {
+    causes_of(result, class)
+        .iter()
+        .map(|(rule, n)| format!("{rule} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -5,7 +5,7 @@ use tax_api::{JournalEntry, Ledger, TruthSnapshot};
 
 use crate::check::ledger_file::declared_scope;
 use crate::client::ClientSystem;
-use crate::outcome::{JournalBudget, RuleStats, RunProblem, Scope};
+use crate::outcome::{JournalBudget, MigrationRecord, RuleStats, RunProblem, Scope};
 use crate::platform::PlatformHandle;
 
 /// Everything read at the end of a run.
@@ -23,6 +23,8 @@ pub struct Collected {
     pub scope: Scope,
     /// What the ledger reader tolerated, said once.
     pub notes: Vec<String>,
+    /// What each maintenance window's migration did.
+    pub migrations: Vec<MigrationRecord>,
 }
 
 /// Reads the ledger, truth, journal and fault statistics; what cannot be read
@@ -77,8 +79,10 @@ pub async fn collect(
             (Vec::new(), false)
         }
     };
+    let mut migrations = Vec::new();
     let (fault_stats, journal_budget) = match control.stats().await {
         Ok(v) => {
+            migrations = migration_records(&v);
             let mut live = rule_stats(&v);
             for rule in &mut live {
                 rule.scheduled = armed.contains(&rule.rule);
@@ -105,7 +109,19 @@ pub async fn collect(
         problems,
         scope,
         notes,
+        migrations,
     }
+}
+
+/// Reads `migrations` from `GET /_chaos/stats`; empty when the platform reports none.
+pub fn migration_records(v: &Value) -> Vec<MigrationRecord> {
+    let Some(list) = v.get("migrations") else {
+        return Vec::new();
+    };
+    serde_json::from_value(list.clone()).unwrap_or_else(|e| {
+        tracing::warn!("GET /_chaos/stats: unexpected migrations shape: {e}");
+        Vec::new()
+    })
 }
 
 /// Reads `journal` from `GET /_chaos/stats`; `None` when the platform has no budget.

@@ -279,6 +279,7 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
         issued_numbers: Vec::new(),
         scope: collected.scope,
         notes: collected.notes,
+        migrations: collected.migrations,
     };
     Ok(RunOutput { record, report_dir })
 }

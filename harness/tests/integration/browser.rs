@@ -254,15 +254,21 @@ fn report_index_and_diff_pages_render_without_errors_and_the_filter_narrows_the_
     );
     assert!(report["lanes"].as_u64().unwrap() > 0, "fault fires drawn");
     assert_eq!(report["filter_visible"], 1, "the script shows the filter");
-    assert_eq!(report["all"], 2, "LOST B-2 and SILENT_PARTIAL C-3 shown");
-    assert_eq!(report["lost"], 1, "the class filter leaves the LOST one");
-    assert_eq!(report["shown_text"], "1 of 2 shown");
+    assert_eq!(
+        report["all"], 5,
+        "LOST B-2 and G-7, SILENT_PARTIAL C-3, SILENT_CORRUPTION E-5, DUPLICATE F-6 shown"
+    );
+    assert_eq!(
+        report["lost"], 2,
+        "the class filter leaves the two LOST ones"
+    );
+    assert_eq!(report["shown_text"], "2 of 5 shown");
     assert_eq!(
         report["by_cause"], 1,
         "the cause filter leaves the r-partial one"
     );
     assert_eq!(
-        report["again"], 2,
+        report["again"], 5,
         "clearing the filter shows every violation"
     );
 

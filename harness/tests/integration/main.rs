@@ -9,6 +9,8 @@ mod check;
 mod client_exit;
 mod contradictory;
 mod diff;
+mod explain;
+mod explain_run;
 mod explore;
 mod fuzz_scripts;
 #[cfg(unix)]

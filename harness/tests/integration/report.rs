@@ -5,10 +5,10 @@
 use std::path::{Path, PathBuf};
 
 use harness::check::check;
-use harness::outcome::{JournalBudget, RunRecord, TimelineEvent};
+use harness::outcome::{JournalBudget, MigrationRecord, RunRecord, TimelineEvent};
 use harness::report::{
-    render_html, render_journal, render_json, render_junit, render_markdown, replay_caveat,
-    replay_command, terminal_summary, write_all,
+    render_flagged_csv, render_html, render_journal, render_json, render_junit, render_markdown,
+    render_violations_csv, replay_caveat, replay_command, terminal_summary, write_all,
 };
 use tax_api::{Integrity, JournalEntry, LedgerStatus, StoreEffect};
 
@@ -43,12 +43,14 @@ fn event(at_ms: u64, kind: &str, detail: &str) -> TimelineEvent {
     }
 }
 
-/// A failing run with a lost and a partial invoice, a false flag and a rule that never fired.
+/// A failing run with a lost and a partial invoice, a false flag and a rule that never
+/// fired; a corrupted and a duplicated invoice; and a maintenance window whose migration
+/// lost one invoice the client missed and stripped one it flagged.
 pub(crate) fn failing_run() -> RunRecord {
     let mut run = support::run();
     run.scenario = "golden-rehearsal".into();
     run.description = "maintenance <window> & \"2% loss\" | while issuing".into();
-    for n in ["A-1", "B-2", "C-3", "D-4"] {
+    for n in ["A-1", "B-2", "C-3", "D-4", "E-5", "F-6", "G-7", "H-8"] {
         issue(&mut run, n, true);
     }
     list(&mut run, "A-1", LedgerStatus::Confirmed, None);
@@ -79,10 +81,72 @@ pub(crate) fn failing_run() -> RunRecord {
         StoreEffect::StoredPartial,
     );
     request(&mut run, Some("D-4"), None, Some(201), StoreEffect::Stored);
+    list(&mut run, "E-5", LedgerStatus::Confirmed, None);
+    list(&mut run, "F-6", LedgerStatus::Confirmed, None);
+    list(&mut run, "G-7", LedgerStatus::Confirmed, None);
+    list(
+        &mut run,
+        "H-8",
+        LedgerStatus::Flagged,
+        Some("lines missing on read-back"),
+    );
+    store(&mut run, "E-5", Integrity::Corrupted, Some("r-corrupt"));
+    store(&mut run, "F-6", Integrity::Duplicated, Some("r-twice"));
+    store(
+        &mut run,
+        "G-7",
+        Integrity::LostInMigration,
+        Some("upgrade (lost)"),
+    );
+    store(
+        &mut run,
+        "H-8",
+        Integrity::Partial,
+        Some("upgrade (lines stripped)"),
+    );
+    request(
+        &mut run,
+        Some("E-5"),
+        Some(("r-corrupt", "corrupt")),
+        Some(201),
+        StoreEffect::StoredCorrupted,
+    );
+    request(
+        &mut run,
+        Some("F-6"),
+        Some(("r-twice", "duplicate")),
+        Some(201),
+        StoreEffect::StoredDuplicate,
+    );
+    request(&mut run, Some("G-7"), None, Some(201), StoreEffect::Stored);
+    request(&mut run, Some("H-8"), None, Some(201), StoreEffect::Stored);
+    request(
+        &mut run,
+        None,
+        Some(("upgrade", "migration")),
+        None,
+        StoreEffect::Migration,
+    );
     fired(&mut run, "r-drop", "drop_after_ack", 1);
     fired(&mut run, "r-partial", "partial_write", 1);
+    fired(&mut run, "r-corrupt", "corrupt", 1);
+    fired(&mut run, "r-twice", "duplicate", 1);
     fired(&mut run, "r-never", "duplicate", 0);
-    run.expect.max_false_flag_ratio = 0.5;
+    run.expect.max_false_flag_ratio = 0.1;
+    run.plan = serde_json::json!({"faults": [], "maintenance": [{
+        "name": "upgrade",
+        "duration": "2s",
+        "reads": true,
+        "migration": {"lose": 0.2, "strip_lines": 0.2, "since": "checkpoint"}
+    }]});
+    run.migrations = vec![MigrationRecord {
+        window: "upgrade".into(),
+        ended_at_ms: 3500,
+        eligible: 5,
+        lost: vec![format!("{}/G-7", support::SELLER)],
+        stripped: vec![format!("{}/H-8", support::SELLER)],
+        reverted: Vec::new(),
+    }];
     run.timeline = vec![
         event(0, "step", "issue 4 invoices"),
         event(1500, "maintenance_start", "2 s, lose 2%"),
@@ -111,6 +175,21 @@ fn markdown_summary_matches_its_golden_file() {
 }
 
 #[test]
+fn violations_csv_matches_its_golden_file() {
+    let run = failing_run();
+    golden(
+        "violations.csv",
+        &render_violations_csv(&check(&run)).unwrap(),
+    );
+}
+
+#[test]
+fn flagged_csv_matches_its_golden_file() {
+    let run = failing_run();
+    golden("flagged.csv", &render_flagged_csv(&check(&run)).unwrap());
+}
+
+#[test]
 fn json_report_carries_verdict_counts_chains_and_replay() {
     let run = failing_run();
 
@@ -120,7 +199,7 @@ fn json_report_carries_verdict_counts_chains_and_replay() {
     assert_eq!(json["verdict"], "fail");
     assert_eq!(json["exit_code"], 1);
     assert_eq!(json["seed"], 7);
-    assert_eq!(json["counts"]["LOST"], 1);
+    assert_eq!(json["counts"]["LOST"], 2);
     assert_eq!(json["counts"]["SILENT_PARTIAL"], 1);
     assert_eq!(json["counts"]["false_flag"], 1);
     assert_eq!(json["violations"][0]["chain"][0]["rule"], "r-drop");
@@ -228,8 +307,9 @@ fn html_timeline_gives_each_fault_kind_and_violation_class_a_lane_and_marks_caus
     );
     assert_eq!(
         html.matches("<path class=\"cause\"").count(),
-        2,
-        "the drop behind B-2 and the partial write behind C-3"
+        5,
+        "the fires behind LOST B-2, SILENT_PARTIAL C-3, SILENT_CORRUPTION E-5, \
+         DUPLICATE F-6 and the migration's LOST G-7"
     );
     assert!(html.contains("caused LOST B-2"));
     assert!(html.contains("rect class=\"violation\" data-class=\"LOST\""));
@@ -320,7 +400,7 @@ fn the_index_lists_every_run_newest_first_and_names_a_broken_report() {
     );
     assert!(html.contains("<th>LOST</th>") && html.contains("<th>SILENT_PARTIAL</th>"));
     assert!(
-        !html.contains("<th>DUPLICATE</th>"),
+        !html.contains("<th>UNRESOLVED</th>"),
         "only classes some run has"
     );
     assert!(html.contains("<td>reference robust</td>"));

@@ -110,6 +110,7 @@ pub fn run() -> RunRecord {
         issued_numbers: Vec::new(),
         scope: Default::default(),
         notes: Vec::new(),
+        migrations: Vec::new(),
     }
 }
 
