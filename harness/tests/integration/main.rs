@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod check;
+mod cli;
 #[cfg(unix)]
 mod client_exit;
 mod contradictory;
@@ -23,6 +24,7 @@ mod run;
 mod scenario_library;
 mod scripts;
 mod several;
+mod shard;
 mod stub_client;
 mod support;
 mod unfired;
