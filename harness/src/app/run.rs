@@ -105,10 +105,10 @@ where
                     interrupter.send(caught);
                     let names: Vec<&str> =
                         running.iter().map(|&i: &usize| scenarios[i].path.as_str()).collect();
-                    live.print(&format!(
+                    live.note(&format!(
                         "\ninterrupted ({caught}): stopping {}; collecting what was issued and \
                          writing the report (at most {}). What the harness started for it \
-                         (a client program, a platform) is stopped.\n",
+                         (a client program, a platform) is stopped.",
                         names.join(", "),
                         humantime::format_duration(INTERRUPTED_BOUND)
                     ));

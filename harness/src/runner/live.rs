@@ -53,9 +53,9 @@ impl Live {
         self.redraw();
     }
 
-    /// Prints `text` above the live line.
-    pub fn print(&self, text: &str) {
-        self.bar.suspend(|| crate::say_raw!("{text}"));
+    /// Prints `text` on stderr above the live line.
+    pub fn note(&self, text: &str) {
+        self.bar.suspend(|| eprintln!("{text}"));
     }
 
     fn redraw(&self) {

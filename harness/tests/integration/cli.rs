@@ -27,7 +27,11 @@ fn every_subcommand_s_help_has_examples_and_the_verdict_commands_list_exit_codes
             "{command}: {help}"
         );
         let verdict = ["run", "check", "explore"].contains(&command);
-        assert_eq!(help.contains("\nExit codes:\n"), verdict, "{command}: {help}");
+        assert_eq!(
+            help.contains("\nExit codes:\n"),
+            verdict,
+            "{command}: {help}"
+        );
         if verdict {
             for code in ["0 ", "1 ", "2 ", "130 ", "254 ", "255 "] {
                 assert!(

@@ -11,6 +11,8 @@ mod contradictory;
 mod explore;
 mod fuzz_scripts;
 #[cfg(unix)]
+mod install;
+#[cfg(unix)]
 mod interrupt;
 mod jobs;
 mod ledger_file;
