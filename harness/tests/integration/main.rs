@@ -9,6 +9,7 @@ mod cli;
 mod client_exit;
 mod contradictory;
 mod explore;
+mod features;
 mod fuzz_scripts;
 #[cfg(unix)]
 mod install;
