@@ -320,6 +320,7 @@ fn main() -> ExitCode {
     let exit = match cli.command {
         #[cfg(unix)]
         Command::SuperviseClient { .. } => Exit::HarnessError,
+        // Answered above, before the runtime starts.
         Command::Faults | Command::Completions { .. } | Command::Merge { .. } => Exit::HarnessError,
         Command::Validate { scripts, shard } => app::validate(&scripts, shard),
         Command::List { dir } => app::list(&dir),
