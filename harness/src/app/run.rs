@@ -151,7 +151,7 @@ where
                 live.started(index, &scenarios[index].name);
                 continue;
             }
-            Event::Finished(index, outcome) => (index, outcome),
+            Event::Finished(index, outcome) => (index, *outcome),
         };
         running.remove(&index);
         let finished = finish(&scenarios[index], outcome, &args, side_by_side);

@@ -16,8 +16,8 @@ use crate::script::Scenario;
 pub enum Event {
     /// Its run began.
     Started(usize),
-    /// Its run ended so.
-    Finished(usize, Result<RunOutput, RunError>),
+    /// Its run ended so (boxed: a record is large beside an index).
+    Finished(usize, Box<Result<RunOutput, RunError>>),
 }
 
 /// Scenarios started in script order, at most `jobs` at a time. Once the interrupt
@@ -49,7 +49,7 @@ impl Ahead {
                 runs.spawn(async move {
                     let outcome = run(&scenario, &opts).await;
                     drop(slot);
-                    let _ = done.send(Event::Finished(index, outcome));
+                    let _ = done.send(Event::Finished(index, Box::new(outcome)));
                 });
             }
             // The senders go with this task, so `next` ends once every started run has
