@@ -105,11 +105,14 @@ where
                     interrupter.send(caught);
                     let names: Vec<&str> =
                         running.iter().map(|&i: &usize| scenarios[i].path.as_str()).collect();
+                    let names = match names.len() {
+                        0 => "the scenarios under way".to_string(),
+                        _ => names.join(", "),
+                    };
                     live.note(&format!(
-                        "\ninterrupted ({caught}): stopping {}; collecting what was issued and \
-                         writing the report (at most {}). What the harness started for it \
-                         (a client program, a platform) is stopped.",
-                        names.join(", "),
+                        "\ninterrupted ({caught}): stopping {names}; collecting what was issued \
+                         and writing the report (at most {}); no further scenario starts. What \
+                         the harness started for them (a client program, a platform) is stopped.",
                         humantime::format_duration(INTERRUPTED_BOUND)
                     ));
                     continue;
