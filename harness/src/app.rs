@@ -1,8 +1,11 @@
-//! The `run`, `validate` and `list` commands, called by the thin `invoice-chaos` binary.
+//! The `run`, `validate`, `list` and `check` commands, called by the thin
+//! `invoice-chaos` binary.
 
-use std::future::Future;
+mod run;
+
+pub use run::{run, RunArgs};
+
 use std::path::PathBuf;
-use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
 
@@ -13,31 +16,11 @@ use crate::judge::Judged;
 use crate::outcome::{RunRecord, Scope};
 use crate::platform::ControlPlane;
 use crate::report;
-use crate::runner::{self, Interrupt, RunOptions};
+use crate::runner;
 use crate::script::{discover, Overrides, Scenario, ScriptError};
 
-/// Settings of `invoice-chaos run`.
-#[derive(Debug, Clone)]
-pub struct RunArgs {
-    /// Scripts and directories of scripts.
-    pub scripts: Vec<String>,
-    /// Command-line overrides of the scripts' settings.
-    pub overrides: Overrides,
-    /// Parent of the report directories.
-    pub reports_dir: PathBuf,
-    /// No progress bar.
-    pub quiet: bool,
-    /// Print each run's result as one JSON line on stdout.
-    pub json: bool,
-    /// Where the JUnit file covering every script goes (default for several
-    /// scripts: `<reports>/junit.xml`).
-    pub junit: Option<PathBuf>,
-    /// How many scenarios run at once (`--jobs`).
-    pub jobs: std::num::NonZeroUsize,
-}
-
 /// Loads every script, or reports every bad one; nothing runs unless all are good.
-fn load_all(args: &[String], overrides: &Overrides) -> Result<Vec<Scenario>, Exit> {
+pub(crate) fn load_all(args: &[String], overrides: &Overrides) -> Result<Vec<Scenario>, Exit> {
     let paths = discover(args).map_err(|e| {
         eprintln!("error: {e}");
         Exit::BadInput
@@ -66,208 +49,14 @@ fn load_all(args: &[String], overrides: &Overrides) -> Result<Vec<Scenario>, Exi
     Err(Exit::BadInput)
 }
 
-/// How long an interrupted scenario gets to collect, stop what it started and
-/// hand over its record before it is dropped without a report.
-const INTERRUPTED_BOUND: Duration = Duration::from_secs(20);
-
-/// `invoice-chaos run`: runs each scenario in turn; the exit code is the worst outcome.
-/// When a future from `interrupted` resolves (with the signal's name), the scenario
-/// under way stops issuing, collects what it can, stops the client program and the
-/// platform it started, and writes its report marked `interrupted`; no later scenario
-/// starts, and the exit code is 130. A second signal meanwhile drops the scenario at
-/// once (what it started is still stopped, without waiting for it) and writes nothing.
-pub async fn run<F, Fut>(args: RunArgs, interrupted: F) -> Exit
-where
-    F: Fn() -> Fut,
-    Fut: Future<Output = &'static str>,
-{
-    let scenarios = match load_all(&args.scripts, &args.overrides) {
-        Ok(s) => s,
-        Err(exit) => return exit,
-    };
-    let (interrupter, interrupt) = Interrupt::channel();
-    let opts = RunOptions {
-        reports_dir: args.reports_dir.clone(),
-        // Progress bars of scenarios running side by side would overwrite each other.
-        quiet: args.quiet || args.jobs.get() > 1,
-        interrupt,
-    };
-    let mut first = std::pin::pin!(interrupted());
-    let mut exit = Exit::Pass;
-    let mut tally = Tally::default();
-    let mut suites = Vec::new();
-    // A signal stops the scenario under way; the closing line and JUnit file still cover
-    // what ran.
-    let mut stopped = false;
-    let mut ahead = runner::Ahead::start(scenarios.clone(), &opts, args.jobs);
-    for (done, scenario) in scenarios.iter().enumerate() {
-        // Pinned outside the select: the outcome must survive the first signal.
-        let mut running = std::pin::pin!(ahead.next());
-        let mut signal = None;
-        let outcome = tokio::select! {
-            outcome = &mut running => outcome,
-            caught = &mut first => {
-                signal = Some(caught);
-                interrupter.send(caught);
-                eprintln!(
-                    "\ninterrupted ({caught}): stopping {}; collecting what was issued and \
-                     writing its report (at most {}). What the harness started for it \
-                     (a client program, a platform) is stopped.",
-                    scenario.path,
-                    humantime::format_duration(INTERRUPTED_BOUND)
-                );
-                let again = interrupted();
-                tokio::select! {
-                    outcome = tokio::time::timeout(INTERRUPTED_BOUND, &mut running) => match outcome {
-                        Ok(outcome) => outcome,
-                        Err(_) => {
-                            eprintln!(
-                                "{} did not stop within {}: no report was written for it",
-                                scenario.path,
-                                humantime::format_duration(INTERRUPTED_BOUND)
-                            );
-                            return Exit::Interrupted;
-                        }
-                    },
-                    again = again => {
-                        eprintln!(
-                            "interrupted again ({again}): {} stopped at once; no report was written for it",
-                            scenario.path
-                        );
-                        return Exit::Interrupted;
-                    }
-                }
-            }
-        };
-        let out = match outcome {
-            Ok(out) => out,
-            Err(e) => {
-                eprintln!("error: {}: {e}", scenario.path);
-                tally.add(Exit::HarnessError);
-                suites.push(report::harness_error_suite(
-                    &scenario.name,
-                    &scenario.path,
-                    &e.to_string(),
-                ));
-                exit = exit.worst(Exit::HarnessError);
-                if signal.is_some() {
-                    return Exit::Interrupted;
-                }
-                continue;
-            }
-        };
-        let judged = match judge(&out.record, &out.report_dir) {
-            Ok(j) => j,
-            Err(e) => {
-                let message = format!("writing the report to {}: {e}", out.report_dir.display());
-                eprintln!("error: {message}");
-                tally.add(Exit::HarnessError);
-                suites.push(report::harness_error_suite(
-                    &scenario.name,
-                    &scenario.path,
-                    &message,
-                ));
-                exit = exit.worst(Exit::HarnessError);
-                if signal.is_some() {
-                    return Exit::Interrupted;
-                }
-                continue;
-            }
-        };
-        update_index(&args.reports_dir);
-        suites.push(report::junit_suite(&out.record, &judged.result));
-        let outcome = print_result(&out.record, &judged, args.json);
-        tally.add(outcome);
-        exit = exit.worst(outcome);
-        if let Some(caught) = signal {
-            eprintln!(
-                "interrupted ({caught}): {} of {} scenario(s) had finished before {}",
-                done,
-                scenarios.len(),
-                scenario.path
-            );
-            stopped = true;
-            break;
-        }
-    }
-    let several = scenarios.len() > 1;
-    if several {
-        // With --json, stdout holds nothing but the reports.
-        if args.json {
-            eprintln!("{}", tally.line());
-        } else {
-            crate::say!("{}", tally.line());
-        }
-    }
-    let junit = match (&args.junit, several) {
-        (Some(path), _) => Some(path.clone()),
-        (None, true) => Some(args.reports_dir.join("junit.xml")),
-        (None, false) => None,
-    };
-    if let Some(path) = junit {
-        let written = report::render_junit_all(suites).and_then(|xml| {
-            let io = |source| report::ReportError::Io {
-                path: path.display().to_string(),
-                source,
-            };
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(io)?;
-            }
-            std::fs::write(&path, xml).map_err(io)
-        });
-        match written {
-            Ok(()) if !args.json => crate::say!("junit: {}", path.display()),
-            Ok(()) => {}
-            Err(e) => {
-                eprintln!("error: {e}");
-                exit = exit.worst(Exit::HarnessError);
-            }
-        }
-    }
-    if stopped {
-        return Exit::Interrupted;
-    }
-    exit
-}
-
-/// How the scripts of one `run` ended, for the closing line.
-#[derive(Debug, Default)]
-struct Tally {
-    passed: usize,
-    failed: usize,
-    inconclusive: usize,
-    errors: usize,
-}
-
-impl Tally {
-    fn add(&mut self, outcome: Exit) {
-        match outcome {
-            Exit::Pass => self.passed += 1,
-            Exit::Fail => self.failed += 1,
-            Exit::Inconclusive => self.inconclusive += 1,
-            Exit::BadInput | Exit::HarnessError | Exit::Interrupted => self.errors += 1,
-        }
-    }
-
-    /// `12 scripts: 11 passed, 1 failed, 0 inconclusive` (and harness errors, if any).
-    fn line(&self) -> String {
-        let total = self.passed + self.failed + self.inconclusive + self.errors;
-        let mut line = format!(
-            "{total} scripts: {} passed, {} failed, {} inconclusive",
-            self.passed, self.failed, self.inconclusive
-        );
-        if self.errors > 0 {
-            line.push_str(&format!(", {} harness error(s)", self.errors));
-        }
-        line
-    }
-}
-
-/// `invoice-chaos validate`: parse and check only.
-pub fn validate(scripts: &[String]) -> Exit {
+/// `invoice-chaos validate`: parse and check only; with a shard, list only its share.
+pub fn validate(scripts: &[String], shard: Option<crate::shard::Shard>) -> Exit {
     match load_all(scripts, &Overrides::default()) {
         Ok(scenarios) => {
-            for s in scenarios {
+            let mine = scenarios
+                .into_iter()
+                .filter(|s| shard.map_or(true, |shard| shard.takes(&s.name)));
+            for s in mine {
                 crate::say!("ok {}: {} ({} steps)", s.path, s.name, s.steps.len());
             }
             Exit::Pass
@@ -278,6 +67,16 @@ pub fn validate(scripts: &[String]) -> Exit {
 
 /// `invoice-chaos list [DIR]`: each script's name and description.
 pub fn list(dir: &str) -> Exit {
+    if !std::path::Path::new(dir).is_dir() {
+        eprintln!(
+            "error: {dir}: no such directory here ({}); `invoice-chaos list DIR` lists the \
+             scripts in DIR, by default ./scenarios",
+            std::env::current_dir()
+                .map(|d| d.display().to_string())
+                .unwrap_or_else(|_| "the current directory".into())
+        );
+        return Exit::BadInput;
+    }
     let paths = match discover(&[dir.to_string()]) {
         Ok(p) => p,
         Err(e) => {
@@ -456,14 +255,14 @@ fn parse_time(text: &str, end: bool) -> Result<DateTime<FixedOffset>, String> {
 
 /// Rewrites `index.html` of the reports directory after a run. One that cannot be
 /// written is warned about: the run's own reports are what counts.
-fn update_index(reports_dir: &std::path::Path) {
+pub(crate) fn update_index(reports_dir: &std::path::Path) {
     if let Err(e) = report::write_index(reports_dir) {
         eprintln!("warning: the run index was not updated: {e}");
     }
 }
 
 /// Prints one run's result (the terminal summary, or `report.json` with `--json`).
-fn print_result(record: &RunRecord, judged: &Judged, json: bool) -> Exit {
+pub(crate) fn print_result(record: &RunRecord, judged: &Judged, json: bool) -> Exit {
     if json {
         match report::render_json_line(record, &judged.result) {
             Ok(line) => crate::say!("{line}"),
@@ -480,26 +279,4 @@ fn print_result(record: &RunRecord, judged: &Judged, json: bool) -> Exit {
         crate::say!("  files:  {}/", judged.paths.dir.display());
     }
     judged.exit()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_closing_line_counts_every_outcome_and_names_harness_errors_only_when_there_are_some() {
-        let mut tally = Tally::default();
-        for outcome in [Exit::Pass, Exit::Pass, Exit::Fail, Exit::Inconclusive] {
-            tally.add(outcome);
-        }
-        assert_eq!(
-            tally.line(),
-            "4 scripts: 2 passed, 1 failed, 1 inconclusive"
-        );
-        tally.add(Exit::HarnessError);
-        assert_eq!(
-            tally.line(),
-            "5 scripts: 2 passed, 1 failed, 1 inconclusive, 1 harness error(s)"
-        );
-    }
 }

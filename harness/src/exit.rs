@@ -31,6 +31,19 @@ impl Exit {
         }
     }
 
+    /// The outcome a process exit code stands for; a code this program never uses
+    /// counts as a harness error, so it cannot pass for a verdict.
+    pub fn from_code(code: u8) -> Exit {
+        match code {
+            0 => Exit::Pass,
+            1 => Exit::Fail,
+            2 => Exit::Inconclusive,
+            130 => Exit::Interrupted,
+            254 => Exit::BadInput,
+            _ => Exit::HarnessError,
+        }
+    }
+
     /// The outcome of several runs: the worst one wins (harness error > bad input >
     /// inconclusive > fail > pass would hide failures, so fail outranks inconclusive).
     /// An interruption outranks everything: the runs did not all take place.

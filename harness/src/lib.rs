@@ -20,6 +20,12 @@
 //! - [`exit`]: exit codes (0 pass, 1 fail, 2 inconclusive, 254 bad input, 255 harness error).
 //! - [`logging`]: `tracing` output filtered by `RUST_LOG`.
 //! - [`out`]: stdout writes that survive a closed pipe (`invoice-chaos list | head`).
+//! - [`shard`]: `--shard K/N`, a stable share of a library by script name.
+//! - [`results`]: `results.json` and `summary.md` of a run of several scripts.
+//! - [`merge`]: `invoice-chaos merge`: shards' report directories become one.
+//! - [`fault_list`]: `invoice-chaos faults`, from the platform's fault catalog.
+//! - [`help`]: the examples and exit codes at the end of each `--help`.
+//! - [`program`]: how replay lines name this program (on `PATH` or by its path).
 
 pub mod app;
 pub mod check;
@@ -27,13 +33,19 @@ pub mod client;
 pub mod diff;
 pub mod exit;
 pub mod explore;
+pub mod fault_list;
+pub mod help;
 pub mod judge;
 mod later;
 pub mod logging;
+pub mod merge;
 pub mod out;
 pub mod outcome;
 pub mod platform;
+pub mod program;
 pub mod report;
+pub mod results;
 pub mod runner;
 pub mod script;
+pub mod shard;
 pub mod workload;

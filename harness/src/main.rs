@@ -20,15 +20,16 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run scenario scripts (a file, several, or every *.toml in a directory).
+    #[command(after_help = harness::help::run())]
     Run {
         /// Scenario scripts or directories of them.
         #[arg(required = true, value_name = "SCRIPT|DIR")]
         scripts: Vec<String>,
         /// Delivery mode of the client, overriding the script.
-        #[arg(long, value_enum)]
+        #[arg(long, value_enum, value_name = "MODE")]
         client_mode: Option<Mode>,
         /// Master seed, overriding the script.
-        #[arg(long)]
+        #[arg(long, value_name = "N")]
         seed: Option<u64>,
         /// Where run directories are written.
         #[arg(long, value_name = "DIR", default_value = "reports")]
@@ -54,10 +55,18 @@ enum Command {
         /// script's `faults_must_fire` (inconclusive unless it says otherwise).
         #[arg(long, value_enum, value_name = "WHAT")]
         unfired: Option<UnfiredArg>,
-        /// Run up to N scenarios at once (reports still print in script order; no
-        /// progress bar when N > 1).
-        #[arg(long, value_name = "N", default_value = "1")]
-        jobs: std::num::NonZeroUsize,
+        /// Run up to N scenarios at once, each with its own platform and client (default:
+        /// the number of CPUs). A line per finished script, a live line of what runs.
+        #[arg(long, value_name = "N")]
+        jobs: Option<std::num::NonZeroUsize>,
+        /// Run only share K of N of the scripts, chosen by a stable hash of each
+        /// script's name (a CI matrix of N machines; combine them with `merge`).
+        #[arg(long, value_name = "K/N")]
+        shard: Option<harness::shard::Shard>,
+        /// The CI gate: no progress, no per-script output, JUnit always written
+        /// (<reports>/junit.xml unless --junit), one closing line, the worst exit code.
+        #[arg(long)]
+        ci: bool,
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
@@ -66,12 +75,17 @@ enum Command {
         json: bool,
     },
     /// Parse and check scripts without running anything.
+    #[command(after_help = harness::help::VALIDATE)]
     Validate {
         /// Scenario scripts or directories of them.
         #[arg(required = true, value_name = "SCRIPT|DIR")]
         scripts: Vec<String>,
+        /// List only the scripts `run --shard K/N` would run.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<harness::shard::Shard>,
     },
     /// Check an exported ledger against a running platform's truth (no driving).
+    #[command(after_help = harness::help::check())]
     Check {
         /// The exported ledger: JSON lines, a `GET /ledger` document, or CSV.
         #[arg(long, value_name = "FILE")]
@@ -115,24 +129,26 @@ enum Command {
     },
     /// Generate scenarios against a client until one fails, then shrink it to a
     /// minimal script (see EXPLORE.md).
+    #[command(after_help = harness::help::explore())]
     Explore {
         /// The base script: client, platform, [expect] and [explore] bounds.
         #[arg(value_name = "BASE_SCRIPT")]
         base: String,
         /// How long to search for a finding, e.g. 2m, 30s; shrinking gets as long again.
-        #[arg(long, default_value = "10m", value_parser = humantime::parse_duration)]
+        #[arg(long, value_name = "DURATION", default_value = "10m",
+              value_parser = humantime::parse_duration)]
         budget: std::time::Duration,
         /// Try at most N scenarios while searching.
         #[arg(long, value_name = "N")]
         runs: Option<u64>,
         /// Exploration seed: the same seed generates the same scenarios.
-        #[arg(long)]
+        #[arg(long, value_name = "N")]
         seed: Option<u64>,
         /// Where the <UTC time>/ folder of a finding is written.
         #[arg(long, value_name = "DIR", default_value = "explore")]
         out: PathBuf,
         /// Delivery mode of the client, overriding the base script.
-        #[arg(long, value_enum)]
+        #[arg(long, value_enum, value_name = "MODE")]
         client_mode: Option<Mode>,
         /// A shrink candidate is kept only if each of K runs fails with the same class.
         #[arg(long, value_name = "K", default_value_t = 2,
@@ -173,10 +189,32 @@ enum Command {
         html: Option<PathBuf>,
     },
     /// List each script's name and description.
+    #[command(after_help = harness::help::LIST)]
     List {
         /// Directory of scripts.
-        #[arg(default_value = "scenarios")]
+        #[arg(value_name = "DIR", default_value = "scenarios")]
         dir: String,
+    },
+    /// List every fault kind a script can schedule: its settings and an example rule.
+    #[command(after_help = harness::help::FAULTS)]
+    Faults,
+    /// Print a shell completion script for bash, zsh or fish.
+    #[command(after_help = harness::help::COMPLETIONS)]
+    Completions {
+        /// The shell.
+        #[arg(value_name = "SHELL")]
+        shell: CompletionShell,
+    },
+    /// Combine the report directories of several runs (a CI matrix's shards) into one:
+    /// every run directory, one junit.xml, one summary.md, one exit code.
+    #[command(after_help = harness::help::MERGE)]
+    Merge {
+        /// Report directories written by `run` (each holds results.json).
+        #[arg(required = true, value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+        /// Where the combined report directory is written.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
     },
     /// Internal: how the `command` adapter runs a client program, so that the
     /// program never outlives the harness.
@@ -224,6 +262,13 @@ struct Secrets {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum UnfiredArg {
     Warn,
     Inconclusive,
@@ -265,6 +310,28 @@ fn main() -> ExitCode {
         ));
     }
     harness::logging::init();
+    harness::program::locate();
+    match cli.command {
+        Command::Faults => {
+            harness::say_raw!("{}", harness::fault_list::render());
+            return ExitCode::SUCCESS;
+        }
+        Command::Completions { shell } => {
+            let shell = match shell {
+                CompletionShell::Bash => clap_complete::Shell::Bash,
+                CompletionShell::Zsh => clap_complete::Shell::Zsh,
+                CompletionShell::Fish => clap_complete::Shell::Fish,
+            };
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "invoice-chaos", &mut std::io::stdout());
+            return ExitCode::SUCCESS;
+        }
+        Command::Merge { dirs, out } => {
+            let args = harness::merge::MergeArgs { dirs, out };
+            return ExitCode::from(harness::merge::merge(&args).code());
+        }
+        _ => {}
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -275,7 +342,9 @@ fn main() -> ExitCode {
     let exit = match cli.command {
         #[cfg(unix)]
         Command::SuperviseClient { .. } => Exit::HarnessError,
-        Command::Validate { scripts } => app::validate(&scripts),
+        // Answered above, before the runtime starts.
+        Command::Faults | Command::Completions { .. } | Command::Merge { .. } => Exit::HarnessError,
+        Command::Validate { scripts, shard } => app::validate(&scripts, shard),
         Command::List { dir } => app::list(&dir),
         Command::Index { dir } => harness::report::index_command(&dir),
         Command::Diff { a, b, json, html } => {
@@ -293,6 +362,8 @@ fn main() -> ExitCode {
             junit,
             unfired,
             jobs,
+            shard,
+            ci,
             quiet,
             json,
         } => {
@@ -316,7 +387,9 @@ fn main() -> ExitCode {
                 quiet,
                 json,
                 junit,
-                jobs,
+                jobs: jobs.unwrap_or_else(cpus),
+                shard,
+                ci,
             };
             runtime.block_on(app::run(args, interrupted))
         }
@@ -386,6 +459,12 @@ fn main() -> ExitCode {
         }
     };
     ExitCode::from(exit.code())
+}
+
+/// The default of `run --jobs`: as many scenarios at once as the machine has CPUs
+/// (their runs mostly wait on timers, so this rarely saturates them).
+fn cpus() -> std::num::NonZeroUsize {
+    std::thread::available_parallelism().unwrap_or(std::num::NonZeroUsize::MIN)
 }
 
 /// Resolves with the signal's name on Ctrl-C or, on Unix, SIGTERM (a cancelled CI

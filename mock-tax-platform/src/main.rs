@@ -22,17 +22,17 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[command(version, about)]
 struct Cli {
     /// Address the API (and, by default, the control plane) listens on.
-    #[arg(long, default_value = "127.0.0.1:8080")]
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
     /// Serve the control plane (`/_chaos/…`) on this address instead.
-    #[arg(long)]
+    #[arg(long, value_name = "ADDR")]
     control_listen: Option<SocketAddr>,
     /// Bearer token the control plane requires: mandatory when --listen or
     /// --control-listen is not loopback; an empty one is refused.
-    #[arg(long, env = "CHAOS_CONTROL_TOKEN")]
+    #[arg(long, value_name = "TOKEN", env = "CHAOS_CONTROL_TOKEN")]
     control_token: Option<String>,
     /// Master seed of the run.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, value_name = "N", default_value_t = 0)]
     seed: u64,
     /// A seller's token, `SELLER_TAX_ID=TOKEN`; repeatable. With none, every request is accepted.
     #[arg(long = "token", value_name = "SELLER_TAX_ID=TOKEN")]
@@ -41,28 +41,30 @@ struct Cli {
     #[arg(long = "tokens", value_name = "FILE")]
     tokens_file: Option<PathBuf>,
     /// Answer uploads 202 and process them after this delay (e.g. `2s`); default synchronous 201.
-    #[arg(long, value_parser = plan::duration::parse_bounded)]
+    #[arg(long, value_name = "DURATION", value_parser = plan::duration::parse_bounded)]
     processing_delay: Option<Duration>,
     /// Largest request body in bytes.
-    #[arg(long, default_value_t = mock_tax_platform::DEFAULT_BODY_LIMIT)]
+    #[arg(long, value_name = "BYTES", default_value_t = mock_tax_platform::DEFAULT_BODY_LIMIT)]
     body_limit: usize,
     /// Fault rules and maintenance windows to install at start (TOML, or JSON when
     /// the file ends in `.json`); change them later through `/_chaos/plan`.
     #[arg(long, value_name = "FILE")]
     plan: Option<PathBuf>,
     /// Time a client has to send a request's headers (e.g. `10s`).
-    #[arg(long, value_parser = plan::duration::parse_bounded, default_value = "10s")]
+    #[arg(long, value_name = "DURATION", value_parser = plan::duration::parse_bounded,
+          default_value = "10s")]
     header_read_timeout: Duration,
     /// Time a client has to send a request's body (e.g. `10s`); a slower one gets 408.
-    #[arg(long, value_parser = plan::duration::parse_bounded, default_value = "10s")]
+    #[arg(long, value_name = "DURATION", value_parser = plan::duration::parse_bounded,
+          default_value = "10s")]
     body_read_timeout: Duration,
     /// Memory budget of the journal (e.g. `1GiB`, `512MiB`, bytes); past it,
     /// entries are counted as dropped (`GET /_chaos/stats` → `journal.dropped`).
-    #[arg(long, value_parser = parse_size, default_value = "1GiB")]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "1GiB")]
     journal_limit: usize,
     /// Threads serving connections, each connection pinned to one; default one per
     /// CPU. 0 serves them on a work-stealing runtime instead.
-    #[arg(long)]
+    #[arg(long, value_name = "N")]
     workers: Option<usize>,
 }
 

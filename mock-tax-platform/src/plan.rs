@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod duration;
 pub mod locate;
-mod rule;
+pub(crate) mod rule;
 mod setting;
 mod window;
 

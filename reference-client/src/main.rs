@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use anyhow::Context;
 use clap::Parser;
 use reference_client::{ClientConfig, Mode};
 
@@ -18,43 +19,53 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[command(version)]
 struct Cli {
     /// Base URL of the tax platform.
-    #[arg(long, env = "TAX_PLATFORM_URL")]
+    #[arg(long, value_name = "URL", env = "TAX_PLATFORM_URL")]
     platform_url: String,
     /// The seller's bearer token.
-    #[arg(long, env = "TAX_PLATFORM_TOKEN")]
+    #[arg(long, value_name = "TOKEN", env = "TAX_PLATFORM_TOKEN")]
     token: Option<String>,
     /// The seller's tax id.
-    #[arg(long, env = "TAX_SELLER_ID")]
+    #[arg(long, value_name = "TAX_ID", env = "TAX_SELLER_ID")]
     seller_id: String,
     /// Port to serve the client contract on (0: any free port, printed on start).
-    #[arg(long, env = "PORT", default_value_t = 0)]
+    #[arg(long, value_name = "PORT", env = "PORT", default_value_t = 0)]
     port: u16,
     /// Address to bind.
-    #[arg(long, default_value = "127.0.0.1")]
+    #[arg(long, value_name = "HOST", default_value = "127.0.0.1")]
     host: String,
     /// Directory of the durable outbox.
-    #[arg(long, env = "CLIENT_STATE_DIR", default_value = "client-state")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "CLIENT_STATE_DIR",
+        default_value = "client-state"
+    )]
     state_dir: PathBuf,
     /// Delivery mode: naive or robust.
-    #[arg(long, env = "CLIENT_MODE", default_value = "robust")]
+    #[arg(
+        long,
+        value_name = "MODE",
+        env = "CLIENT_MODE",
+        default_value = "robust"
+    )]
     mode: Mode,
     /// Concurrent deliveries.
-    #[arg(long, env = "CLIENT_WORKERS", default_value_t = 64)]
+    #[arg(long, value_name = "N", env = "CLIENT_WORKERS", default_value_t = 64)]
     workers: usize,
     /// Open invoices read ahead from the outbox.
-    #[arg(long, default_value_t = 1024)]
+    #[arg(long, value_name = "N", default_value_t = 1024)]
     queue_capacity: usize,
     /// Per-request timeout towards the platform, e.g. `5s`, `800ms`.
-    #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = humantime::parse_duration)]
     request_timeout: Duration,
     /// How long the robust mode may try before flagging an invoice, e.g. `60s`.
-    #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = humantime::parse_duration)]
     delivery_deadline: Duration,
     /// Most uploads per invoice.
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, value_name = "N", default_value_t = 8)]
     max_attempts: u32,
     /// Seed of the retry jitter.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, value_name = "N", default_value_t = 0)]
     jitter_seed: u64,
     /// Commit without fsync (survives a process kill, not an OS crash).
     #[arg(long)]
@@ -107,7 +118,9 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
     config.jitter_seed = cli.jitter_seed;
     config.fsync = !cli.no_fsync;
     config.validate()?;
-    let listener = tokio::net::TcpListener::bind((cli.host.as_str(), cli.port)).await?;
+    let listener = tokio::net::TcpListener::bind((cli.host.as_str(), cli.port))
+        .await
+        .with_context(|| format!("cannot listen on {}:{}", cli.host, cli.port))?;
     println!(
         "reference-client ({}) listening on http://{}",
         config.mode,

@@ -76,7 +76,11 @@ pub async fn write(
             found.class
         ),
         "shrink.log beside this file says what was removed and what was kept.".into(),
-        format!("Replay: invoice-chaos run {}", minimal_path.display()),
+        format!(
+            "Replay: {} run {}",
+            crate::program::program(),
+            minimal_path.display()
+        ),
     ];
     let minimal = session.text(
         &found.shrunk.minimal,
@@ -128,7 +132,11 @@ pub async fn write(
         ),
     }
     crate::say!("minimal: {}", minimal_path.display());
-    crate::say!("run:     invoice-chaos run {}", minimal_path.display());
+    crate::say!(
+        "run:     {} run {}",
+        crate::program::program(),
+        minimal_path.display()
+    );
     Ok(Exit::Fail)
 }
 

@@ -64,16 +64,27 @@ pub fn terminal_summary(run: &RunRecord, result: &CheckResult, report_dir: &Path
         );
     }
     if !run.fault_stats.is_empty() {
+        // Columns as wide as their longest entry, so long rule names stay aligned.
+        let widest = |cell: fn(&crate::outcome::RuleStats) -> &str, least: usize| {
+            let longest = run
+                .fault_stats
+                .iter()
+                .map(|s| cell(s).chars().count())
+                .max();
+            longest.unwrap_or(0).max(least)
+        };
+        let rule_w = widest(|s| &s.rule, 24);
+        let kind_w = widest(|s| &s.kind, 26);
         let _ = writeln!(
             out,
-            "\n  {:<24} {:<26} {:>8} {:>8}",
+            "\n  {:<rule_w$} {:<kind_w$} {:>8} {:>8}",
             "fault rule", "kind", "fired", "matched"
         );
         for s in &run.fault_stats {
             let mark = if s.scheduled { "" } else { " *" };
             let _ = writeln!(
                 out,
-                "  {:<24} {:<26} {:>8} {:>8}{mark}",
+                "  {:<rule_w$} {:<kind_w$} {:>8} {:>8}{mark}",
                 s.rule, s.kind, s.fired, s.matched
             );
         }

@@ -24,7 +24,8 @@ fn shell_word(word: &str) -> String {
 pub fn replay_command(run: &RunRecord) -> String {
     if run.client.adapter == "ledger" && run.script_path.is_none() {
         let mut cmd = format!(
-            "invoice-chaos check --ledger {}",
+            "{} check --ledger {}",
+            shell_word(crate::program::program()),
             shell_word(run.client.target.as_deref().unwrap_or(""))
         );
         if let Some(url) = run.plan.get("platform_url").and_then(|u| u.as_str()) {
@@ -44,7 +45,8 @@ pub fn replay_command(run: &RunRecord) -> String {
         .clone()
         .unwrap_or_else(|| format!("{}.toml", run.scenario));
     let mut cmd = format!(
-        "invoice-chaos run {} --seed {}",
+        "{} run {} --seed {}",
+        shell_word(crate::program::program()),
         shell_word(&script),
         run.seed
     );

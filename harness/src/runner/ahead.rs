@@ -1,58 +1,69 @@
-//! `--jobs N`: runs up to N scenarios at once and hands their outcomes back in script
-//! order. A library whose scripts mostly wait on timers (client timeouts,
-//! `Retry-After`, maintenance windows) then takes about as long as its slowest ones.
+//! `--jobs N`: runs up to N scenarios at once and hands each outcome back as soon as
+//! its run ends, with the scenario's index. A library whose scripts mostly wait on
+//! timers (client timeouts, `Retry-After`, maintenance windows) then takes about as
+//! long as its slowest ones.
 
-use std::collections::VecDeque;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
 
-use tokio::sync::{oneshot, Semaphore};
+use tokio::sync::{mpsc, Semaphore};
 use tokio::task::{JoinHandle, JoinSet};
 
 use super::{run, RunError, RunOptions, RunOutput};
 use crate::script::Scenario;
 
-/// Scenarios started in script order, at most `jobs` at a time. Dropping it stops
-/// every run under way, with the client and platform each started.
+/// What happened to a scenario, named by its index in the script order.
+pub enum Event {
+    /// Its run began.
+    Started(usize),
+    /// Its run ended so (boxed: a record is large beside an index).
+    Finished(usize, Box<Result<RunOutput, RunError>>),
+}
+
+/// Scenarios started in script order, at most `jobs` at a time. Once the interrupt
+/// has come, no further scenario starts; those under way stop, collect and hand
+/// over their outcomes like any other. Dropping it stops every run under way, with
+/// the client and platform each started.
 pub struct Ahead {
-    outcomes: VecDeque<oneshot::Receiver<Result<RunOutput, RunError>>>,
+    events: mpsc::UnboundedReceiver<Event>,
     starter: JoinHandle<()>,
 }
 
 impl Ahead {
     /// Starts the first `jobs` scenarios; each later one starts when a run ends.
     pub fn start(scenarios: Vec<Scenario>, opts: &RunOptions, jobs: NonZeroUsize) -> Ahead {
-        let (senders, outcomes): (Vec<_>, VecDeque<_>) =
-            scenarios.iter().map(|_| oneshot::channel()).unzip();
+        let (done, events) = mpsc::unbounded_channel();
         let opts = opts.clone();
         let starter = tokio::spawn(async move {
             let slots = Arc::new(Semaphore::new(jobs.get()));
             let mut runs = JoinSet::new();
-            for (scenario, sender) in scenarios.into_iter().zip(senders) {
+            for (index, scenario) in scenarios.into_iter().enumerate() {
                 let Ok(slot) = slots.clone().acquire_owned().await else {
-                    return;
+                    break;
                 };
-                let opts = opts.clone();
+                if opts.interrupt.get().is_some() {
+                    break;
+                }
+                let _ = done.send(Event::Started(index));
+                let (opts, done) = (opts.clone(), done.clone());
                 runs.spawn(async move {
                     let outcome = run(&scenario, &opts).await;
                     drop(slot);
-                    let _ = sender.send(outcome);
+                    let _ = done.send(Event::Finished(index, Box::new(outcome)));
                 });
             }
-            // Held here so that aborting this task aborts the runs too.
+            // The senders go with this task, so `next` ends once every started run has
+            // reported; the runs are held here so that aborting this task aborts them.
+            drop(done);
             while runs.join_next().await.is_some() {}
         });
-        Ahead { outcomes, starter }
+        Ahead { events, starter }
     }
 
-    /// The next scenario's outcome, in script order.
-    pub async fn next(&mut self) -> Result<RunOutput, RunError> {
-        let Some(outcome) = self.outcomes.pop_front() else {
-            return Err(RunError::Stopped("no scenario left to run".into()));
-        };
-        outcome
-            .await
-            .unwrap_or_else(|_| Err(RunError::Stopped("the run ended without an outcome".into())))
+    /// The next start or end, in the order they happen; `None` once every started
+    /// scenario has ended and no other will start.
+    pub async fn next(&mut self) -> Option<Event> {
+        self.events.recv().await
     }
 }
 

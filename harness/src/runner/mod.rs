@@ -4,6 +4,7 @@
 mod ahead;
 pub(crate) mod collect;
 mod interrupt;
+mod live;
 mod preflight;
 mod progress;
 mod settle;
@@ -17,9 +18,10 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
-pub use ahead::Ahead;
+pub use ahead::{Ahead, Event};
 pub(crate) use collect::rule_stats;
 pub use interrupt::{Interrupt, Interrupter};
+pub use live::Live;
 pub use progress::Tally;
 
 use crate::client::{ClientEnv, ClientSystem, ExitSeen};

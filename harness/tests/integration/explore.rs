@@ -104,7 +104,8 @@ fn explore_shrinks_a_naive_client_finding_to_a_small_script_that_run_replays() {
     let minimal_path = folder.join("minimal.toml");
     assert!(
         stdout.contains(&format!(
-            "run:     invoice-chaos run {}",
+            "run:     {} run {}",
+            crate::support::BIN,
             minimal_path.display()
         )),
         "{stdout}"

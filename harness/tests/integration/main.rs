@@ -5,6 +5,7 @@
 
 mod browser;
 mod check;
+mod cli;
 #[cfg(unix)]
 mod client_exit;
 mod contradictory;
@@ -12,7 +13,10 @@ mod diff;
 mod explain;
 mod explain_run;
 mod explore;
+mod features;
 mod fuzz_scripts;
+#[cfg(unix)]
+mod install;
 #[cfg(unix)]
 mod interrupt;
 mod jobs;
@@ -27,6 +31,7 @@ mod run;
 mod scenario_library;
 mod scripts;
 mod several;
+mod shard;
 mod stub_client;
 mod support;
 mod unfired;

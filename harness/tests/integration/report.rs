@@ -529,3 +529,26 @@ fn report_folder_is_named_after_scenario_and_utc_start() {
         "pre-upgrade_rehearsal_2-20260102T030405Z"
     );
 }
+
+#[test]
+fn the_terminal_fault_table_stays_aligned_past_long_rule_names() {
+    let mut run = failing_run();
+    let long = "a-rule-name-well-past-twenty-four-characters";
+    run.fault_stats[0].rule = long.into();
+
+    let text = terminal_summary(&run, &check(&run), Path::new("r"));
+
+    let table: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with("fault rule"))
+        .take(1 + run.fault_stats.len())
+        .collect();
+    let fired_end = |line: &str| line.find(" fired").map(|i| i + " fired".len());
+    let header_end = fired_end(table[0]).unwrap();
+    for row in &table[1..] {
+        // Each row's "fired" number ends where the header's "fired" does.
+        let digits_end = row[..header_end].trim_end().len();
+        assert_eq!(digits_end, header_end, "{table:#?}");
+    }
+    assert!(table.iter().any(|l| l.contains(long)));
+}

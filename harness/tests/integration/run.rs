@@ -172,7 +172,9 @@ fn the_terminal_says_where_the_runs_files_went() {
         "{text}"
     );
     assert!(
-        text.contains("replay: invoice-chaos run ../scenarios/smoke.toml --seed 1"),
+        text.contains(&format!(
+            "replay: {BIN} run ../scenarios/smoke.toml --seed 1"
+        )),
         "{text}"
     );
 }

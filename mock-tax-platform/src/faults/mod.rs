@@ -13,6 +13,7 @@ use crate::engine::RequestFacts;
 use crate::plan::RouteTarget;
 use crate::seeded::DecisionRng;
 
+mod catalog;
 mod commit_then_reset;
 mod commit_then_timeout;
 mod corrupt;
@@ -33,6 +34,7 @@ mod timeout_before_store;
 mod token_expiry;
 mod visibility_lag;
 
+pub use catalog::{KindInfo, CATALOG, TARGETING};
 pub use commit_then_reset::CommitThenReset;
 pub use commit_then_timeout::CommitThenTimeout;
 pub use corrupt::{Corrupt, CorruptTarget};

@@ -84,3 +84,25 @@ async fn logs_carry_no_colour_codes_when_stderr_is_not_a_terminal() {
         .expect("the client exited before it logged");
     assert!(!line.contains('\u{1b}'), "{line:?}");
 }
+
+#[test]
+fn a_port_in_use_is_named_in_the_error() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let state = tempfile::tempdir().unwrap();
+
+    let out = std::process::Command::new(BIN)
+        .args(["--platform-url", "http://127.0.0.1:9", "--seller-id", "S"])
+        .args(["--port", &port, "--state-dir"])
+        .arg(state.path())
+        .env_remove("TAX_PLATFORM_URL")
+        .output()
+        .unwrap();
+
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains(&format!("cannot listen on 127.0.0.1:{port}")),
+        "{err}"
+    );
+}
