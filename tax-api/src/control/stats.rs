@@ -23,6 +23,7 @@ pub struct ChaosStats {
     /// Per rule, in plan order: how often it matched and fired.
     pub rules: Vec<RuleStats>,
     /// Every migration run so far.
+    #[serde(default)]
     pub migrations: Vec<MigrationReport>,
     /// Plan time (ms) up to which records are checkpointed; `None` before the first.
     pub checkpointed_through_ms: Option<u64>,
