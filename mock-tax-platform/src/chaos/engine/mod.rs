@@ -18,7 +18,7 @@ use tax_api::control::RuleStats;
 use tax_api::Route;
 
 use crate::chaos::counter::SpreadCount;
-use crate::chaos::faults::Effect;
+use crate::chaos::faults::{Effect, API_ROUTES};
 use crate::chaos::plan::{FaultRule, PlanError};
 use crate::chaos::seeded::{self, derive, unit_f64, DecisionRng};
 
@@ -175,9 +175,11 @@ impl Engine {
                 let name = rule.label().to_owned();
                 let target = rule.route();
                 let fault = rule.fault.as_fault();
-                let routes = [Route::Upload, Route::Get, Route::Query, Route::Verify]
-                    .into_iter()
-                    .filter(|r| target.covers(*r) && fault.supports(*r))
+                let supported = fault.routes();
+                let routes = API_ROUTES
+                    .iter()
+                    .copied()
+                    .filter(|r| target.covers(*r) && supported.supports(*r))
                     .fold(0, |mask, r| mask | route_bit(r));
                 Armed {
                     kind: fault.kind(),

@@ -2,10 +2,8 @@
 //! altered — the total, the buyer's tax id, or one line.
 
 use serde::{Deserialize, Serialize};
-use tax_api::Route;
 
-use super::{Damage, Effect, Fault};
-use crate::chaos::plan::RouteTarget;
+use super::{Damage, Effect, Fault, Routes};
 use crate::chaos::seeded::DecisionRng;
 
 /// Which part of the invoice a corruption alters.
@@ -35,12 +33,8 @@ impl Fault for Corrupt {
         "corrupt"
     }
 
-    fn default_route(&self) -> RouteTarget {
-        RouteTarget::Upload
-    }
-
-    fn supports(&self, route: Route) -> bool {
-        super::upload_only(route)
+    fn routes(&self) -> Routes {
+        Routes::UPLOADS
     }
 
     fn effect(&self, rng: &mut DecisionRng) -> Effect {

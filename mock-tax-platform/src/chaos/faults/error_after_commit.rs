@@ -1,10 +1,8 @@
 //! `error_after_commit`: the record is stored in full, then the client gets a 5xx.
 
 use serde::{Deserialize, Serialize};
-use tax_api::Route;
 
-use super::{Effect, Fault};
-use crate::chaos::plan::RouteTarget;
+use super::{Effect, Fault, Routes};
 use crate::chaos::seeded::DecisionRng;
 
 /// Settings of an `error_after_commit` fault.
@@ -33,12 +31,8 @@ impl Fault for ErrorAfterCommit {
         "error_after_commit"
     }
 
-    fn default_route(&self) -> RouteTarget {
-        RouteTarget::Upload
-    }
-
-    fn supports(&self, route: Route) -> bool {
-        super::upload_only(route)
+    fn routes(&self) -> Routes {
+        Routes::UPLOADS
     }
 
     fn validate(&self) -> Result<(), String> {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Effect, Fault};
+use super::{Effect, Fault, Routes};
 use crate::chaos::plan::duration;
 use crate::chaos::seeded::DecisionRng;
 
@@ -83,6 +83,10 @@ impl Latency {
 impl Fault for Latency {
     fn kind(&self) -> &'static str {
         "latency"
+    }
+
+    fn routes(&self) -> Routes {
+        Routes::ANY
     }
 
     fn validate(&self) -> Result<(), String> {

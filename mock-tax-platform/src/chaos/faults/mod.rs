@@ -13,26 +13,6 @@ use crate::chaos::engine::RequestFacts;
 use crate::chaos::plan::RouteTarget;
 use crate::chaos::seeded::DecisionRng;
 
-mod commit_then_reset;
-mod commit_then_timeout;
-mod corrupt;
-mod damage;
-mod drop_after_ack;
-mod duplicate;
-mod duplicate_without_pointer;
-mod effect;
-mod error_after_commit;
-mod latency;
-mod partial_write;
-mod rate_limit;
-mod reject;
-mod reset_before_store;
-mod slow_query;
-mod stuck_processing;
-mod timeout_before_store;
-mod token_expiry;
-mod visibility_lag;
-
 pub use commit_then_reset::CommitThenReset;
 pub use commit_then_timeout::CommitThenTimeout;
 pub use corrupt::{Corrupt, CorruptTarget};
@@ -53,22 +33,14 @@ pub use timeout_before_store::TimeoutBeforeStore;
 pub use token_expiry::TokenExpiry;
 pub use visibility_lag::VisibilityLag;
 
-/// What every fault kind implements. Only `kind` and `effect` are required; the rest
-/// have defaults that suit a fault that can act on any API route.
+/// What every fault kind implements. `kind`, `routes` and `effect` are required; the
+/// rest have defaults that suit a fault acting on every request it is chosen for.
 pub trait Fault {
     /// The `kind` tag, e.g. `"partial_write"`.
     fn kind(&self) -> &'static str;
 
-    /// The route a rule targets when it names none.
-    fn default_route(&self) -> RouteTarget {
-        RouteTarget::Any
-    }
-
-    /// Whether the fault can act on this route at all; a rule naming a route the fault
-    /// cannot act on is refused when the plan is loaded.
-    fn supports(&self, route: Route) -> bool {
-        is_api_route(route)
-    }
+    /// The routes it can act on, and the one a rule targets when it names none.
+    fn routes(&self) -> Routes;
 
     /// Whether the fault can act on this particular request. Requests it cannot act on
     /// are not counted as matched, so `first`, `every` and `max` count only real chances.
@@ -93,11 +65,80 @@ pub trait Fault {
 }
 
 /// The routes of the `/v1` API that faults can target.
-pub fn is_api_route(route: Route) -> bool {
-    matches!(
-        route,
-        Route::Upload | Route::Get | Route::Query | Route::Verify
-    )
+pub const API_ROUTES: &[Route] = &[Route::Upload, Route::Get, Route::Query, Route::Verify];
+
+/// Which API routes a fault kind can act on, and the one a rule targets when it
+/// names none (`on`). A rule naming a route its kind cannot act on is refused when
+/// the plan is loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Routes {
+    /// The route a rule without `on` targets.
+    pub default: RouteTarget,
+    /// Every route the kind can act on.
+    pub supported: &'static [Route],
+}
+
+impl Routes {
+    /// Uploads only: the fault is about what gets stored.
+    pub const UPLOADS: Routes = Routes {
+        default: RouteTarget::Upload,
+        supported: &[Route::Upload],
+    };
+    /// Reads only (get, query, verify); queries unless the rule says otherwise.
+    pub const READS: Routes = Routes {
+        default: RouteTarget::Query,
+        supported: &[Route::Get, Route::Query, Route::Verify],
+    };
+    /// Any API route, all of them unless the rule says otherwise.
+    pub const ANY: Routes = Routes {
+        default: RouteTarget::Any,
+        supported: API_ROUTES,
+    };
+    /// Any API route, uploads unless the rule says otherwise.
+    pub const ANY_UPLOADS_BY_DEFAULT: Routes = Routes {
+        default: RouteTarget::Upload,
+        supported: API_ROUTES,
+    };
+
+    /// Whether the kind can act on `route`.
+    pub fn supports(&self, route: Route) -> bool {
+        self.supported.contains(&route)
+    }
+}
+
+/// A fault kind without settings: its struct (`{}` in a plan, unknown keys refused)
+/// and its [`Fault`] impl from the kind tag, its routes, its one effect and any
+/// further trait items.
+macro_rules! fault_without_settings {
+    (
+        $(#[$doc:meta])*
+        $name:ident, $kind:literal, $routes:expr, $effect:expr
+        $(, { $($more:tt)* })?
+    ) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {}
+
+        impl $crate::chaos::faults::Fault for $name {
+            fn kind(&self) -> &'static str {
+                $kind
+            }
+
+            fn routes(&self) -> $crate::chaos::faults::Routes {
+                $routes
+            }
+
+            fn effect(
+                &self,
+                _rng: &mut $crate::chaos::seeded::DecisionRng,
+            ) -> $crate::chaos::faults::Effect {
+                $effect
+            }
+
+            $($($more)*)?
+        }
+    };
 }
 
 /// Every fault kind, tagged by `kind` in plans (`kind = "partial_write"`).
@@ -170,15 +211,25 @@ impl FaultKind {
     }
 }
 
-/// Routes a write-only fault supports.
-pub(crate) fn upload_only(route: Route) -> bool {
-    route == Route::Upload
-}
-
-/// Routes a read-only fault supports.
-pub(crate) fn reads_only(route: Route) -> bool {
-    matches!(route, Route::Get | Route::Query | Route::Verify)
-}
+mod commit_then_reset;
+mod commit_then_timeout;
+mod corrupt;
+mod damage;
+mod drop_after_ack;
+mod duplicate;
+mod duplicate_without_pointer;
+mod effect;
+mod error_after_commit;
+mod latency;
+mod partial_write;
+mod rate_limit;
+mod reject;
+mod reset_before_store;
+mod slow_query;
+mod stuck_processing;
+mod timeout_before_store;
+mod token_expiry;
+mod visibility_lag;
 
 #[cfg(test)]
 mod tests;

@@ -2,10 +2,8 @@
 //! header without all or some of its lines, or without named fields.
 
 use serde::{Deserialize, Serialize};
-use tax_api::Route;
 
-use super::{Damage, Effect, Fault, InvoiceField};
-use crate::chaos::plan::RouteTarget;
+use super::{Damage, Effect, Fault, InvoiceField, Routes};
 use crate::chaos::seeded::DecisionRng;
 
 /// What a partial write leaves out.
@@ -40,12 +38,8 @@ impl Fault for PartialWrite {
         "partial_write"
     }
 
-    fn default_route(&self) -> RouteTarget {
-        RouteTarget::Upload
-    }
-
-    fn supports(&self, route: Route) -> bool {
-        super::upload_only(route)
+    fn routes(&self) -> Routes {
+        Routes::UPLOADS
     }
 
     fn validate(&self) -> Result<(), String> {

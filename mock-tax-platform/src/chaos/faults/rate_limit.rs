@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tax_api::ErrorCode;
 
-use super::{Effect, Fault};
+use super::{Effect, Fault, Routes};
 use crate::chaos::plan::duration;
 use crate::chaos::seeded::DecisionRng;
 
@@ -33,6 +33,10 @@ impl Default for RateLimit {
 impl Fault for RateLimit {
     fn kind(&self) -> &'static str {
         "rate_limit"
+    }
+
+    fn routes(&self) -> Routes {
+        Routes::ANY
     }
 
     fn effect(&self, _rng: &mut DecisionRng) -> Effect {

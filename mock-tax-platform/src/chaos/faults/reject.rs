@@ -4,8 +4,7 @@
 use serde::{Deserialize, Serialize};
 use tax_api::ErrorCode;
 
-use super::{Effect, Fault};
-use crate::chaos::plan::RouteTarget;
+use super::{Effect, Fault, Routes};
 use crate::chaos::seeded::DecisionRng;
 
 /// Settings of a `reject` fault.
@@ -38,8 +37,8 @@ impl Fault for Reject {
         "reject"
     }
 
-    fn default_route(&self) -> RouteTarget {
-        RouteTarget::Upload
+    fn routes(&self) -> Routes {
+        Routes::ANY_UPLOADS_BY_DEFAULT
     }
 
     fn validate(&self) -> Result<(), String> {

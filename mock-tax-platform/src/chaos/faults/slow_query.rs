@@ -3,11 +3,9 @@
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use tax_api::Route;
 
-use super::{Effect, Fault};
+use super::{Effect, Fault, Routes};
 use crate::chaos::plan::duration;
-use crate::chaos::plan::RouteTarget;
 use crate::chaos::seeded::DecisionRng;
 
 /// Settings of a `slow_query` fault: `delay = "5s"`, or `hang = true`.
@@ -31,12 +29,8 @@ impl Fault for SlowQuery {
         "slow_query"
     }
 
-    fn default_route(&self) -> RouteTarget {
-        RouteTarget::Query
-    }
-
-    fn supports(&self, route: Route) -> bool {
-        super::reads_only(route)
+    fn routes(&self) -> Routes {
+        Routes::READS
     }
 
     fn validate(&self) -> Result<(), String> {

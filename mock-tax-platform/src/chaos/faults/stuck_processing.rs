@@ -2,10 +2,8 @@
 //! stays `PROCESSING` for good.
 
 use serde::{Deserialize, Serialize};
-use tax_api::Route;
 
-use super::{Effect, Fault};
-use crate::chaos::plan::RouteTarget;
+use super::{Effect, Fault, Routes};
 use crate::chaos::seeded::DecisionRng;
 
 /// Settings of a `stuck_processing` fault.
@@ -23,12 +21,8 @@ impl Fault for StuckProcessing {
         "stuck_processing"
     }
 
-    fn default_route(&self) -> RouteTarget {
-        RouteTarget::Upload
-    }
-
-    fn supports(&self, route: Route) -> bool {
-        super::upload_only(route)
+    fn routes(&self) -> Routes {
+        Routes::UPLOADS
     }
 
     fn effect(&self, _rng: &mut DecisionRng) -> Effect {

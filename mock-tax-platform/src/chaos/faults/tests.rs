@@ -166,11 +166,52 @@ fn each_socket_and_answer_fault_has_its_effect() {
 #[test]
 fn write_faults_refuse_read_routes() {
     let partial = FaultKind::PartialWrite(PartialWrite::default());
-    assert!(!partial.as_fault().supports(tax_api::Route::Query));
+    assert!(!partial.as_fault().routes().supports(tax_api::Route::Query));
     let slow = FaultKind::SlowQuery(SlowQuery {
         delay: None,
         hang: true,
     });
-    assert!(!slow.as_fault().supports(tax_api::Route::Upload));
-    assert!(slow.as_fault().supports(tax_api::Route::Get));
+    assert!(!slow.as_fault().routes().supports(tax_api::Route::Upload));
+    assert!(slow.as_fault().routes().supports(tax_api::Route::Get));
+}
+
+#[test]
+fn each_kind_targets_its_default_route_and_supports_only_its_routes() {
+    use crate::chaos::plan::RouteTarget::{Any, Query, Upload};
+    use tax_api::Route::{Get, Query as QueryRoute, Upload as UploadRoute, Verify};
+    let api = [UploadRoute, Get, QueryRoute, Verify];
+    let uploads = [UploadRoute];
+    let reads = [Get, QueryRoute, Verify];
+    let kinds: [(&str, _, &[tax_api::Route]); 17] = [
+        ("drop_after_ack", Upload, &uploads),
+        ("reject", Upload, &api),
+        ("reset_before_store", Upload, &api),
+        ("commit_then_reset", Upload, &uploads),
+        ("commit_then_timeout", Upload, &uploads),
+        ("timeout_before_store", Upload, &api),
+        ("error_after_commit", Upload, &uploads),
+        ("partial_write", Upload, &uploads),
+        ("corrupt", Upload, &uploads),
+        ("duplicate", Upload, &uploads),
+        ("duplicate_without_pointer", Upload, &uploads),
+        ("visibility_lag", Upload, &uploads),
+        ("stuck_processing", Upload, &uploads),
+        ("latency", Any, &api),
+        ("rate_limit", Any, &api),
+        ("token_expiry", Any, &api),
+        ("slow_query", Query, &reads),
+    ];
+    for (kind, default, supported) in kinds {
+        let fault: FaultKind = serde_json::from_value(serde_json::json!({"kind": kind}))
+            .unwrap_or_else(|e| panic!("{kind}: {e}"));
+        let routes = fault.as_fault().routes();
+        assert_eq!(routes.default, default, "{kind}");
+        for route in api {
+            assert_eq!(
+                routes.supports(route),
+                supported.contains(&route),
+                "{kind} on {route:?}"
+            );
+        }
+    }
 }

@@ -1,35 +1,17 @@
 //! `token_expiry`: the request is refused with 401 as if the bearer token had expired.
 
-use serde::{Deserialize, Serialize};
-use tax_api::{ErrorCode, Route};
+use tax_api::ErrorCode;
 
-use super::{Effect, Fault};
-use crate::chaos::plan::RouteTarget;
-use crate::chaos::seeded::DecisionRng;
+use super::{Effect, Routes};
 
-/// The request is refused with 401 as if the bearer token had expired. No settings.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TokenExpiry {}
-
-impl Fault for TokenExpiry {
-    fn kind(&self) -> &'static str {
-        "token_expiry"
-    }
-
-    fn default_route(&self) -> RouteTarget {
-        RouteTarget::Any
-    }
-
-    fn supports(&self, route: Route) -> bool {
-        super::is_api_route(route)
-    }
-
-    fn effect(&self, _rng: &mut DecisionRng) -> Effect {
-        Effect::Respond {
-            status: 401,
-            code: ErrorCode::Unauthorized,
-            retry_after: None,
-        }
+fault_without_settings! {
+    /// The request is refused with 401 as if the bearer token had expired. No settings.
+    TokenExpiry,
+    "token_expiry",
+    Routes::ANY,
+    Effect::Respond {
+        status: 401,
+        code: ErrorCode::Unauthorized,
+        retry_after: None,
     }
 }

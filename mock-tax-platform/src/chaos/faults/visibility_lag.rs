@@ -4,11 +4,9 @@
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use tax_api::Route;
 
-use super::{Effect, Fault};
+use super::{Effect, Fault, Routes};
 use crate::chaos::plan::duration;
-use crate::chaos::plan::RouteTarget;
 use crate::chaos::seeded::DecisionRng;
 
 /// Settings of a `visibility_lag` fault.
@@ -35,12 +33,8 @@ impl Fault for VisibilityLag {
         "visibility_lag"
     }
 
-    fn default_route(&self) -> RouteTarget {
-        RouteTarget::Upload
-    }
-
-    fn supports(&self, route: Route) -> bool {
-        super::upload_only(route)
+    fn routes(&self) -> Routes {
+        Routes::UPLOADS
     }
 
     fn effect(&self, _rng: &mut DecisionRng) -> Effect {

@@ -16,7 +16,7 @@ use tax_api::Route;
 use super::duration::HumanDuration;
 use super::setting::Setting;
 use super::PlanError;
-use crate::chaos::faults::FaultKind;
+use crate::chaos::faults::{FaultKind, API_ROUTES};
 
 /// The keys a rule understands beside its kind's own settings.
 pub const RULE_KEYS: &[&str] = &[
@@ -58,7 +58,7 @@ impl RouteTarget {
             RouteTarget::Get => route == Route::Get,
             RouteTarget::Query => route == Route::Query,
             RouteTarget::Verify => route == Route::Verify,
-            RouteTarget::Any => crate::chaos::faults::is_api_route(route),
+            RouteTarget::Any => API_ROUTES.contains(&route),
         }
     }
 
@@ -135,7 +135,7 @@ impl FaultRule {
     /// The route targeted, after the kind's default.
     pub fn route(&self) -> RouteTarget {
         self.on
-            .unwrap_or_else(|| self.fault.as_fault().default_route())
+            .unwrap_or_else(|| self.fault.as_fault().routes().default)
     }
 
     /// Checks targeting and the kind's settings.
@@ -156,7 +156,7 @@ impl FaultRule {
             }
         }
         if let Some(route) = self.route().route() {
-            if !fault.supports(route) {
+            if !fault.routes().supports(route) {
                 return Err(invalid(format!(
                     "a {} fault cannot act on `{}` requests",
                     fault.kind(),
