@@ -10,10 +10,10 @@ use tokio::task::JoinHandle;
 
 use crate::config::Config;
 use crate::router::{self, Serves};
+use crate::state::AppState;
 use accept_errors::AcceptErrors;
 use conn::ConnSettings;
 use workers::Workers;
-use crate::state::AppState;
 
 pub mod accept_errors;
 pub mod conn;

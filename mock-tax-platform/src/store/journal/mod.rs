@@ -173,12 +173,6 @@ fn fingerprint(route: Route, seller: &str, number: &str) -> (u64, u32) {
     (sip, fx)
 }
 
-impl Default for Journal {
-    fn default() -> Self {
-        Journal::new(crate::config::DEFAULT_JOURNAL_LIMIT)
-    }
-}
-
 impl Journal {
     /// An empty journal that keeps at most `limit_bytes` of entries.
     pub fn new(limit_bytes: usize) -> Self {
@@ -285,7 +279,7 @@ mod tests {
 
     #[test]
     fn attempts_count_per_route_seller_and_number() {
-        let journal = Journal::default();
+        let journal = Journal::new(1 << 30);
         let attempts: Vec<u32> = [
             (Route::Upload, "S", "N1"),
             (Route::Upload, "S", "N1"),
@@ -302,7 +296,7 @@ mod tests {
 
     #[test]
     fn every_key_keeps_its_count_while_the_counter_grows() {
-        let journal = Journal::default();
+        let journal = Journal::new(1 << 30);
         let numbers: Vec<String> = (0..5000).map(|i| format!("B{i:018}")).collect();
         for round in 0..3 {
             for number in &numbers {
@@ -316,7 +310,7 @@ mod tests {
 
     #[test]
     fn entries_get_their_position_and_since_skips_earlier_ones() {
-        let journal = Journal::default();
+        let journal = Journal::new(1 << 30);
         for path in ["/a", "/b", "/c"] {
             let mut entry = Entry::new(
                 Duration::from_millis(1500),

@@ -5,7 +5,7 @@
 //! 2. parse — 413, 400; counts the attempt for the number;
 //! 3. maintenance gate — an open window answers 503 `MAINTENANCE` (journaled with
 //!    the number and the window), then validation — 422;
-//! 4. decide — what the platform will do with this attempt ([`Decision`]);
+//! 4. decide — what the platform will do with this attempt ([`UploadDecision`]);
 //! 5. store — check-and-insert in one store call ([`crate::store::Store::upload`]);
 //! 6. respond — 201 (sync) or 202 (async), or 409 `DUPLICATE`.
 
@@ -32,10 +32,11 @@ use super::{authenticated_json, JsonRequest};
 use crate::store::submissions::{Outcome, Submission};
 use crate::store::{Keep, UploadOutcome, Write};
 
-/// What the platform does with one validated upload attempt. Today always
-/// "store it intact and answer truthfully"; fault rules will choose otherwise.
+/// What the platform does with one validated upload attempt: what the store keeps,
+/// and the fault rule that chose it when one did (the engine's own answer is
+/// [`crate::chaos::engine::Decision`]).
 #[derive(Debug, Clone)]
-pub struct Decision {
+pub struct UploadDecision {
     /// What the store keeps.
     pub keep: Keep,
     /// Name of the fault rule that chose this, for the journal.
@@ -44,9 +45,9 @@ pub struct Decision {
     pub fault: Option<String>,
 }
 
-impl Default for Decision {
+impl Default for UploadDecision {
     fn default() -> Self {
-        Decision {
+        UploadDecision {
             keep: Keep::Intact,
             rule: None,
             fault: None,
@@ -105,7 +106,7 @@ pub async fn upload(
         UploadPlan::Store { keep, after } => (keep, after),
     };
     let fault = exchange.entry().fault.clone();
-    let decision = Decision {
+    let decision = UploadDecision {
         keep,
         rule: hit.rule,
         fault,
