@@ -391,7 +391,7 @@ fn main() -> ExitCode {
                 shard,
                 ci,
             };
-            runtime.block_on(app::run(args, interrupted))
+            runtime.block_on(app::run(args, stop_signal))
         }
         Command::Explore {
             base,
@@ -423,7 +423,7 @@ fn main() -> ExitCode {
                 jobs,
                 quiet,
             };
-            runtime.block_on(explore(args, interrupted()))
+            runtime.block_on(explore(args, stop_signal()))
         }
         Command::Check {
             ledger,
@@ -469,8 +469,15 @@ fn cpus() -> std::num::NonZeroUsize {
 
 /// Resolves with the signal's name on Ctrl-C or, on Unix, SIGTERM (a cancelled CI
 /// job, `timeout`), so the run stops the client program it started instead of
-/// leaving it running. A signal that cannot be caught never resolves it.
-async fn interrupted() -> &'static str {
+/// leaving it running. A signal that cannot be listened for is logged and never
+/// resolves it.
+async fn stop_signal() -> &'static str {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
     #[cfg(unix)]
     let terminate = async {
         use tokio::signal::unix::{signal, SignalKind};
@@ -478,13 +485,16 @@ async fn interrupted() -> &'static str {
             Ok(mut terminate) => {
                 terminate.recv().await;
             }
-            Err(_) => std::future::pending().await,
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
         }
     };
     #[cfg(not(unix))]
     let terminate = std::future::pending::<()>();
     tokio::select! {
-        Ok(()) = tokio::signal::ctrl_c() => "Ctrl-C",
+        () = ctrl_c => "Ctrl-C",
         () = terminate => "SIGTERM",
     }
 }

@@ -39,8 +39,8 @@ pub struct Config {
     /// Bearer token the control plane (`/_chaos/…`) requires, when set.
     pub control_token: Option<String>,
     /// Fault rules and maintenance windows installed at start (`--plan FILE`).
-    pub plan: crate::plan::Plan,
-    /// Threads that serve connections, each pinned to one (see [`crate::workers`]).
+    pub plan: crate::chaos::plan::Plan,
+    /// Threads that serve connections, each pinned to one (see [`crate::server::workers`]).
     /// 0: connections are served on the runtime that started the platform, as an
     /// embedded platform sharing a process with its client wants.
     pub workers: usize,
@@ -57,7 +57,7 @@ impl Default for Config {
             body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
             journal_limit: DEFAULT_JOURNAL_LIMIT,
             control_token: None,
-            plan: crate::plan::Plan::default(),
+            plan: crate::chaos::plan::Plan::default(),
             workers: 0,
         }
     }

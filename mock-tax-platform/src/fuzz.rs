@@ -11,9 +11,9 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 use tax_api::Invoice;
 
-use crate::body::parse_json;
-use crate::packed::PackedInvoice;
-use crate::plan::Plan;
+use crate::chaos::plan::Plan;
+use crate::store::packed::PackedInvoice;
+use crate::wire::body::parse_json;
 
 /// Small and extreme numbers: the arithmetic of `validate` must not overflow on any.
 fn number() -> impl Strategy<Value = i64> {

@@ -152,13 +152,25 @@ async fn serve(cli: Cli, workers: usize) -> anyhow::Result<()> {
         ),
         None => None,
     };
-    mock_tax_platform::run_with_control(api, control, config, stop_requested()).await?;
+    let stop = async {
+        let signal = stop_signal().await;
+        tracing::info!("{signal} received");
+    };
+    mock_tax_platform::run_with_control(api, control, config, stop).await?;
     Ok(())
 }
 
-/// Resolves on Ctrl-C or, on Unix, SIGTERM (`docker stop`, a cancelled CI job, a
-/// service manager), so both end in a graceful shutdown rather than an abrupt exit.
-async fn stop_requested() {
+/// Resolves with the signal's name on Ctrl-C or, on Unix, SIGTERM (`docker stop`, a
+/// cancelled CI job, a service manager), so both end in a graceful shutdown rather
+/// than an abrupt exit. A signal that cannot be listened for is logged and never
+/// resolves it.
+async fn stop_signal() -> &'static str {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
     #[cfg(unix)]
     let terminate = async {
         use tokio::signal::unix::{signal, SignalKind};
@@ -167,7 +179,7 @@ async fn stop_requested() {
                 terminate.recv().await;
             }
             Err(err) => {
-                tracing::error!(error = %err, "cannot listen for SIGTERM; only Ctrl-C stops gracefully");
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
                 std::future::pending::<()>().await;
             }
         }
@@ -175,11 +187,7 @@ async fn stop_requested() {
     #[cfg(not(unix))]
     let terminate = std::future::pending::<()>();
     tokio::select! {
-        result = tokio::signal::ctrl_c() => {
-            if let Err(err) = result {
-                tracing::error!(error = %err, "cannot listen for Ctrl-C; stopping now");
-            }
-        }
-        () = terminate => tracing::info!("SIGTERM received"),
+        () = ctrl_c => "Ctrl-C",
+        () = terminate => "SIGTERM",
     }
 }

@@ -8,11 +8,12 @@ use hyper::body::Incoming;
 use hyper::Request;
 use tax_api::{ApiError, ErrorCode, Route};
 
-use crate::conn::ConnHandle;
-use crate::exchange::Exchange;
-use crate::respond::{self, Response};
-use crate::routes;
+use crate::control;
+use crate::server::conn::ConnHandle;
 use crate::state::AppState;
+use crate::wire::exchange::Exchange;
+use crate::wire::respond::{self, Response};
+use crate::wire::{auth, generic};
 
 /// Which handler serves a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -222,7 +223,7 @@ pub async fn handle(
 ) -> Response {
     // One clock read serves housekeeping, the journal entry and the plan's gate.
     let arrived = state.clock.now();
-    crate::chaos::housekeeping::tick(state, arrived.0);
+    crate::housekeeping::tick(state, arrived.0);
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let (mut exchange, result) = match find(serves, &method, &path) {
@@ -230,7 +231,7 @@ pub async fn handle(
             let param = param.map(str::to_owned);
             let mut exchange =
                 Exchange::begin(state, arrived, spec.route, &method, path, Some(conn));
-            let result = dispatch(state, spec.endpoint, param, req, &mut exchange).await;
+            let result = dispatch(state, spec, param, req, &mut exchange).await;
             (exchange, result)
         }
         Err((route, err)) => (
@@ -254,38 +255,44 @@ pub async fn handle(
     response
 }
 
+/// Runs the endpoint's handler: one arm per endpoint, no fallback. Control-plane
+/// routes are authenticated here, once, before their handler runs.
 async fn dispatch(
     state: &Arc<AppState>,
-    endpoint: Endpoint,
+    spec: &RouteSpec,
     param: Option<String>,
     req: Request<Incoming>,
     exchange: &mut Exchange<'_>,
 ) -> Result<Response, ApiError> {
+    if spec.route == Route::Control {
+        auth::authenticate_control(state, req.headers())?;
+    }
     let param = param.unwrap_or_default();
     // Each route's future is boxed: unboxed, this future (and those holding it)
     // would be as large as the largest route's, kilobytes that hyper moves
     // several times per request.
-    match endpoint {
-        Endpoint::Upload => Box::pin(routes::upload::upload(state, req, exchange)).await,
-        Endpoint::Query => Box::pin(routes::query::query(state, req, exchange)).await,
+    match spec.endpoint {
+        Endpoint::Upload => Box::pin(generic::upload::upload(state, req, exchange)).await,
+        Endpoint::Query => Box::pin(generic::query::query(state, req, exchange)).await,
         Endpoint::GetInvoice => {
-            Box::pin(routes::read::get_invoice(state, req, &param, exchange)).await
+            Box::pin(generic::read::get_invoice(state, req, &param, exchange)).await
         }
         Endpoint::GetSubmission => {
-            Box::pin(routes::read::get_submission(state, req, &param, exchange)).await
+            Box::pin(generic::read::get_submission(state, req, &param, exchange)).await
         }
-        Endpoint::Verify => Box::pin(routes::verify::verify(state, req, exchange)).await,
-        Endpoint::Status => Ok(routes::status::status(state)),
-        Endpoint::Truth | Endpoint::Journal | Endpoint::Reset | Endpoint::Version => {
-            routes::control::control(state, endpoint, req)
-        }
-        Endpoint::GetPlan
-        | Endpoint::PutPlan
-        | Endpoint::AddFault
-        | Endpoint::DeleteFault
-        | Endpoint::Maintenance
-        | Endpoint::Checkpoint
-        | Endpoint::Stats => Box::pin(routes::chaos::chaos(state, endpoint, &param, req)).await,
+        Endpoint::Verify => Box::pin(generic::verify::verify(state, req, exchange)).await,
+        Endpoint::Status => Ok(generic::status::status(state)),
+        Endpoint::Truth => control::truth::truth(state, req.uri().query()),
+        Endpoint::Journal => control::journal(state, req.uri().query()),
+        Endpoint::Reset => Ok(control::reset(state)),
+        Endpoint::Version => Ok(control::version(state)),
+        Endpoint::GetPlan => Ok(control::plan::get_plan(state)),
+        Endpoint::PutPlan => Box::pin(control::plan::put_plan(state, req)).await,
+        Endpoint::AddFault => Box::pin(control::plan::add_fault(state, req)).await,
+        Endpoint::DeleteFault => control::plan::delete_fault(state, &param),
+        Endpoint::Maintenance => Box::pin(control::maintenance::maintenance(state, req)).await,
+        Endpoint::Checkpoint => Ok(control::maintenance::checkpoint(state)),
+        Endpoint::Stats => Ok(control::stats::stats(state)),
     }
 }
 

@@ -9,10 +9,10 @@ use tokio::sync::watch;
 use crate::chaos::Chaos;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::fasthash::FxHashMap;
-use crate::journal::Journal;
+use crate::store::fasthash::FxHashMap;
+use crate::store::journal::Journal;
+use crate::store::submissions::Submissions;
 use crate::store::Store;
-use crate::submissions::Submissions;
 
 /// Shared platform state; handlers get it as `&Arc<AppState>`.
 #[derive(Debug)]
@@ -41,7 +41,7 @@ impl AppState {
     pub fn new(
         config: Config,
         shutdown: watch::Receiver<bool>,
-    ) -> Result<Arc<Self>, crate::plan::PlanError> {
+    ) -> Result<Arc<Self>, crate::chaos::plan::PlanError> {
         let sellers_by_token = config
             .tokens
             .iter()
@@ -64,7 +64,8 @@ impl AppState {
     /// Resolves once shutdown has started. A request that hangs on purpose (a fault
     /// that never answers) awaits this, so graceful shutdown never waits forever.
     pub async fn shutting_down(&self) {
-        crate::conn::stopping(&mut self.shutdown.clone()).await;
+        // The guard `wait_for` returns is not `Send`; drop it here.
+        let _ = self.shutdown.clone().wait_for(|stop| *stop).await;
     }
 
     /// Forgets every record, journal entry and submission and restarts the run clock.

@@ -126,25 +126,41 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
         config.mode,
         listener.local_addr()?
     );
-    reference_client::run(listener, config, stop_requested()).await?;
+    let stop = async {
+        stop_signal().await;
+    };
+    reference_client::run(listener, config, stop).await?;
     println!("reference-client stopped");
     Ok(())
 }
 
-/// Resolves on Ctrl-C or, on Unix, SIGTERM (`docker stop`, a service manager): both
-/// stop the client gracefully, its outbox kept for the next start.
-async fn stop_requested() {
+/// Resolves with the signal's name on Ctrl-C or, on Unix, SIGTERM (`docker stop`, a
+/// service manager): both stop the client gracefully, its outbox kept for the next
+/// start. A signal that cannot be listened for is logged and never resolves it.
+async fn stop_signal() -> &'static str {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
     #[cfg(unix)]
     let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut terminate) => terminate.recv().await,
-            Err(_) => std::future::pending().await,
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                terminate.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
         }
     };
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<Option<()>>();
+    let terminate = std::future::pending::<()>();
     tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminate => {}
+        () = ctrl_c => "Ctrl-C",
+        () = terminate => "SIGTERM",
     }
 }

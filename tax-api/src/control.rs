@@ -1,9 +1,14 @@
 //! Control-plane types served under `/_chaos`: the ground truth of what the platform
-//! really stored, and the journal of every request it answered.
+//! really stored, the journal of every request it answered, and the
+//! fault engine's and journal's counts (`GET /_chaos/stats`).
 
 use serde::{Deserialize, Serialize};
 
 use crate::invoice::Invoice;
+
+mod stats;
+
+pub use stats::{ChaosStats, JournalUsage, MigrationReport, PlatformStats, RuleStats};
 
 /// What happened to a record, judged against what the client sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

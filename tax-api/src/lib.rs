@@ -13,7 +13,7 @@
 //!   `docs/content-hash.md` with test vectors in `tax-api/tests/vectors.json`.
 //! - [`error`]: the one error envelope `{code, message, retryable, details}` and its codes.
 //! - [`api`]: request and response bodies of the platform's `/v1` routes.
-//! - [`control`]: ground-truth records and journal entries served under `/_chaos`.
+//! - [`control`]: ground-truth records, journal entries and stats served under `/_chaos`.
 //! - [`client`]: the client contract a billing system under test speaks (ledger, reconcile).
 
 pub mod api;

@@ -7,6 +7,7 @@ use std::time::Duration;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use tax_api::control::PlatformStats;
 use tax_api::{JournalEntry, TruthSnapshot};
 
 use super::truth::TruthLines;
@@ -142,8 +143,8 @@ impl ControlPlane {
         .map(drop)
     }
 
-    /// `GET /_chaos/stats`: how often each rule matched and fired.
-    pub async fn stats(&self) -> Result<Value, PlatformError> {
+    /// `GET /_chaos/stats`: how often each rule matched and fired, and the journal's budget.
+    pub async fn stats(&self) -> Result<PlatformStats, PlatformError> {
         self.json("/_chaos/stats").await
     }
 

@@ -1,6 +1,6 @@
 //! After the steps: read what the client believes and what the platform holds.
 
-use serde_json::Value;
+use tax_api::control::PlatformStats;
 use tax_api::{JournalEntry, Ledger, TruthSnapshot};
 
 use crate::check::ledger_file::declared_scope;
@@ -113,27 +113,30 @@ pub async fn collect(
     }
 }
 
-/// Reads `migrations` from `GET /_chaos/stats`; empty when the platform reports none.
-pub fn migration_records(v: &Value) -> Vec<MigrationRecord> {
-    let Some(list) = v.get("migrations") else {
-        return Vec::new();
-    };
-    serde_json::from_value(list.clone()).unwrap_or_else(|e| {
-        tracing::warn!("GET /_chaos/stats: unexpected migrations shape: {e}");
-        Vec::new()
-    })
+/// What each migration did, from `GET /_chaos/stats`; empty when it ran none.
+pub fn migration_records(stats: &PlatformStats) -> Vec<MigrationRecord> {
+    stats
+        .chaos
+        .migrations
+        .iter()
+        .map(|m| MigrationRecord {
+            window: m.window.clone(),
+            ended_at_ms: m.ended_at_ms,
+            eligible: m.eligible as u64,
+            lost: m.lost.clone(),
+            stripped: m.stripped.clone(),
+            reverted: m.reverted.clone(),
+        })
+        .collect()
 }
 
-/// Reads `journal` from `GET /_chaos/stats`; `None` when the platform has no budget.
-pub fn journal_budget(v: &Value) -> Option<JournalBudget> {
-    let journal = v.get("journal")?;
-    match serde_json::from_value(journal.clone()) {
-        Ok(budget) => Some(budget),
-        Err(e) => {
-            tracing::warn!("GET /_chaos/stats: unexpected journal shape: {e}");
-            None
-        }
-    }
+/// The journal's budget from `GET /_chaos/stats`; `None` when the platform reports none.
+pub fn journal_budget(stats: &PlatformStats) -> Option<JournalBudget> {
+    stats.journal.as_ref().map(|j| JournalBudget {
+        dropped: j.dropped,
+        first_dropped_at_ms: j.first_dropped_at_ms,
+        limit_bytes: j.limit_bytes,
+    })
 }
 
 /// `collecting`, given at most `bound` (an interrupted run); what it did not read
@@ -162,53 +165,64 @@ pub async fn within(
     }
 }
 
-/// Reads `GET /_chaos/stats` (`{"rules": [{name, kind, matched, fired}], …}`).
-pub fn rule_stats(v: &Value) -> Vec<RuleStats> {
-    #[derive(serde::Deserialize)]
-    struct Wire {
-        name: String,
-        kind: String,
-        matched: u64,
-        fired: u64,
-    }
-    let rules = v.get("rules").cloned().unwrap_or(Value::Null);
-    match serde_json::from_value::<Vec<Wire>>(rules) {
-        Ok(rules) => rules
-            .into_iter()
-            .map(|w| RuleStats {
-                rule: w.name,
-                kind: w.kind,
-                fired: w.fired,
-                matched: w.matched,
-                scheduled: true,
-            })
-            .collect(),
-        Err(e) => {
-            tracing::warn!("GET /_chaos/stats: unexpected shape: {e}");
-            Vec::new()
-        }
-    }
+/// Each rule's counts from `GET /_chaos/stats`, as the run's outcome reports them.
+pub fn rule_stats(stats: &PlatformStats) -> Vec<RuleStats> {
+    stats
+        .chaos
+        .rules
+        .iter()
+        .map(|r| RuleStats {
+            rule: r.name.clone(),
+            kind: r.kind.clone(),
+            fired: r.fired,
+            matched: r.matched,
+            scheduled: true,
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn stats(value: serde_json::Value) -> PlatformStats {
+        serde_json::from_value(value).unwrap()
+    }
+
     #[test]
     fn the_journal_budget_is_read_from_the_stats_and_absent_from_older_platforms() {
-        let stats = serde_json::json!({
-            "rules": [],
+        let with_budget = stats(serde_json::json!({
+            "seed": 1, "rules": [], "checkpointed_through_ms": null,
             "journal": {"entries": 3, "bytes": 480, "limit_bytes": 500, "dropped": 2,
                         "first_dropped_at_ms": 15, "untied_dropped": 9}
-        });
+        }));
         assert_eq!(
-            journal_budget(&stats),
+            journal_budget(&with_budget),
             Some(JournalBudget {
                 dropped: 2,
                 first_dropped_at_ms: Some(15),
                 limit_bytes: 500
             })
         );
-        assert_eq!(journal_budget(&serde_json::json!({"rules": []})), None);
+        let older = stats(serde_json::json!({"seed": 1, "rules": []}));
+        assert_eq!(journal_budget(&older), None);
+    }
+
+    #[test]
+    fn rule_counts_are_read_by_name_and_kind() {
+        let read = rule_stats(&stats(serde_json::json!({
+            "seed": 1,
+            "rules": [{"name": "r1", "kind": "duplicate", "matched": 5, "fired": 2}]
+        })));
+        assert_eq!(
+            read,
+            vec![RuleStats {
+                rule: "r1".into(),
+                kind: "duplicate".into(),
+                fired: 2,
+                matched: 5,
+                scheduled: true,
+            }]
+        );
     }
 }

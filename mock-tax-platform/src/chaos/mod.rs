@@ -10,46 +10,20 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockWriteGuard};
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use tax_api::control::{ChaosStats, MigrationReport};
 use tax_api::Route;
 
-use crate::engine::{Engine, RuleStats};
-use crate::maintenance::{DueMigration, Gate, Schedule, ScheduledWindow};
-use crate::plan::{FaultRule, MaintenanceWindow, Plan, PlanError};
+use crate::chaos::engine::Engine;
+use crate::chaos::maintenance::{DueMigration, Gate, Schedule, ScheduledWindow};
+use crate::chaos::plan::{FaultRule, MaintenanceWindow, Plan, PlanError};
 
-pub mod housekeeping;
-pub mod request;
-pub mod upload;
-
-/// What one migration did, for `GET /_chaos/stats` and the harness's report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MigrationReport {
-    /// The window whose end ran it.
-    pub window: String,
-    /// When the window ended, in plan time (milliseconds).
-    pub ended_at_ms: u64,
-    /// Records it could touch.
-    pub eligible: usize,
-    /// `seller/number` of each record lost.
-    pub lost: Vec<String>,
-    /// `seller/number` of each record stripped of its lines.
-    pub stripped: Vec<String>,
-    /// `seller/number` of each record reverted (removed when it had no older version).
-    pub reverted: Vec<String>,
-}
-
-/// `GET /_chaos/stats`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChaosStats {
-    /// The seed decisions are drawn from.
-    pub seed: u64,
-    /// Per rule, in plan order: how often it matched and fired.
-    pub rules: Vec<RuleStats>,
-    /// Every migration run so far.
-    pub migrations: Vec<MigrationReport>,
-    /// Plan time (ms) up to which records are checkpointed; `None` before the first.
-    pub checkpointed_through_ms: Option<u64>,
-}
+pub mod counter;
+pub mod engine;
+pub mod faults;
+pub mod maintenance;
+pub mod migration;
+pub mod plan;
+pub mod seeded;
 
 /// What [`Chaos::enter`] hands a request.
 #[derive(Debug)]

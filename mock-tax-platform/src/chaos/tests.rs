@@ -48,7 +48,7 @@ fn plan_time_starts_when_the_plan_is_installed() {
 #[test]
 fn adding_a_rule_keeps_the_others_counting() {
     let c = chaos(r#"{"faults": [{"kind": "reject", "name": "r"}]}"#);
-    let facts = crate::engine::RequestFacts {
+    let facts = crate::chaos::engine::RequestFacts {
         route: Route::Upload,
         seller: None,
         number: Some("N"),
@@ -59,8 +59,8 @@ fn adding_a_rule_keeps_the_others_counting() {
     };
     c.enter(Route::Upload, Duration::ZERO).engine.decide(&facts);
     let name = c
-        .add_rule(FaultRule::new(crate::faults::FaultKind::Duplicate(
-            crate::faults::Duplicate {},
+        .add_rule(FaultRule::new(crate::chaos::faults::FaultKind::Duplicate(
+            crate::chaos::faults::Duplicate {},
         )))
         .unwrap();
     assert_eq!(name, "duplicate#1");

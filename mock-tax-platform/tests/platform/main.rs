@@ -9,6 +9,7 @@ mod connections;
 mod control;
 pub(crate) mod faults;
 mod journal_budget;
+mod layout;
 mod limits;
 mod openapi;
 mod query;
