@@ -39,6 +39,8 @@
 //!   (gate, decision, delays, resets, hangs, lazy checkpoints and migrations);
 //!   `routes/chaos.rs` serves the plan's control routes. See `FAULTS.md`.
 //! - [`workers`]: threads that serve connections, each connection pinned to one.
+//! - `wire`: dialects besides `/v1`; `wire/ksef` serves KSeF 2.0 under `/v2`
+//!   (`docs/ksef.md`), with [`KsefSettings`] in [`Config`].
 
 mod accept_errors;
 mod auth;
@@ -60,6 +62,7 @@ mod server;
 mod state;
 mod store;
 mod submissions;
+mod wire;
 
 pub mod engine;
 pub mod faults;
@@ -81,4 +84,8 @@ pub use config::{
 pub use router::{RouteSpec, ROUTES};
 pub use server::{
     check_control_token, run, run_with_control, start, start_on, Platform, StartError,
+};
+pub use wire::ksef::routes::ROUTES as KSEF_ROUTES;
+pub use wire::ksef::{
+    KeyError, KeyMaterial, KsefSettings, DEFAULT_QUERY_LIMIT as KSEF_DEFAULT_QUERY_LIMIT,
 };
