@@ -27,8 +27,9 @@ struct DateRange {
     from: String,
     #[serde(default)]
     to: Option<String>,
+    /// ksef2 sends `null` for "not set".
     #[serde(default)]
-    restrict_to_permanent_storage_hwm_date: bool,
+    restrict_to_permanent_storage_hwm_date: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -169,7 +170,7 @@ pub async fn metadata(
 
     let ksef = ctx.state.ksef.lock();
     let hwm = high_water_mark(&ksef.invoices, ctx);
-    if filters.date_range.restrict_to_permanent_storage_hwm_date
+    if filters.date_range.restrict_to_permanent_storage_hwm_date == Some(true)
         && date_type == DateType::PermanentStorage
     {
         if from > hwm {

@@ -115,7 +115,17 @@ async fn tokens_redeem_once_and_refresh_gives_a_new_access_token() {
     assert_eq!(challenge["challenge"].as_str().unwrap().len(), 36);
     assert!(challenge["timestampMs"].is_i64());
     assert_eq!(c.authenticate(TOKEN).await, 200);
-    // `authenticate` redeemed; the access token works, the refresh flow is separate.
+    assert_eq!(c.open().await.status, 201);
+    // The refresh token is the bearer of a refresh; it is not an access token.
+    let first_access = std::mem::replace(&mut c.access, c.refresh.clone());
+    assert_eq!(c.open().await.status, 401);
+    let refreshed = c.post("/auth/token/refresh", None).await;
+    assert_eq!(refreshed.status, 200, "{}", refreshed.text);
+    c.access = refreshed.json()["accessToken"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(c.access, first_access);
     assert_eq!(c.open().await.status, 201);
 }
 
@@ -363,4 +373,42 @@ async fn an_unknown_v2_path_is_404_and_v1_still_answers() {
         .await
         .unwrap();
     assert_eq!(v1.status(), 200);
+}
+
+#[test]
+fn every_served_route_is_matched_and_in_the_openapi_subset() {
+    use super::super::routes::{Op, ROUTES};
+    let doc: serde_yaml::Value =
+        serde_yaml::from_str(include_str!("../../../../../docs/openapi/ksef-v2.yaml")).unwrap();
+    let mut paths = std::collections::BTreeSet::new();
+    for (method, template) in ROUTES {
+        let path = template.strip_prefix("/v2").unwrap();
+        paths.insert(path);
+        let op = &doc["paths"][path][method.to_lowercase()];
+        assert!(
+            op.is_mapping(),
+            "{method} {path} is not in docs/openapi/ksef-v2.yaml"
+        );
+        let concrete = template
+            .replace("{ksefNumber}", "5265877635-20261202-0000000000AB-CD")
+            .replace("{referenceNumber}", "20261202-SO-0000000001-0000000000-00")
+            .replace(
+                "{invoiceReferenceNumber}",
+                "20261202-EE-0000000002-0000000000-00",
+            )
+            .replace(
+                "{upoReferenceNumber}",
+                "20261202-EU-0000000003-0000000000-00",
+            );
+        let method = http::Method::from_bytes(method.as_bytes()).unwrap();
+        assert!(
+            Op::find(&method, &concrete).is_some(),
+            "{method} {concrete} is not routed"
+        );
+    }
+    assert_eq!(
+        doc["paths"].as_mapping().unwrap().len(),
+        paths.len(),
+        "the document lists routes not served"
+    );
 }

@@ -30,6 +30,7 @@ pub struct Client {
     pub http: reqwest::Client,
     pub base: String,
     pub access: String,
+    pub refresh: String,
     pub session: String,
     key: [u8; 32],
     iv: [u8; 16],
@@ -61,6 +62,7 @@ impl Client {
             http: reqwest::Client::new(),
             base: format!("http://{}/v2", platform.addr()),
             access: String::new(),
+            refresh: String::new(),
             session: String::new(),
             key: [0x42; 32],
             iv: [0x24; 16],
@@ -123,6 +125,7 @@ impl Client {
         if code == 200 {
             let tokens = self.post("/auth/token/redeem", None).await.json();
             self.access = tokens["accessToken"]["token"].as_str().unwrap().to_owned();
+            self.refresh = tokens["refreshToken"]["token"].as_str().unwrap().to_owned();
         }
         code
     }
