@@ -44,6 +44,8 @@ pub struct Config {
     /// 0: connections are served on the runtime that started the platform, as an
     /// embedded platform sharing a process with its client wants.
     pub workers: usize,
+    /// The KSeF 2.0 dialect's key material and query limit (`/v2`).
+    pub ksef: crate::wire::ksef::KsefSettings,
 }
 
 impl Default for Config {
@@ -59,6 +61,7 @@ impl Default for Config {
             control_token: None,
             plan: crate::chaos::plan::Plan::default(),
             workers: 0,
+            ksef: Default::default(),
         }
     }
 }

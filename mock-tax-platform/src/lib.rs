@@ -26,8 +26,9 @@
 //!
 //! - `router`: the route table ([`ROUTES`]), 404/405, and one dispatch: one arm per
 //!   endpoint, journaling every exchange.
-//! - `wire`: the API dialects — `wire/generic/` serves today's `/v1` JSON API — and
-//!   what they share: request parsing (`body`), answers (`respond`), tokens (`auth`),
+//! - `wire`: the API dialects — `wire/generic/` serves today's `/v1` JSON API,
+//!   `wire/ksef/` KSeF 2.0 under `/v2` (`docs/ksef.md`, [`KsefSettings`] in
+//!   [`Config`]) — and what they share: request parsing (`body`), answers (`respond`), tokens (`auth`),
 //!   the journal entry of one request (`exchange`), and faults as a handler meets
 //!   them (`faulted`, `upload_plan`).
 //! - `control`: the `/_chaos` control plane — truth, journal, reset, version
@@ -60,4 +61,8 @@ pub use router::{RouteSpec, ROUTES};
 pub use server::workers;
 pub use server::{
     check_control_token, run, run_with_control, start, start_on, Platform, StartError,
+};
+pub use wire::ksef::routes::ROUTES as KSEF_ROUTES;
+pub use wire::ksef::{
+    KeyError, KeyMaterial, KsefSettings, DEFAULT_QUERY_LIMIT as KSEF_DEFAULT_QUERY_LIMIT,
 };

@@ -2,13 +2,16 @@
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use mock_tax_platform::{parse_size, parse_token_pair, plan, read_tokens_file, workers, Config};
+use mock_tax_platform::{
+    parse_size, parse_token_pair, plan, read_tokens_file, workers, Config, KeyMaterial,
+    KsefSettings,
+};
 use tokio::net::TcpListener;
 
 // Every upload keeps a record and a journal entry, and parsing allocates a dozen
@@ -66,6 +69,17 @@ struct Cli {
     /// CPU. 0 serves them on a work-stealing runtime instead.
     #[arg(long, value_name = "N")]
     workers: Option<usize>,
+    /// KSeF (`/v2`): the platform's RSA private key, PEM (PKCS#8 or PKCS#1);
+    /// default: the committed test-only key. Needs --ksef-cert.
+    #[arg(long, value_name = "FILE", requires = "ksef_cert")]
+    ksef_key: Option<PathBuf>,
+    /// KSeF (`/v2`): the PEM certificate of --ksef-key's public key, as
+    /// `/v2/security/public-key-certificates` publishes it. Needs --ksef-key.
+    #[arg(long, value_name = "FILE", requires = "ksef_key")]
+    ksef_cert: Option<PathBuf>,
+    /// KSeF (`/v2`): records a metadata query returns before it answers `isTruncated`.
+    #[arg(long, default_value_t = mock_tax_platform::KSEF_DEFAULT_QUERY_LIMIT)]
+    ksef_query_limit: usize,
 }
 
 fn main() -> ExitCode {
@@ -140,6 +154,13 @@ async fn serve(cli: Cli, workers: usize) -> anyhow::Result<()> {
             Some(path) => mock_tax_platform::plan::Plan::from_path(path)?,
             None => Default::default(),
         },
+        ksef: KsefSettings {
+            keys: match (&cli.ksef_key, &cli.ksef_cert) {
+                (Some(key), Some(cert)) => Some(std::sync::Arc::new(load_ksef_keys(key, cert)?)),
+                _ => None,
+            },
+            query_limit: cli.ksef_query_limit,
+        },
     };
     let api = TcpListener::bind(cli.listen)
         .await
@@ -158,6 +179,15 @@ async fn serve(cli: Cli, workers: usize) -> anyhow::Result<()> {
     };
     mock_tax_platform::run_with_control(api, control, config, stop).await?;
     Ok(())
+}
+
+/// Reads and checks `--ksef-key` and `--ksef-cert`, naming the file at fault.
+fn load_ksef_keys(key: &Path, cert: &Path) -> anyhow::Result<KeyMaterial> {
+    let read = |path: &Path| {
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+    };
+    KeyMaterial::from_pem(&read(key)?, &read(cert)?)
+        .with_context(|| format!("{} and {}", key.display(), cert.display()))
 }
 
 /// Resolves with the signal's name on Ctrl-C or, on Unix, SIGTERM (`docker stop`, a

@@ -224,6 +224,10 @@ pub async fn handle(
     // One clock read serves housekeeping, the journal entry and the plan's gate.
     let arrived = state.clock.now();
     crate::housekeeping::tick(state, arrived.0);
+    // The KSeF 2.0 dialect serves `/v2/…` (no `/v1` route starts so).
+    if serves != Serves::Control && req.uri().path().starts_with("/v2/") {
+        return crate::wire::ksef::handle(state, req, conn, arrived).await;
+    }
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let (mut exchange, result) = match find(serves, &method, &path) {

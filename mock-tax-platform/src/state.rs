@@ -32,6 +32,8 @@ pub struct AppState {
     pub clock: Clock,
     /// Fault engine, maintenance schedule and checkpoints.
     pub chaos: Chaos,
+    /// What the KSeF dialect (`/v2`) remembers: sessions, tokens, sent invoices.
+    pub ksef: crate::wire::ksef::KsefState,
     /// Flips to `true` when shutdown starts.
     shutdown: watch::Receiver<bool>,
 }
@@ -57,6 +59,7 @@ impl AppState {
             submissions: Submissions::default(),
             clock: Clock::new(),
             chaos,
+            ksef: Default::default(),
             shutdown,
         }))
     }
@@ -75,5 +78,6 @@ impl AppState {
         self.submissions.clear();
         self.clock.restart();
         self.chaos.reset();
+        self.ksef.clear();
     }
 }

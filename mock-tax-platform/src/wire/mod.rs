@@ -2,6 +2,8 @@
 //! every dialect shares below them.
 //!
 //! - [`generic`]: today's `/v1` JSON API, one file per group of routes.
+//! - [`ksef`]: the KSeF 2.0 dialect under `/v2` (`docs/ksef.md`): it parses its own
+//!   wire format into the generic invoice and renders the same fault decisions its own way.
 //! - [`exchange`]: the journal entry of one request, appended even if it is cut off.
 //! - [`auth`]: per-seller bearer tokens and the control-plane token.
 //! - [`body`]: bounded body reading (413) and JSON parsing with field or position errors (400).
@@ -15,5 +17,6 @@ pub mod body;
 pub mod exchange;
 pub mod faulted;
 pub mod generic;
+pub mod ksef;
 pub mod respond;
 pub mod upload_plan;

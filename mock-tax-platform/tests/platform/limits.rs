@@ -103,7 +103,7 @@ async fn an_unknown_field_is_400_naming_it() {
 async fn an_unknown_route_is_404_with_the_envelope() {
     let platform = start(two_sellers()).await;
     let api = Api::new(&platform, Some(TOKEN));
-    expect_error(api.get("/v2/nothing").await, 404, "NOT_FOUND").await;
+    expect_error(api.get("/v9/nothing").await, 404, "NOT_FOUND").await;
 }
 
 #[tokio::test]
