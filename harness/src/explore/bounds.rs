@@ -9,6 +9,7 @@
 //! maintenance = true        # maintenance windows with migration loss
 //! restarts = true           # client restarts (reference and command adapters)
 //! async_processing = true   # the platform answers 202 and stores later
+//! windows = true            # fault rules active only for a time window
 //! longest_run = "15s"       # the settle step's timeout
 //! ```
 
@@ -33,6 +34,9 @@ pub struct Bounds {
     pub restarts: bool,
     /// Whether asynchronous processing may be generated.
     pub async_processing: bool,
+    /// Whether fault rules may get time windows (their timing counts from the plan's
+    /// start, which the client's start-up shifts against the issuing).
+    pub windows: bool,
     /// How long the settle step waits for the client at most.
     pub longest_run: std::time::Duration,
     /// Whether the base script set `longest_run` (else exploration may raise it).
@@ -48,6 +52,7 @@ impl Default for Bounds {
             maintenance: true,
             restarts: true,
             async_processing: true,
+            windows: true,
             longest_run: std::time::Duration::from_secs(15),
             longest_run_given: false,
         }
@@ -77,6 +82,8 @@ struct RawBounds {
     restarts: Option<bool>,
     #[serde(default)]
     async_processing: Option<bool>,
+    #[serde(default)]
+    windows: Option<bool>,
     #[serde(default)]
     longest_run: Option<HumanDuration>,
 }
@@ -145,6 +152,7 @@ pub fn parse(path: &str, source: &str) -> Result<Bounds, ScriptError> {
         maintenance: raw.maintenance.unwrap_or(defaults.maintenance),
         restarts: raw.restarts.unwrap_or(defaults.restarts),
         async_processing: raw.async_processing.unwrap_or(defaults.async_processing),
+        windows: raw.windows.unwrap_or(defaults.windows),
         longest_run: raw.longest_run.map_or(defaults.longest_run, |d| d.get()),
         longest_run_given: raw.longest_run.is_some(),
     })

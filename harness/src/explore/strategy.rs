@@ -120,16 +120,22 @@ fn rule(bounds: &Bounds, shape: Shape) -> BoxedStrategy<RuleCase> {
     } else {
         Just(None).boxed()
     };
+    let windows = if bounds.windows {
+        proptest::option::of(
+            (proptest::option::of(0u64..=1200), 200u64..=3000)
+                .prop_map(|(opens_ms, len_ms)| Window { opens_ms, len_ms }),
+        )
+        .boxed()
+    } else {
+        Just(None).boxed()
+    };
     (
         kinds,
         proptest::option::of((5u32..=100).prop_map(|p| f64::from(p) / 100.0)),
         proptest::option::of(1u64..=5),
         proptest::option::of(2u64..=4),
         decades,
-        proptest::option::of(
-            (proptest::option::of(0u64..=1200), 200u64..=3000)
-                .prop_map(|(opens_ms, len_ms)| Window { opens_ms, len_ms }),
-        ),
+        windows,
     )
         .prop_map(
             |(fault, probability, first, every, decade, window)| RuleCase {
@@ -290,6 +296,7 @@ mod tests {
             max_rules: 2,
             maintenance: false,
             restarts: false,
+            windows: false,
             ..Bounds::default()
         };
         let mut r = runner(2);
@@ -298,6 +305,10 @@ mod tests {
             assert!((1..=7).contains(&c.count));
             assert!(c.rules.len() <= 2);
             assert!(c.maintenance.is_none() && !c.restart);
+            assert!(
+                c.rules.iter().all(|r| r.window.is_none()),
+                "windows = false"
+            );
             assert!(c
                 .rules
                 .iter()

@@ -150,17 +150,18 @@ fn explore_shrinks_a_naive_client_finding_to_a_small_script_that_run_replays() {
 
 #[test]
 fn explore_with_the_same_seed_generates_finds_and_shrinks_the_same_way() {
-    // Synchronous processing: the naive client's status polls would otherwise race
-    // the platform's delayed stores, and on a loaded machine a shrink candidate's
-    // outcome could flip between the two explorations.
+    // No time windows and synchronous processing: a window counts from the plan's
+    // start, which the client's start-up shifts against the issuing, and the naive
+    // client's status polls race delayed stores; on a loaded machine a shrink
+    // candidate's outcome could flip between the two explorations.
     let small = NAIVE_BASE
         .replace("max_invoices = 25", "max_invoices = 6")
         .replace("max_rules = 4", "max_rules = 2")
         .replace(
             "restarts = false",
-            "restarts = false\nasync_processing = false",
+            "restarts = false\nasync_processing = false\nwindows = false",
         );
-    assert!(small.contains("max_rules = 2\n") && small.contains("async_processing = false"));
+    assert!(small.contains("max_rules = 2\n") && small.contains("windows = false"));
     let (dir, base) = script_file("base.toml", &small);
     let read = |folder: &Path, file: &str| {
         std::fs::read_to_string(folder.join(file))
