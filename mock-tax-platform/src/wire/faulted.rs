@@ -96,6 +96,31 @@ pub fn decide(entered: &Entered, exchange: &mut Exchange<'_>, facts: &RequestFac
     }
 }
 
+/// The fault decision for one upload, in any dialect: one attempt counter per
+/// (seller, number), the record's existence asked only when a rule needs it, and
+/// the delay waited out with no lock held.
+pub async fn decide_upload(
+    state: &AppState,
+    entered: &Entered,
+    exchange: &mut Exchange<'_>,
+    invoice: &tax_api::Invoice,
+    attempt: u32,
+) -> Hit {
+    let mut facts = facts(
+        entered,
+        Route::Upload,
+        Some(&invoice.seller_tax_id),
+        Some(&invoice.number),
+        &invoice.number,
+        attempt,
+    );
+    facts.existing = entered.engine.needs_existing(&facts)
+        && state.store.holds(&invoice.seller_tax_id, &invoice.number);
+    let hit = decide(entered, exchange, &facts);
+    pause(state, hit.delay).await;
+    hit
+}
+
 /// Waits `delay`, or less if the server starts shutting down.
 pub async fn pause(state: &AppState, delay: Duration) {
     if delay.is_zero() {

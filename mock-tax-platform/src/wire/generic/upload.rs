@@ -78,18 +78,7 @@ pub async fn upload(
     }
 
     // 4. Decide, then wait out any delay with no lock held.
-    let mut facts = chaos::facts(
-        &entered,
-        Route::Upload,
-        Some(&invoice.seller_tax_id),
-        Some(&invoice.number),
-        &invoice.number,
-        attempt,
-    );
-    facts.existing = entered.engine.needs_existing(&facts)
-        && state.store.holds(&invoice.seller_tax_id, &invoice.number);
-    let hit = chaos::decide(&entered, exchange, &facts);
-    chaos::pause(state, hit.delay).await;
+    let hit = chaos::decide_upload(state, &entered, exchange, &invoice, attempt).await;
     let cause = hit.rule.clone().unwrap_or_default();
     let (keep, after) = match upload_plan(hit.effect, &invoice, &cause) {
         UploadPlan::AnswerNow(effect) => {

@@ -133,18 +133,7 @@ pub async fn send(
 
     // The same decision as `/v1`: one attempt counter per (seller, number).
     let attempt = exchange.count_attempt(&invoice.seller_tax_id, &invoice.number);
-    let mut facts_in = chaos::facts(
-        &entered,
-        Route::Upload,
-        Some(&invoice.seller_tax_id),
-        Some(&invoice.number),
-        &invoice.number,
-        attempt,
-    );
-    facts_in.existing = entered.engine.needs_existing(&facts_in)
-        && state.store.holds(&invoice.seller_tax_id, &invoice.number);
-    let hit = chaos::decide(&entered, exchange, &facts_in);
-    chaos::pause(state, hit.delay).await;
+    let hit = chaos::decide_upload(state, &entered, exchange, &invoice, attempt).await;
     let cause = hit.rule.clone().unwrap_or_default();
     let (keep, after) = match upload_plan(hit.effect, &invoice, &cause) {
         UploadPlan::AnswerNow(Effect::Respond { status: 550, .. }) => {
