@@ -11,8 +11,12 @@
 //! Nothing below imports hyper, the shared request state or a route.
 //!
 //! - `store`: what is stored — records keyed by (seller, number) with their write
-//!   sequence and ground truth (`store/mod.rs`, `packed`, `chunked`), the request
-//!   `journal`, asynchronous `submissions`.
+//!   sequence and ground truth: the store and its reads (`store/mod.rs`), the
+//!   upload's check-and-insert (`upload`), one `record`, one `seller`'s records and
+//!   their `index` by number, the paged `truth`, the compact layouts (`packed`,
+//!   `chunked`, `fasthash`; each says what it gains, measured by
+//!   `benches/store_layouts.rs`); the request `journal` and its `attempts` counter;
+//!   asynchronous `submissions`.
 //! - `chaos`: the fault subsystem — the [`plan`] (rules and maintenance windows),
 //!   the [`engine`] that decides (targeting, counting, the [`seeded`] draw), one file
 //!   per fault kind in [`faults`], the [`maintenance`] schedule and what a

@@ -1,6 +1,7 @@
 //! The journal: one entry per request the platform answered (or cut off), cheap to
 //! append, plus the attempt counter per (route, seller, number) that fault
-//! decisions key on. Entries are kept compact (`kept`) and formatted only when read.
+//! decisions key on (`attempts`). Entries are kept compact (`kept`) and formatted
+//! only when read.
 //!
 //! The journal has a memory budget ([`Journal::new`]): once its entries take that
 //! many bytes it keeps no more and counts what it dropped, so a run never loses
@@ -8,21 +9,20 @@
 //! entries (see `kept`) are kept only while the journal uses less than
 //! [`UNTIED_SHARE`] of its budget, so noise cannot crowd out evidence.
 
+mod attempts;
 mod kept;
 
-use std::hash::{Hash, Hasher};
 use std::sync::Mutex;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use hashbrown::HashTable;
 use http::Method;
 use tax_api::control::JournalUsage;
 use tax_api::{ErrorCode, JournalEntry, Route, StoreEffect};
 
 use crate::clock::stamp;
 use crate::store::chunked::Chunked;
-use crate::store::fasthash::{spread, FxHasher};
+use attempts::AttemptCounter;
 use kept::Kept;
 
 /// Untied entries are kept while the journal uses less than this share of its
@@ -123,14 +123,8 @@ pub struct Journal {
     entries: Mutex<Entries>,
     /// Most bytes the kept entries may take ([`Kept::cost`]).
     limit_bytes: usize,
-    /// Attempts by a 96-bit fingerprint of (route, seller, number): no key
-    /// allocation per request and 16-byte entries; a collision is out of reach
-    /// (about 10⁻¹⁵ for ten million keys). Sharded by the fingerprint, so the two
-    /// worker threads rarely take one lock.
-    attempts: [Mutex<HashTable<Attempts>>; ATTEMPT_SHARDS],
+    attempts: AttemptCounter,
 }
-
-const ATTEMPT_SHARDS: usize = 16;
 
 /// The kept entries and the budget's accounting, under one lock.
 #[derive(Debug, Default)]
@@ -148,31 +142,6 @@ struct Entries {
     untied_dropped: u64,
 }
 
-/// One key's count. Every upload of a new number adds one, and probing a table
-/// that large misses the cache: the entry is kept to 16 bytes.
-#[derive(Debug, Clone, Copy)]
-struct Attempts {
-    sip: u64,
-    fx: u32,
-    count: u32,
-}
-
-/// A SipHash-1-3 digest and an Fx digest of the same key, independent functions
-/// (fixed keys, so stable within a run). One SipHash pass instead of two: the
-/// second pass was a tenth of the journal's cost per upload.
-fn fingerprint(route: Route, seller: &str, number: &str) -> (u64, u32) {
-    fn digest<H: Hasher>(mut hasher: H, route: Route, seller: &str, number: &str) -> u64 {
-        route.hash(&mut hasher);
-        seller.hash(&mut hasher);
-        number.hash(&mut hasher);
-        hasher.finish()
-    }
-    let sip = digest(std::hash::DefaultHasher::new(), route, seller, number);
-    // The low half: Fx mixes every byte into it.
-    let fx = digest(FxHasher::default(), route, seller, number) as u32;
-    (sip, fx)
-}
-
 impl Journal {
     /// An empty journal that keeps at most `limit_bytes` of entries.
     pub fn new(limit_bytes: usize) -> Self {
@@ -186,18 +155,7 @@ impl Journal {
     /// The attempt index of this request about `number` on `route` for `seller`:
     /// 0 for the first, 1 for the next, … Counted in arrival order.
     pub fn next_attempt(&self, route: Route, seller: &str, number: &str) -> u32 {
-        let (sip, fx) = fingerprint(route, seller, number);
-        let shard = &self.attempts[(sip % ATTEMPT_SHARDS as u64) as usize];
-        // The table hashes the Fx half: the SipHash half's low bits picked the
-        // shard, so within a shard they are all alike.
-        let mut attempts = shard.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = attempts
-            .entry(spread(fx), |a| a.sip == sip && a.fx == fx, |a| spread(a.fx))
-            .or_insert(Attempts { sip, fx, count: 0 })
-            .into_mut();
-        let attempt = entry.count;
-        entry.count = entry.count.saturating_add(1);
-        attempt
+        self.attempts.next(route, seller, number)
     }
 
     /// Appends an entry, unless the budget is spent (then it is counted as dropped).
@@ -256,9 +214,7 @@ impl Journal {
     /// Forgets every entry and attempt count.
     pub fn clear(&self) {
         *self.entries.lock().unwrap_or_else(|e| e.into_inner()) = Entries::default();
-        for shard in &self.attempts {
-            shard.lock().unwrap_or_else(|e| e.into_inner()).clear();
-        }
+        self.attempts.clear();
     }
 }
 
@@ -275,37 +231,6 @@ mod tests {
         entry.attempt = Some(0);
         entry.effect = StoreEffect::Stored;
         assert_eq!(Kept::new(entry).cost(), 159);
-    }
-
-    #[test]
-    fn attempts_count_per_route_seller_and_number() {
-        let journal = Journal::new(1 << 30);
-        let attempts: Vec<u32> = [
-            (Route::Upload, "S", "N1"),
-            (Route::Upload, "S", "N1"),
-            (Route::Upload, "S", "N2"),
-            (Route::Get, "S", "N1"),
-            (Route::Upload, "T", "N1"),
-            (Route::Upload, "S", "N1"),
-        ]
-        .iter()
-        .map(|(route, seller, number)| journal.next_attempt(*route, seller, number))
-        .collect();
-        assert_eq!(attempts, vec![0, 1, 0, 0, 0, 2]);
-    }
-
-    #[test]
-    fn every_key_keeps_its_count_while_the_counter_grows() {
-        let journal = Journal::new(1 << 30);
-        let numbers: Vec<String> = (0..5000).map(|i| format!("B{i:018}")).collect();
-        for round in 0..3 {
-            for number in &numbers {
-                assert_eq!(journal.next_attempt(Route::Upload, "S", number), round);
-            }
-        }
-        assert_eq!(journal.next_attempt(Route::Get, "S", &numbers[0]), 0);
-        journal.clear();
-        assert_eq!(journal.next_attempt(Route::Upload, "S", &numbers[0]), 0);
     }
 
     #[test]
