@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
+use tax_api::control::MigrationReport;
 use tax_api::{Invoice, JournalEntry, Ledger, TruthSnapshot};
 
 /// Everything a run produced that the verdict depends on.
@@ -36,7 +37,7 @@ pub struct RunRecord {
     /// The fault plan as it was applied, in the control plane's JSON shape.
     pub plan: serde_json::Value,
     /// How often each scheduled fault rule fired.
-    pub fault_stats: Vec<RuleStats>,
+    pub fault_stats: Vec<RuleFires>,
     /// The pass bounds from the script's `[expect]`.
     pub expect: Expect,
     /// Things that went wrong with the run itself, which make the verdict inconclusive.
@@ -67,30 +68,7 @@ pub struct RunRecord {
     pub notes: Vec<String>,
     /// What each maintenance window's migration did, as the platform counted it.
     #[serde(default)]
-    pub migrations: Vec<MigrationRecord>,
-}
-
-/// One migration as `GET /_chaos/stats` → `migrations` reports it: the platform's
-/// own count, which the journal only has as free text.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub struct MigrationRecord {
-    /// The name of the window whose end ran it.
-    pub window: String,
-    /// When the window ended, on the platform's plan clock (milliseconds).
-    #[serde(default)]
-    pub ended_at_ms: u64,
-    /// Records it could touch.
-    #[serde(default)]
-    pub eligible: u64,
-    /// `seller/number` of each record lost.
-    #[serde(default)]
-    pub lost: Vec<String>,
-    /// `seller/number` of each record stripped of its lines.
-    #[serde(default)]
-    pub stripped: Vec<String>,
-    /// `seller/number` of each record reverted.
-    #[serde(default)]
-    pub reverted: Vec<String>,
+    pub migrations: Vec<MigrationReport>,
 }
 
 /// The platform journal's memory budget, from `GET /_chaos/stats` → `journal`.
@@ -217,9 +195,10 @@ pub struct IssuedInvoice {
     pub at_ms: u64,
 }
 
-/// Fires of one fault rule.
+/// Fires of one fault rule in a run, as the run record keeps them: the platform's
+/// counts (`tax_api::control::RuleStats`) and whether this run scheduled the rule.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct RuleStats {
+pub struct RuleFires {
     /// The rule's name (given or generated).
     pub rule: String,
     /// Its fault kind, e.g. `partial_write`.

@@ -86,7 +86,7 @@ fn migrate(state: &AppState, due: &DueMigration) {
     let eligible = descriptors
         .iter()
         .filter(|d| !d.checkpointed || plan.since == crate::chaos::plan::MigrationSince::Start)
-        .count();
+        .count() as u64;
     let chosen = migration::choose(state.config.seed, &due.window, plan, &descriptors);
     let fates: HashMap<String, MigrationFate> = chosen
         .iter()

@@ -126,8 +126,8 @@ impl ClientConfig {
     }
 
     /// Checks the settings that would make the client misbehave rather than fail.
-    pub fn validate(&self) -> Result<(), crate::ClientError> {
-        let bad = |what: &str| Err(crate::ClientError::Config(what.to_owned()));
+    pub fn validate(&self) -> Result<(), crate::ReferenceClientError> {
+        let bad = |what: &str| Err(crate::ReferenceClientError::Config(what.to_owned()));
         if !(self.platform_url.starts_with("http://") || self.platform_url.starts_with("https://"))
         {
             return bad(&format!(

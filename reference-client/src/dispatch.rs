@@ -10,7 +10,7 @@ use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::deliver::{deliver, Ctx};
-use crate::ClientError;
+use crate::ReferenceClientError;
 
 /// Ids of rows a task is delivering right now, so the dispatcher and reconciliation
 /// never deliver the same row twice at once.
@@ -41,7 +41,7 @@ pub(crate) async fn run(
     ctx: Arc<Ctx>,
     inflight: Arc<InFlight>,
     wake: Arc<Notify>,
-) -> Result<(), ClientError> {
+) -> Result<(), ReferenceClientError> {
     let workers = Arc::new(Semaphore::new(ctx.config.workers));
     let capacity = ctx.config.queue_capacity;
     let mut queue = VecDeque::with_capacity(capacity);

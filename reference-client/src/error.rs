@@ -2,7 +2,7 @@
 
 /// Why the client could not start or keep running.
 #[derive(Debug, thiserror::Error)]
-pub enum ClientError {
+pub enum ReferenceClientError {
     /// A setting is unusable; the message says which and why.
     #[error("bad configuration: {0}")]
     Config(String),

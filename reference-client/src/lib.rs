@@ -8,12 +8,12 @@
 //! any real client it talks to the platform over HTTP.
 //!
 //! ```no_run
-//! # async fn demo() -> Result<(), reference_client::ClientError> {
+//! # async fn demo() -> Result<(), reference_client::ReferenceClientError> {
 //! use reference_client::{ClientConfig, Mode};
 //! let mut config = ClientConfig::new("http://127.0.0.1:8080", "91110000MA01ABCD1X", "/tmp/client");
 //! config.mode = Mode::Robust;
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|source| {
-//!     reference_client::ClientError::Io { context: "bind".into(), source }
+//!     reference_client::ReferenceClientError::Io { context: "bind".into(), source }
 //! })?;
 //! let client = reference_client::start(config, listener).await?;
 //! println!("client contract on http://{}", client.addr());
@@ -24,7 +24,7 @@
 //! # Layout
 //!
 //! - `config`: [`ClientConfig`] and [`Mode`], the settings of one client.
-//! - `error`: [`ClientError`], why a client could not start or run.
+//! - `error`: [`ReferenceClientError`], why a client could not start or run.
 //! - `runtime`: [`start`], [`run`], [`spawn_isolated`] and their handles.
 //! - `server`: the contract routes (`/healthz`, `/invoices`, `/reconcile`, `/ledger`, and
 //!   `/stats`) on hyper; [`ROUTES`] lists them for the OpenAPI check.
@@ -49,6 +49,6 @@ mod server;
 mod testutil;
 
 pub use config::{ClientConfig, Mode};
-pub use error::ClientError;
+pub use error::ReferenceClientError;
 pub use runtime::{run, spawn_isolated, start, IsolatedClient, RunningClient};
 pub use server::ROUTES;

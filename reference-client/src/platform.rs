@@ -18,7 +18,7 @@ use tax_api::{
     ApiError, ErrorCode, Invoice, QueryPage, QueryRequest, StoredInvoice, SubmissionStatus,
 };
 
-use crate::{ClientConfig, ClientError};
+use crate::{ClientConfig, ReferenceClientError};
 
 /// How an exchange with the platform failed before an HTTP answer came back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,8 +70,8 @@ pub(crate) struct Platform {
     timeout: Duration,
 }
 
-fn bad_url(e: impl std::fmt::Display) -> ClientError {
-    ClientError::Http(format!("the platform URL is not usable: {e}"))
+fn bad_url(e: impl std::fmt::Display) -> ReferenceClientError {
+    ReferenceClientError::Http(format!("the platform URL is not usable: {e}"))
 }
 
 /// Everything but RFC 3986 unreserved characters is escaped in a path segment.
@@ -88,7 +88,7 @@ fn segment(text: &str) -> std::borrow::Cow<'_, str> {
 
 impl Platform {
     /// Builds the pooled HTTP client with the configured per-request timeout.
-    pub(crate) fn new(config: &ClientConfig) -> Result<Platform, ClientError> {
+    pub(crate) fn new(config: &ClientConfig) -> Result<Platform, ReferenceClientError> {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         connector.set_connect_timeout(Some(config.request_timeout));
@@ -104,7 +104,9 @@ impl Platform {
         let auth = match &config.token {
             Some(t) => {
                 let mut v = HeaderValue::from_str(&format!("Bearer {t}")).map_err(|e| {
-                    ClientError::Http(format!("the platform token is not a valid header: {e}"))
+                    ReferenceClientError::Http(format!(
+                        "the platform token is not a valid header: {e}"
+                    ))
                 })?;
                 v.set_sensitive(true);
                 Some(v)

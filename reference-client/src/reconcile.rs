@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tax_api::{PlatformState, QueryRequest, ReconcileSummary, TimeField, MAX_PAGE_SIZE};
+use tax_api::{OperatingState, QueryRequest, ReconcileSummary, TimeField, MAX_PAGE_SIZE};
 use tokio::sync::Mutex;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
@@ -16,7 +16,7 @@ use crate::deliver::{deliver_robust, later, wait, Ctx};
 use crate::dispatch::InFlight;
 use crate::outbox::{now_ms, Finding, Move, State};
 use crate::platform::Reply;
-use crate::{ClientError, Mode};
+use crate::{Mode, ReferenceClientError};
 
 /// Why a reconciliation pass could not finish.
 #[derive(Debug, thiserror::Error)]
@@ -26,7 +26,7 @@ pub(crate) enum ReconcileError {
     Platform(String),
     /// The outbox failed.
     #[error(transparent)]
-    Outbox(#[from] ClientError),
+    Outbox(#[from] ReferenceClientError),
 }
 
 /// Runs one pass at a time.
@@ -162,8 +162,8 @@ impl Reconciler {
     async fn reupload(
         &self,
         id: i64,
-        uploads: &mut JoinSet<Result<i64, ClientError>>,
-    ) -> Result<(), ClientError> {
+        uploads: &mut JoinSet<Result<i64, ReferenceClientError>>,
+    ) -> Result<(), ReferenceClientError> {
         if !self.inflight.claim(id) {
             return Ok(());
         }
@@ -204,12 +204,12 @@ impl Reconciler {
             let state = match self.ctx.platform.status().await {
                 Reply::Ok(_, s) => Some(s.state),
                 Reply::Err(_, err, _) if err.code == tax_api::ErrorCode::Maintenance => {
-                    Some(PlatformState::Maintenance)
+                    Some(OperatingState::Maintenance)
                 }
                 _ => None,
             };
             match state {
-                Some(PlatformState::Maintenance) => self.ctx.saw_maintenance(),
+                Some(OperatingState::Maintenance) => self.ctx.saw_maintenance(),
                 Some(_) if self.ctx.maintenance_seen.swap(false, Ordering::Relaxed) => {
                     match self.run().await {
                         Ok(s) => tracing::info!(?s, "reconciled after maintenance"),

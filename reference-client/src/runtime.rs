@@ -15,16 +15,16 @@ use crate::outbox::Outbox;
 use crate::platform::Platform;
 use crate::reconcile::Reconciler;
 use crate::server::{self, App};
-use crate::{ClientConfig, ClientError, Mode};
+use crate::{ClientConfig, Mode, ReferenceClientError};
 
 /// Opens the outbox (off the executor) and builds the shared state.
-async fn prepare(config: ClientConfig) -> Result<Arc<App>, ClientError> {
+async fn prepare(config: ClientConfig) -> Result<Arc<App>, ReferenceClientError> {
     config.validate()?;
     let dir = config.state_dir.clone();
     let fsync = config.fsync;
     let outbox = tokio::task::spawn_blocking(move || Outbox::open(&dir, fsync))
         .await
-        .map_err(|e| ClientError::Config(format!("opening the outbox panicked: {e}")))??;
+        .map_err(|e| ReferenceClientError::Config(format!("opening the outbox panicked: {e}")))??;
     let platform = Platform::new(&config)?;
     let ctx = Arc::new(Ctx::new(outbox, platform, config));
     let inflight = Arc::new(InFlight::default());
@@ -61,7 +61,7 @@ pub async fn run(
     listener: TcpListener,
     config: ClientConfig,
     shutdown: impl Future<Output = ()>,
-) -> Result<(), ClientError> {
+) -> Result<(), ReferenceClientError> {
     let app = prepare(config).await?;
     serve(app, listener, shutdown).await;
     Ok(())
@@ -79,11 +79,13 @@ pub struct RunningClient {
 pub async fn start(
     config: ClientConfig,
     listener: TcpListener,
-) -> Result<RunningClient, ClientError> {
-    let addr = listener.local_addr().map_err(|source| ClientError::Io {
-        context: "reading the listener's address".into(),
-        source,
-    })?;
+) -> Result<RunningClient, ReferenceClientError> {
+    let addr = listener
+        .local_addr()
+        .map_err(|source| ReferenceClientError::Io {
+            context: "reading the listener's address".into(),
+            source,
+        })?;
     let app = prepare(config).await?;
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(serve(app, listener, async {
@@ -118,10 +120,10 @@ pub struct IsolatedClient {
 pub fn spawn_isolated(
     config: ClientConfig,
     listener: std::net::TcpListener,
-) -> Result<IsolatedClient, ClientError> {
+) -> Result<IsolatedClient, ReferenceClientError> {
     let io = |context: &str| {
         let context = context.to_owned();
-        move |source| ClientError::Io { context, source }
+        move |source| ReferenceClientError::Io { context, source }
     };
     let addr = listener
         .local_addr()
@@ -135,7 +137,7 @@ pub fn spawn_isolated(
         .thread_name("reference-client")
         .build()
         .map_err(io("building the client runtime"))?;
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<(), ClientError>>();
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<(), ReferenceClientError>>();
     let (kill, killed) = oneshot::channel::<()>();
     let thread = std::thread::Builder::new()
         .name("reference-client".into())
@@ -144,7 +146,7 @@ pub fn spawn_isolated(
                 let started = async {
                     let listener =
                         TcpListener::from_std(listener).map_err(io("registering the listener"))?;
-                    Ok::<_, ClientError>((prepare(config).await?, listener))
+                    Ok::<_, ReferenceClientError>((prepare(config).await?, listener))
                 };
                 let (app, listener) = match started.await {
                     Ok(parts) => {
@@ -177,7 +179,7 @@ pub fn spawn_isolated(
         }
         Err(_) => {
             let _ = thread.join();
-            Err(ClientError::Config(
+            Err(ReferenceClientError::Config(
                 "the client thread died while starting".into(),
             ))
         }

@@ -225,7 +225,7 @@ pub struct VerifyResponse {
 /// The platform's operating state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum PlatformState {
+pub enum OperatingState {
     /// Everything answers.
     Normal,
     /// Faults are active that slow or fail some requests.
@@ -249,7 +249,7 @@ pub struct AnnouncedWindow {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlatformStatus {
     /// Current state.
-    pub state: PlatformState,
+    pub state: OperatingState,
     /// Open and upcoming maintenance windows.
     #[serde(default)]
     pub windows: Vec<AnnouncedWindow>,

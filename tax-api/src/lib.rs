@@ -25,7 +25,7 @@ pub mod invoice;
 pub mod validate;
 
 pub use api::{
-    PlatformState, PlatformStatus, QueryPage, QueryRequest, StoredInvoice, SubmissionAccepted,
+    OperatingState, PlatformStatus, QueryPage, QueryRequest, StoredInvoice, SubmissionAccepted,
     SubmissionState, SubmissionStatus, TimeField, UploadAccepted, VerifyRequest, VerifyResponse,
     VerifyResult, MAX_PAGE_SIZE,
 };

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use tax_api::{Integrity, Invoice, JournalEntry, StoreEffect, TruthRecord};
 
 use super::class::{Class, PlatformState};
-use crate::outcome::RuleStats;
+use crate::outcome::RuleFires;
 
 /// Values longer than this many characters are cut, so a report stays readable.
 const VALUE_CHARS: usize = 40;
@@ -184,14 +184,14 @@ fn damaging(e: &JournalEntry) -> bool {
     )
 }
 
-fn kind_of(rule: &str, stats: &[RuleStats]) -> Option<String> {
+fn kind_of(rule: &str, stats: &[RuleFires]) -> Option<String> {
     stats
         .iter()
         .find(|s| s.rule == rule)
         .map(|s| s.kind.clone())
 }
 
-fn from_entry(e: &JournalEntry, stats: &[RuleStats]) -> Option<Cause> {
+fn from_entry(e: &JournalEntry, stats: &[RuleFires]) -> Option<Cause> {
     let rule = e.rule.clone()?;
     let kind = e
         .fault
@@ -216,7 +216,7 @@ pub(super) fn cause(
     chain: &[JournalEntry],
     truth_cause: Option<&str>,
     integrity: Option<Integrity>,
-    stats: &[RuleStats],
+    stats: &[RuleFires],
 ) -> Option<Cause> {
     let about_it = |e: &&JournalEntry| e.number.is_some() && e.rule.is_some();
     if let Some(c) = chain

@@ -11,7 +11,7 @@ use std::path::Path;
 use chrono::{DateTime, FixedOffset, Utc};
 use tax_api::{Invoice, JournalEntry, Ledger, LedgerEntry, TruthSnapshot};
 
-use crate::outcome::{ClientInfo, Expect, IssuedInvoice, RuleStats, RunProblem, RunRecord, Scope};
+use crate::outcome::{ClientInfo, Expect, IssuedInvoice, RuleFires, RunProblem, RunRecord, Scope};
 
 mod columns;
 mod csv;
@@ -233,7 +233,7 @@ pub struct LedgerCheck<'a> {
     pub journal: Vec<JournalEntry>,
     /// The rules loaded on the platform, reported for information: a ledger check
     /// schedules none, so none has to fire (`scheduled` is false on each).
-    pub fault_stats: Vec<RuleStats>,
+    pub fault_stats: Vec<RuleFires>,
     /// When the check started and ended (the caller's clock, so reports stay reproducible).
     pub started_at: DateTime<Utc>,
     /// See `started_at`.
@@ -285,7 +285,7 @@ pub fn ledger_run(input: LedgerCheck<'_>) -> Result<RunRecord, LedgerFileError> 
         fault_stats: input
             .fault_stats
             .into_iter()
-            .map(|s| RuleStats {
+            .map(|s| RuleFires {
                 scheduled: false,
                 ..s
             })

@@ -7,9 +7,10 @@ use std::collections::HashMap;
 
 use mock_tax_platform::plan::{MaintenanceWindow, MigrationSince};
 use serde::{Deserialize, Serialize};
+use tax_api::control::MigrationReport;
 
 use super::class::Class;
-use crate::outcome::{MigrationRecord, RunRecord};
+use crate::outcome::RunRecord;
 
 /// The run's maintenance windows and migrations.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,7 +67,7 @@ pub(super) struct Watch {
 
 impl Watch {
     /// Watches every record a migration lost, stripped or reverted (`seller/number`).
-    pub(super) fn new(migrations: &[MigrationRecord]) -> Self {
+    pub(super) fn new(migrations: &[MigrationReport]) -> Self {
         let mut by_number: HashMap<String, Vec<(String, Option<Class>)>> = HashMap::new();
         let keys = migrations
             .iter()
@@ -117,7 +118,7 @@ fn percent(fraction: f64) -> String {
 
 /// `lose 3%, strip_lines 2%` from the window's migration settings; from the fates
 /// the platform counted when the settings are unknown.
-fn kind(body: Option<&MaintenanceWindow>, m: &MigrationRecord) -> String {
+fn kind(body: Option<&MaintenanceWindow>, m: &MigrationReport) -> String {
     let parts: Vec<String> = match body.and_then(|b| b.migration.as_ref()) {
         Some(plan) => [
             ("lose", plan.lose),
@@ -195,7 +196,7 @@ fn windows(run: &RunRecord, bodies: &[Option<MaintenanceWindow>]) -> Vec<WindowS
 fn own_migrations<'a>(
     run: &'a RunRecord,
     bodies: &[Option<MaintenanceWindow>],
-) -> Vec<(&'a MigrationRecord, Option<MaintenanceWindow>)> {
+) -> Vec<(&'a MigrationReport, Option<MaintenanceWindow>)> {
     let named: Vec<&MaintenanceWindow> = bodies
         .iter()
         .flatten()
@@ -206,7 +207,7 @@ fn own_migrations<'a>(
         .flatten()
         .filter(|b| b.name.is_none())
         .collect();
-    let generated: Vec<&MigrationRecord> = run
+    let generated: Vec<&MigrationReport> = run
         .migrations
         .iter()
         .filter(|m| m.window.starts_with("maintenance#"))

@@ -9,7 +9,7 @@ use crate::check::{
     BoundInvoice, CheckResult, Counts, Inconclusive, Invariant, Maintenance, Verdict, Violation,
 };
 use crate::outcome::{
-    ClientExit, ClientInfo, Expect, JournalBudget, RuleStats, RunRecord, TimelineEvent,
+    ClientExit, ClientInfo, Expect, JournalBudget, RuleFires, RunRecord, TimelineEvent,
 };
 
 /// The schema identifier written as the report's first field; bumped on breaking changes.
@@ -38,7 +38,7 @@ struct JsonReport<'a> {
     inconclusive: &'a [Inconclusive],
     counts: &'a Counts,
     invariants: &'a [Invariant],
-    fault_fires: &'a [RuleStats],
+    fault_fires: &'a [RuleFires],
     expect: &'a Expect,
     plan: &'a serde_json::Value,
     timeline: &'a [TimelineEvent],

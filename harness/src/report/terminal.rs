@@ -65,7 +65,7 @@ pub fn terminal_summary(run: &RunRecord, result: &CheckResult, report_dir: &Path
     }
     if !run.fault_stats.is_empty() {
         // Columns as wide as their longest entry, so long rule names stay aligned.
-        let widest = |cell: fn(&crate::outcome::RuleStats) -> &str, least: usize| {
+        let widest = |cell: fn(&crate::outcome::RuleFires) -> &str, least: usize| {
             let longest = run
                 .fault_stats
                 .iter()

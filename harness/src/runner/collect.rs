@@ -1,11 +1,11 @@
 //! After the steps: read what the client believes and what the platform holds.
 
-use tax_api::control::PlatformStats;
+use tax_api::control::{MigrationReport, PlatformStats};
 use tax_api::{JournalEntry, Ledger, TruthSnapshot};
 
 use crate::check::ledger_file::declared_scope;
 use crate::client::ClientSystem;
-use crate::outcome::{JournalBudget, MigrationRecord, RuleStats, RunProblem, Scope};
+use crate::outcome::{JournalBudget, RuleFires, RunProblem, Scope};
 use crate::platform::PlatformHandle;
 
 /// Everything read at the end of a run.
@@ -16,7 +16,7 @@ pub struct Collected {
     pub journal: Vec<JournalEntry>,
     /// Whether `journal` is the platform's (not empty for want of an answer).
     pub journal_read: bool,
-    pub fault_stats: Vec<RuleStats>,
+    pub fault_stats: Vec<RuleFires>,
     pub journal_budget: Option<JournalBudget>,
     pub problems: Vec<RunProblem>,
     /// What a ledger file's columns declare about the records to check.
@@ -24,7 +24,7 @@ pub struct Collected {
     /// What the ledger reader tolerated, said once.
     pub notes: Vec<String>,
     /// What each maintenance window's migration did.
-    pub migrations: Vec<MigrationRecord>,
+    pub migrations: Vec<MigrationReport>,
 }
 
 /// Reads the ledger, truth, journal and fault statistics; what cannot be read
@@ -34,7 +34,7 @@ pub struct Collected {
 pub async fn collect(
     platform: &PlatformHandle,
     client: Option<&ClientSystem>,
-    removed_stats: Vec<RuleStats>,
+    removed_stats: Vec<RuleFires>,
     armed: &[String],
 ) -> Collected {
     let mut problems = Vec::new();
@@ -82,12 +82,12 @@ pub async fn collect(
     let mut migrations = Vec::new();
     let (fault_stats, journal_budget) = match control.stats().await {
         Ok(v) => {
-            migrations = migration_records(&v);
+            migrations = v.chaos.migrations.clone();
             let mut live = rule_stats(&v);
             for rule in &mut live {
                 rule.scheduled = armed.contains(&rule.rule);
             }
-            let mut all: Vec<RuleStats> = removed_stats
+            let mut all: Vec<RuleFires> = removed_stats
                 .into_iter()
                 .filter(|r| !live.iter().any(|l| l.rule == r.rule))
                 .collect();
@@ -111,23 +111,6 @@ pub async fn collect(
         notes,
         migrations,
     }
-}
-
-/// What each migration did, from `GET /_chaos/stats`; empty when it ran none.
-pub fn migration_records(stats: &PlatformStats) -> Vec<MigrationRecord> {
-    stats
-        .chaos
-        .migrations
-        .iter()
-        .map(|m| MigrationRecord {
-            window: m.window.clone(),
-            ended_at_ms: m.ended_at_ms,
-            eligible: m.eligible as u64,
-            lost: m.lost.clone(),
-            stripped: m.stripped.clone(),
-            reverted: m.reverted.clone(),
-        })
-        .collect()
 }
 
 /// The journal's budget from `GET /_chaos/stats`; `None` when the platform reports none.
@@ -166,12 +149,12 @@ pub async fn within(
 }
 
 /// Each rule's counts from `GET /_chaos/stats`, as the run's outcome reports them.
-pub fn rule_stats(stats: &PlatformStats) -> Vec<RuleStats> {
+pub fn rule_stats(stats: &PlatformStats) -> Vec<RuleFires> {
     stats
         .chaos
         .rules
         .iter()
-        .map(|r| RuleStats {
+        .map(|r| RuleFires {
             rule: r.name.clone(),
             kind: r.kind.clone(),
             fired: r.fired,
@@ -216,7 +199,7 @@ mod tests {
         })));
         assert_eq!(
             read,
-            vec![RuleStats {
+            vec![RuleFires {
                 rule: "r1".into(),
                 kind: "duplicate".into(),
                 fired: 2,

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
 
 use crate::client::ClientSystem;
-use crate::outcome::{RuleStats, RunProblem, TimelineEvent};
+use crate::outcome::{RuleFires, RunProblem, TimelineEvent};
 use crate::platform::PlatformHandle;
 use mock_tax_platform::plan::MaintenanceWindow;
 
@@ -41,7 +41,7 @@ pub struct StepRunner<'a> {
     /// Every fault rule and maintenance window the run applied, as sent.
     pub applied: Applied,
     /// Statistics of rules already removed (the platform forgets them on removal).
-    pub removed_stats: Vec<RuleStats>,
+    pub removed_stats: Vec<RuleFires>,
     issue_ordinal: usize,
 }
 

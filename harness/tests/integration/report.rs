@@ -5,11 +5,12 @@
 use std::path::{Path, PathBuf};
 
 use harness::check::check;
-use harness::outcome::{JournalBudget, MigrationRecord, RunRecord, TimelineEvent};
+use harness::outcome::{JournalBudget, RunRecord, TimelineEvent};
 use harness::report::{
     render_flagged_csv, render_html, render_journal, render_json, render_junit, render_markdown,
     render_violations_csv, replay_caveat, replay_command, terminal_summary, write_all,
 };
+use tax_api::control::MigrationReport;
 use tax_api::{Integrity, JournalEntry, LedgerStatus, StoreEffect};
 
 use crate::support::{self, fired, issue, list, request, store};
@@ -139,7 +140,7 @@ pub(crate) fn failing_run() -> RunRecord {
         "reads": true,
         "migration": {"lose": 0.2, "strip_lines": 0.2, "since": "checkpoint"}
     }]});
-    run.migrations = vec![MigrationRecord {
+    run.migrations = vec![MigrationReport {
         window: "upgrade".into(),
         ended_at_ms: 3500,
         eligible: 5,

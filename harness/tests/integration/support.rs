@@ -1,7 +1,7 @@
 //! Hand-built run records for checker and report tests.
 
 use chrono::{TimeZone, Utc};
-use harness::outcome::{ClientInfo, Expect, IssuedInvoice, RuleStats, RunRecord};
+use harness::outcome::{ClientInfo, Expect, IssuedInvoice, RuleFires, RunRecord};
 use tax_api::{
     Integrity, Invoice, InvoiceKind, InvoiceLine, JournalEntry, Ledger, LedgerEntry, LedgerStatus,
     Route, StoreEffect, Totals, TruthRecord, TruthSnapshot,
@@ -209,7 +209,7 @@ pub fn request(
 }
 
 pub fn fired(run: &mut RunRecord, rule: &str, kind: &str, fired: u64) {
-    run.fault_stats.push(RuleStats {
+    run.fault_stats.push(RuleFires {
         rule: rule.into(),
         kind: kind.into(),
         fired,

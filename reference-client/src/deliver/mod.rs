@@ -15,7 +15,7 @@ use tokio::time::Instant;
 use crate::outbox::{now_ms, Move, Outbox, Row};
 use crate::platform::Platform;
 use crate::retry::Backoff;
-use crate::{ClientConfig, ClientError, Mode};
+use crate::{ClientConfig, Mode, ReferenceClientError};
 
 pub(crate) use check::{compare, Damage};
 pub(crate) use robust::deliver as deliver_robust;
@@ -74,13 +74,13 @@ impl Ctx {
     }
 
     /// Commits a move; `Ok(false)` when the move was not legal from the row's state.
-    pub(crate) async fn record(&self, row: &Row, mv: Move) -> Result<bool, ClientError> {
+    pub(crate) async fn record(&self, row: &Row, mv: Move) -> Result<bool, ReferenceClientError> {
         self.outbox.record(row.id, mv).await
     }
 }
 
 /// Delivers one row according to the configured mode.
-pub(crate) async fn deliver(ctx: &Ctx, row: Row) -> Result<(), ClientError> {
+pub(crate) async fn deliver(ctx: &Ctx, row: Row) -> Result<(), ReferenceClientError> {
     match ctx.config.mode {
         Mode::Naive => naive::deliver(ctx, row).await,
         Mode::Robust => robust::deliver(ctx, row).await,

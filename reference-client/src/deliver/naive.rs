@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::Ctx;
 use crate::outbox::{Move, Row};
 use crate::platform::{Reply, Transport, Uploaded};
-use crate::ClientError;
+use crate::ReferenceClientError;
 
 /// A new idempotency key for retry `n` — exactly what a careful client never does.
 fn fresh_serial(original: &str, n: u32) -> String {
@@ -18,7 +18,7 @@ fn fresh_serial(original: &str, n: u32) -> String {
     s
 }
 
-pub(super) async fn deliver(ctx: &Ctx, row: Row) -> Result<(), ClientError> {
+pub(super) async fn deliver(ctx: &Ctx, row: Row) -> Result<(), ReferenceClientError> {
     let original = row.invoice.request_serial.clone();
     let attempts = ctx.config.max_attempts.min(3);
     let mut invoice = row.invoice.clone();

@@ -18,7 +18,7 @@ use super::{compare, deadline_of, same_content, wait, Ctx, Damage};
 use crate::outbox::{Move, Row};
 use crate::platform::{Reply, Uploaded};
 use crate::retry::{classify_status, classify_transport, Class};
-use crate::ClientError;
+use crate::ReferenceClientError;
 
 /// Most times an invoice is uploaded again after the platform acknowledged it yet
 /// could not show it (or refused it as a duplicate while holding nothing).
@@ -69,7 +69,7 @@ struct Run<'a> {
 }
 
 /// Delivers one row robustly; returns once it is confirmed or flagged.
-pub(crate) async fn deliver(ctx: &Ctx, row: Row) -> Result<(), ClientError> {
+pub(crate) async fn deliver(ctx: &Ctx, row: Row) -> Result<(), ReferenceClientError> {
     let mut run = Run {
         ctx,
         deadline: deadline_of(row.due_ms),
@@ -133,12 +133,12 @@ impl Run<'_> {
         }
     }
 
-    async fn flag(&self, reason: String) -> Result<(), ClientError> {
+    async fn flag(&self, reason: String) -> Result<(), ReferenceClientError> {
         self.ctx.record(&self.row, Move::Flagged { reason }).await?;
         Ok(())
     }
 
-    async fn flagged(&self, reason: String) -> Result<Step, ClientError> {
+    async fn flagged(&self, reason: String) -> Result<Step, ReferenceClientError> {
         self.flag(reason).await?;
         Ok(Step::Done)
     }
@@ -182,7 +182,7 @@ impl Run<'_> {
         err: ApiError,
         after: Option<Duration>,
         upload: bool,
-    ) -> Result<Step, ClientError> {
+    ) -> Result<Step, ReferenceClientError> {
         self.note_error(status, &err);
         match classify_status(status, err.code) {
             Class::Transient { in_doubt } => {
@@ -209,7 +209,7 @@ impl Run<'_> {
         }
     }
 
-    async fn upload(&mut self) -> Result<Step, ClientError> {
+    async fn upload(&mut self) -> Result<Step, ReferenceClientError> {
         // Uploads refused at the door are not stored: while refusals run, the token's
         // patience decides (in `on_error`), not the count of uploads.
         if self.attempts >= self.ctx.config.max_attempts && self.auth_failures == 0 {
@@ -269,7 +269,7 @@ impl Run<'_> {
     }
 
     /// After a timeout, reset or 5xx: is it there already?
-    async fn look(&mut self) -> Result<Step, ClientError> {
+    async fn look(&mut self) -> Result<Step, ReferenceClientError> {
         let reply = self.ctx.platform.get(&self.row.invoice.number).await;
         self.heard(&reply);
         match reply {
@@ -291,7 +291,7 @@ impl Run<'_> {
 
     /// Reads the record, retrying 404s a bounded number of times (visibility lag) and
     /// transient errors until the deadline.
-    async fn fetch(&mut self) -> Result<Fetched, ClientError> {
+    async fn fetch(&mut self) -> Result<Fetched, ReferenceClientError> {
         let mut misses = 0u32;
         loop {
             if Instant::now() >= self.deadline {
@@ -329,7 +329,7 @@ impl Run<'_> {
         }
     }
 
-    async fn read_back(&mut self) -> Result<Step, ClientError> {
+    async fn read_back(&mut self) -> Result<Step, ReferenceClientError> {
         match self.fetch().await? {
             Fetched::Found(stored) => self.settle(*stored).await,
             Fetched::OutOfTime => Ok(Step::Again),
@@ -352,7 +352,7 @@ impl Run<'_> {
 
     /// Compares the platform's copy with ours: confirm, or re-upload once, or flag. A row
     /// a reconciliation pass could not check has its copies counted first.
-    async fn settle(&mut self, stored: StoredInvoice) -> Result<Step, ClientError> {
+    async fn settle(&mut self, stored: StoredInvoice) -> Result<Step, ReferenceClientError> {
         match compare(&self.row.invoice, &self.row.content_hash, &stored) {
             Ok(()) => {
                 if self.ctx.missed_by_reconciliation(self.row.id) {
@@ -399,7 +399,7 @@ impl Run<'_> {
     }
 
     /// 409: possibly our own earlier upload. Fetch the holder of the number and compare.
-    async fn on_duplicate(&mut self) -> Result<Step, ClientError> {
+    async fn on_duplicate(&mut self) -> Result<Step, ReferenceClientError> {
         match self.fetch().await? {
             Fetched::OutOfTime => Ok(Step::Again),
             Fetched::Found(stored) => {
@@ -438,7 +438,7 @@ impl Run<'_> {
 
     /// A submission may stay `PROCESSING` although the record is stored: look it up by
     /// number, and if it is there check it as a read-back would. `None`: keep polling.
-    async fn look_past_submission(&mut self) -> Result<Option<Step>, ClientError> {
+    async fn look_past_submission(&mut self) -> Result<Option<Step>, ReferenceClientError> {
         let reply = self.ctx.platform.get(&self.row.invoice.number).await;
         self.heard(&reply);
         match reply {
@@ -451,7 +451,7 @@ impl Run<'_> {
         }
     }
 
-    async fn poll(&mut self, id: &str) -> Result<Step, ClientError> {
+    async fn poll(&mut self, id: &str) -> Result<Step, ReferenceClientError> {
         let reply = self.ctx.platform.submission(id).await;
         self.heard(&reply);
         match reply {

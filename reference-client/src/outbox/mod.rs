@@ -14,7 +14,7 @@ use tax_api::{Invoice, LedgerEntry};
 pub use state::State;
 use thread::DbThread;
 
-use crate::ClientError;
+use crate::ReferenceClientError;
 
 /// One accepted invoice as the delivery code sees it.
 #[derive(Debug, Clone)]
@@ -107,13 +107,13 @@ fn to_sql_err(e: serde_json::Error) -> rusqlite::Error {
 
 impl Outbox {
     /// Opens (or creates) `outbox.sqlite3` under `dir` in WAL mode.
-    pub(crate) fn open(dir: &Path, fsync: bool) -> Result<Outbox, ClientError> {
-        std::fs::create_dir_all(dir).map_err(|source| ClientError::Io {
+    pub(crate) fn open(dir: &Path, fsync: bool) -> Result<Outbox, ReferenceClientError> {
+        std::fs::create_dir_all(dir).map_err(|source| ReferenceClientError::Io {
             context: format!("creating state directory {}", dir.display()),
             source,
         })?;
         let path = dir.join("outbox.sqlite3");
-        let conn = schema::open(&path, fsync).map_err(|source| ClientError::Outbox {
+        let conn = schema::open(&path, fsync).map_err(|source| ReferenceClientError::Outbox {
             path: path.display().to_string(),
             source,
         })?;
@@ -127,7 +127,7 @@ impl Outbox {
         &self,
         invoice: Invoice,
         due_ms: i64,
-    ) -> Result<Intake, ClientError> {
+    ) -> Result<Intake, ReferenceClientError> {
         // Encoding happens here, off the outbox thread, which only stores.
         let hash = tax_api::content_hash(&invoice);
         let body = serde_json::to_string(&invoice);
@@ -173,7 +173,7 @@ impl Outbox {
         &self,
         after: i64,
         limit: usize,
-    ) -> Result<Vec<Row>, ClientError> {
+    ) -> Result<Vec<Row>, ReferenceClientError> {
         self.db
             .call(move |c| {
                 let mut stmt = c.prepare_cached(
@@ -188,12 +188,12 @@ impl Outbox {
 
     /// Commits a move of row `id`; an illegal move (e.g. out of `FLAGGED`) is ignored and
     /// reported as `false`.
-    pub(crate) async fn record(&self, id: i64, mv: Move) -> Result<bool, ClientError> {
+    pub(crate) async fn record(&self, id: i64, mv: Move) -> Result<bool, ReferenceClientError> {
         self.db.call(move |c| apply(c, id, &mv)).await
     }
 
     /// Every invoice the client knows, for `GET /ledger`.
-    pub(crate) async fn ledger(&self) -> Result<Vec<LedgerEntry>, ClientError> {
+    pub(crate) async fn ledger(&self) -> Result<Vec<LedgerEntry>, ReferenceClientError> {
         self.db
             .call(|c| {
                 let mut stmt = c.prepare_cached(
@@ -219,7 +219,7 @@ impl Outbox {
     }
 
     /// How many rows are open, confirmed and flagged.
-    pub(crate) async fn counts(&self) -> Result<Counts, ClientError> {
+    pub(crate) async fn counts(&self) -> Result<Counts, ReferenceClientError> {
         self.db
             .call(|c| {
                 let mut counts = Counts::default();
@@ -242,7 +242,7 @@ impl Outbox {
     }
 
     /// The issue-time span (ms since the epoch) of confirmed rows, for a reconciliation query.
-    pub(crate) async fn confirmed_span(&self) -> Result<Option<(i64, i64)>, ClientError> {
+    pub(crate) async fn confirmed_span(&self) -> Result<Option<(i64, i64)>, ReferenceClientError> {
         self.db
             .call(|c| {
                 c.query_row(
@@ -256,14 +256,14 @@ impl Outbox {
     }
 
     /// The newest row's id (0 when empty): every row accepted so far has an id up to it.
-    pub(crate) async fn last_id(&self) -> Result<i64, ClientError> {
+    pub(crate) async fn last_id(&self) -> Result<i64, ReferenceClientError> {
         self.db
             .call(|c| c.query_row("SELECT COALESCE(MAX(id), 0) FROM outbox", [], |r| r.get(0)))
             .await
     }
 
     /// Starts a reconciliation pass: forgets what the previous one saw.
-    pub(crate) async fn seen_clear(&self) -> Result<(), ClientError> {
+    pub(crate) async fn seen_clear(&self) -> Result<(), ReferenceClientError> {
         self.db.call(|c| c.execute_batch("DELETE FROM seen")).await
     }
 
@@ -271,7 +271,7 @@ impl Outbox {
     pub(crate) async fn seen_add(
         &self,
         items: Vec<(String, String, i64)>,
-    ) -> Result<(), ClientError> {
+    ) -> Result<(), ReferenceClientError> {
         self.db
             .call(move |c| {
                 let mut stmt = c.prepare_cached(
@@ -287,12 +287,12 @@ impl Outbox {
 
     /// Compares every confirmed row with what the pass saw. Returns how many rows were
     /// checked and what is wrong with the others.
-    pub(crate) async fn seen_compare(&self) -> Result<(u64, Vec<Finding>), ClientError> {
+    pub(crate) async fn seen_compare(&self) -> Result<(u64, Vec<Finding>), ReferenceClientError> {
         self.db.call(schema::compare_seen).await
     }
 
     /// Loads one row by id.
-    pub(crate) async fn row(&self, id: i64) -> Result<Option<Row>, ClientError> {
+    pub(crate) async fn row(&self, id: i64) -> Result<Option<Row>, ReferenceClientError> {
         self.db
             .call(move |c| {
                 c.prepare_cached(

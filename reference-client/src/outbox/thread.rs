@@ -8,7 +8,7 @@ use std::sync::mpsc;
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
-use crate::ClientError;
+use crate::ReferenceClientError;
 
 /// Most operations folded into one transaction.
 const MAX_BATCH: usize = 2048;
@@ -26,12 +26,12 @@ pub(crate) struct DbThread {
 
 impl DbThread {
     /// Moves `conn` onto a new thread that serves operations until every handle is dropped.
-    pub(crate) fn spawn(conn: Connection, path: &str) -> Result<DbThread, ClientError> {
+    pub(crate) fn spawn(conn: Connection, path: &str) -> Result<DbThread, ReferenceClientError> {
         let (tx, rx) = mpsc::channel::<Op>();
         std::thread::Builder::new()
             .name("outbox".into())
             .spawn(move || serve(conn, rx))
-            .map_err(|source| ClientError::Io {
+            .map_err(|source| ReferenceClientError::Io {
                 context: "starting the outbox thread".into(),
                 source,
             })?;
@@ -43,28 +43,32 @@ impl DbThread {
 
     /// Runs `f` on the outbox thread inside a savepoint and returns its result once the
     /// enclosing transaction has committed. An error from `f` rolls back only `f`'s writes.
-    pub(crate) async fn call<T, F>(&self, f: F) -> Result<T, ClientError>
+    pub(crate) async fn call<T, F>(&self, f: F) -> Result<T, ReferenceClientError>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     {
-        let (reply_tx, reply_rx) = oneshot::channel::<Result<T, ClientError>>();
+        let (reply_tx, reply_rx) = oneshot::channel::<Result<T, ReferenceClientError>>();
         let path = self.path.clone();
         let op: Op = Box::new(move |conn: &Connection| {
             let result = in_savepoint(conn, f);
             Box::new(move |committed: bool| {
                 let answer = match (committed, result) {
-                    (true, r) => r.map_err(|source| ClientError::Outbox {
+                    (true, r) => r.map_err(|source| ReferenceClientError::Outbox {
                         path: path.to_string(),
                         source,
                     }),
-                    (false, _) => Err(ClientError::OutboxClosed),
+                    (false, _) => Err(ReferenceClientError::OutboxClosed),
                 };
                 let _ = reply_tx.send(answer);
             })
         });
-        self.tx.send(op).map_err(|_| ClientError::OutboxClosed)?;
-        reply_rx.await.map_err(|_| ClientError::OutboxClosed)?
+        self.tx
+            .send(op)
+            .map_err(|_| ReferenceClientError::OutboxClosed)?;
+        reply_rx
+            .await
+            .map_err(|_| ReferenceClientError::OutboxClosed)?
     }
 }
 

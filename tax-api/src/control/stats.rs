@@ -42,20 +42,26 @@ pub struct RuleStats {
     pub fired: u64,
 }
 
-/// What one migration did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What one migration did. Run records keep it too; fields missing from an older
+/// record read as zero or empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MigrationReport {
     /// The window whose end ran it.
     pub window: String,
     /// When the window ended, in plan time (milliseconds).
+    #[serde(default)]
     pub ended_at_ms: u64,
     /// Records it could touch.
-    pub eligible: usize,
+    #[serde(default)]
+    pub eligible: u64,
     /// `seller/number` of each record lost.
+    #[serde(default)]
     pub lost: Vec<String>,
     /// `seller/number` of each record stripped of its lines.
+    #[serde(default)]
     pub stripped: Vec<String>,
     /// `seller/number` of each record reverted (removed when it had no older version).
+    #[serde(default)]
     pub reverted: Vec<String>,
 }
 

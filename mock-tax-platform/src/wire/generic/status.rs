@@ -2,7 +2,7 @@
 
 use http::StatusCode;
 use tax_api::api::AnnouncedWindow;
-use tax_api::{PlatformState, PlatformStatus};
+use tax_api::{OperatingState, PlatformStatus};
 
 use crate::clock::stamp;
 
@@ -19,11 +19,11 @@ pub fn status(state: &AppState) -> Response {
         StatusCode::OK,
         &PlatformStatus {
             state: if open {
-                PlatformState::Maintenance
+                OperatingState::Maintenance
             } else if faulty {
-                PlatformState::Degraded
+                OperatingState::Degraded
             } else {
-                PlatformState::Normal
+                OperatingState::Normal
             },
             windows: windows
                 .iter()
