@@ -2,6 +2,12 @@
 //! the parsed struct's dozen heap allocations. The store keeps every upload of a
 //! run, so its size per record is what the platform's memory — and the page faults
 //! of growing it — scale with; reads unpack a copy.
+//!
+//! Measured by `cargo bench -p mock-tax-platform --bench store_layouts` against
+//! keeping the parsed invoice: the upload bench's invoice takes 188 bytes in one
+//! allocation instead of 621 in nine (3.3× less, counted from sizes). Packing costs
+//! what cloning the parsed invoice costs (1.1× faster in one run); reading a copy
+//! back costs 2.6× a clone, a price paid per read, which are far rarer than uploads.
 
 use tax_api::Invoice;
 

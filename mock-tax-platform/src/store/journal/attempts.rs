@@ -1,5 +1,12 @@
 //! The attempt counter: how many requests about one (route, seller, number) came
 //! before this one, the `attempt` every fault decision keys on.
+//!
+//! Keyed by a 96-bit fingerprint rather than the triple. Measured by `cargo bench
+//! -p mock-tax-platform --bench store_layouts` against the triple kept exactly
+//! (the same shards), a million keys: 36 bytes per key instead of 138 (3.9× less,
+//! counted from capacities), a new key counted 2.3× faster (no key allocation), a
+//! known one 1.3× faster, in one run. The price, collision odds of n² / 2⁹⁷ for n
+//! keys, is stated in `FAULTS.md`.
 
 use std::hash::{Hash, Hasher};
 use std::sync::Mutex;
