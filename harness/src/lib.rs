@@ -7,7 +7,7 @@
 //! - [`app`]: the `run`, `validate` and `list` commands the binary calls.
 //! - [`explore`]: `invoice-chaos explore`: generated scenarios, findings shrunk to a minimal script.
 //! - [`script`]: scenario scripts — parsing, checking, errors at `file:line:column`.
-//! - [`runner`]: runs one scenario: platform, client, steps, collection.
+//! - `runner`: runs one scenario: platform, client, steps, collection.
 //! - [`workload`]: the seeded invoice generator and the rate-limited issuer.
 //! - [`client`]: client adapters (`reference`, `command`, `url`, `ledger`), one file each.
 //! - [`platform`]: the embedded platform or a running one, driven through its control plane.
@@ -21,7 +21,7 @@
 //! - [`logging`]: `tracing` output filtered by `RUST_LOG`.
 //! - [`out`]: stdout writes that survive a closed pipe (`invoice-chaos list | head`).
 //! - [`shard`]: `--shard K/N`, a stable share of a library by script name.
-//! - [`results`]: `results.json` and `summary.md` of a run of several scripts.
+//! - `results`: `results.json` and `summary.md` of a run of several scripts.
 //! - [`merge`]: `invoice-chaos merge`: shards' report directories become one.
 //! - [`fault_list`]: `invoice-chaos faults`, from the platform's fault catalog.
 //! - [`help`]: the examples and exit codes at the end of each `--help`.
@@ -44,8 +44,8 @@ pub mod outcome;
 pub mod platform;
 pub mod program;
 pub mod report;
-pub mod results;
-pub mod runner;
+mod results;
+mod runner;
 pub mod script;
 pub mod shard;
 pub mod workload;

@@ -16,9 +16,8 @@ use std::time::Duration;
 
 use tax_api::Ledger;
 
-pub use command::ExitSeen;
-pub use contract::{ContractClient, Submitted};
-pub use program::ProgramExit;
+pub(crate) use command::ExitSeen;
+pub(crate) use contract::{ContractClient, Submitted};
 
 use crate::outcome::ClientInfo;
 use crate::script::{AdapterSpec, ClientSpec};

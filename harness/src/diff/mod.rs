@@ -14,9 +14,9 @@ mod terminal;
 
 use std::path::{Path, PathBuf};
 
-pub use compare::{compare, Diff, Outcome};
+pub use compare::{compare, Diff};
 pub use html::render_diff_html;
-pub use terminal::render_terminal;
+pub(crate) use terminal::render_terminal;
 
 use crate::exit::Exit;
 use crate::report::read::{read_report, report_path};

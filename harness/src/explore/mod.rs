@@ -33,9 +33,8 @@ use std::time::{Duration, Instant};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
-pub use bounds::Bounds;
-pub use progress::Stats;
-pub use strategy::KINDS;
+pub(crate) use bounds::Bounds;
+pub(crate) use progress::Stats;
 
 use crate::exit::Exit;
 use crate::script::{AdapterSpec, Overrides, Scenario, ScriptError};

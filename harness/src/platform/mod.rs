@@ -3,7 +3,7 @@
 mod control;
 mod truth;
 
-pub use control::ControlPlane;
+pub(crate) use control::ControlPlane;
 
 use crate::script::PlatformSpec;
 

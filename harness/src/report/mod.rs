@@ -29,12 +29,14 @@ pub use html::render_html;
 pub(crate) use html::{esc, CSP, STYLE};
 pub use index::{index_command, write_index};
 pub use journal::render_journal;
-pub use json::{render_json, render_json_line, SCHEMA};
-pub use junit::{junit_suite, render_junit};
-pub use junit_all::{harness_error_suite, render_junit_all};
+pub use json::render_json;
+pub(crate) use json::{render_json_line, SCHEMA};
+pub(crate) use junit::junit_suite;
+pub use junit::render_junit;
+pub(crate) use junit_all::{harness_error_suite, render_junit_all};
 pub use markdown::render_markdown;
 pub use terminal::terminal_summary;
-pub use text::{chain_line, replay_caveat, replay_command};
+pub use text::{replay_caveat, replay_command};
 
 /// Where [`write_all`] put each file, for the terminal summary and CI to point at.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -20,9 +20,8 @@ use chrono::Utc;
 
 pub use ahead::{Ahead, Event};
 pub(crate) use collect::rule_stats;
-pub use interrupt::{Interrupt, Interrupter};
+pub use interrupt::Interrupt;
 pub use live::Live;
-pub use progress::Tally;
 
 use crate::client::{ClientEnv, ClientSystem, ExitSeen};
 use crate::outcome::{ClientExit, ClientInfo, Lifecycle, RunProblem, RunRecord, TimelineEvent};
@@ -36,9 +35,6 @@ pub enum RunError {
     /// The platform could not be started or reached.
     #[error(transparent)]
     Platform(#[from] PlatformError),
-    /// The run's task ended without an outcome (it panicked or was aborted).
-    #[error("the run stopped: {0}")]
-    Stopped(String),
     /// The run's report or state directory could not be created.
     #[error("cannot create {path}: {detail}")]
     Dir {
