@@ -93,7 +93,7 @@ pub enum ClientError {
 
 /// What a started client needs to know about its world (the env of DESIGN §3).
 #[derive(Debug, Clone)]
-pub struct ClientEnv {
+pub(crate) struct ClientEnv {
     /// `TAX_PLATFORM_URL`.
     pub platform_url: String,
     /// `TAX_PLATFORM_TOKEN`.
@@ -111,7 +111,7 @@ pub struct ClientEnv {
 }
 
 /// The client system under test, whichever adapter reaches it.
-pub enum ClientSystem {
+pub(crate) enum ClientSystem {
     /// The reference client in-process.
     Reference(reference::ReferenceAdapter),
     /// A program the harness started.

@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 use rustix::process::{kill_process_group, test_kill_process_group, Pid, Signal};
 
 /// The hidden subcommand the harness starts its own binary with.
-pub const SUBCOMMAND: &str = "__supervise-client";
+pub(crate) const SUBCOMMAND: &str = "__supervise-client";
 
 /// How often a stop checks whether the program's group has emptied.
 const GROUP_POLL: Duration = Duration::from_millis(20);

@@ -194,7 +194,7 @@ pub enum ReadError {
 }
 
 /// Where a run's `report.json` is: the file itself, or the run directory holding it.
-pub fn report_path(run: &Path) -> PathBuf {
+pub(crate) fn report_path(run: &Path) -> PathBuf {
     if run.is_dir() {
         run.join("report.json")
     } else {

@@ -4,13 +4,14 @@
 //! One `std::sync::Mutex` guards the map; it is held only for the map operation
 //! itself (never across an `.await`). Each record gets a write sequence number
 //! once, at insertion, and keeps it: paging by that sequence can therefore never
-//! skip or repeat a record. Each seller's records sit in a [`Chunked`](chunked::Chunked) list in
-//! sequence order with an index by number, so an upload is two cheap inserts and a
-//! page is a binary search plus a walk.
+//! skip or repeat a record. Each seller's records sit in a
+//! [`Chunked`](chunked::Chunked) list in sequence order with an index by number,
+//! so an upload is two cheap inserts and a page is a binary search plus a walk.
 //!
 //! The store keeps every upload of a run, so records are compact: the invoice
-//! packed into one byte string ([`PackedInvoice`](packed::PackedInvoice)), the seller shared, the
-//! reference kept as its number, the index holding positions rather than keys.
+//! packed into one byte string ([`PackedInvoice`](packed::PackedInvoice)), the
+//! seller shared, the reference kept as its number, the index holding positions
+//! rather than keys.
 //!
 //! Hashes are computed when read, not on upload: an intact record's `sent_hash`
 //! is the hash of what is stored. Anything that changes a record goes through
@@ -18,9 +19,9 @@
 //!
 //! Here: the [`Store`], its reads and in-place changes. Beside it: `upload` (the
 //! store phase of an upload: check, then insert), `record` (one [`Record`]),
-//! `seller` (one seller's records), `index` (their index by number), `truth` (the truth
-//! read page by page), `packed`, `chunked` and `fasthash` (the compact layouts),
-//! `journal` and `submissions`.
+//! `seller` (one seller's records), `index` (their index by number), `truth` (the
+//! truth read page by page), `packed`, `chunked` and `fasthash` (the compact
+//! layouts), `journal` and `submissions`.
 
 use std::sync::Mutex;
 use std::time::Duration;
