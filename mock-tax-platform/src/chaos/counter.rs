@@ -1,10 +1,11 @@
 //! Counters that the request path adds to and only statistics read.
 //!
 //! Measured by `cargo bench -p mock-tax-platform --bench store_layouts`, two
-//! threads adding a million each: 3.3 ns per add against 13.1 ns on one shared
-//! `AtomicU64` (4.0× cheaper) in one run. A request adds to a handful of counters,
-//! so the saving is tens of nanoseconds of an upload's tens of microseconds: small,
-//! but it grows with the worker threads, and reading stays one pass over the cells.
+//! threads adding a million each: 2.5–3.3 ns per add against 5.6–13.1 ns on one
+//! shared `AtomicU64` (2.2–4.0× cheaper, two runs). A request adds to a handful of
+//! counters, so the saving is tens of nanoseconds of an upload's tens of
+//! microseconds of CPU (`bench/cpu-per-request.sh`): small, and only measured with
+//! the two worker threads this machine runs; reading stays one pass over the cells.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 

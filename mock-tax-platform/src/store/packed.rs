@@ -6,7 +6,7 @@
 //! Measured by `cargo bench -p mock-tax-platform --bench store_layouts` against
 //! keeping the parsed invoice: the upload bench's invoice takes 188 bytes in one
 //! allocation instead of 621 in nine (3.3× less, counted from sizes). Packing costs
-//! what cloning the parsed invoice costs (1.1× faster in one run); reading a copy
+//! what cloning the parsed invoice costs (1.0–1.1× faster, two runs); reading a copy
 //! back costs 2.6× a clone, a price paid per read, which are far rarer than uploads.
 
 use tax_api::Invoice;

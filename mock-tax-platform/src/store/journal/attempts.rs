@@ -4,9 +4,9 @@
 //! Keyed by a 96-bit fingerprint rather than the triple. Measured by `cargo bench
 //! -p mock-tax-platform --bench store_layouts` against the triple kept exactly
 //! (the same shards), a million keys: 36 bytes per key instead of 138 (3.9× less,
-//! counted from capacities), a new key counted 2.3× faster (no key allocation), a
-//! known one 1.3× faster, in one run. The price, collision odds of n² / 2⁹⁷ for n
-//! keys, is stated in `FAULTS.md`.
+//! counted from capacities), a new key counted 2.3–2.5× faster (no key
+//! allocation), a known one 1.3–1.4× faster (two runs). The price, collision odds
+//! of n² / 2⁹⁷ for n keys, is stated in `FAULTS.md`.
 
 use std::hash::{Hash, Hasher};
 use std::sync::Mutex;
