@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::case::{Case, Window};
 use crate::script::{AdapterSpec, Scenario};
-use crate::workload::Generator;
+use crate::workload::{Generator, ProfileName};
 
 /// Why a case could not be written (a harness bug, not the user's).
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +47,13 @@ pub fn render(case: &Case, frame: &Frame<'_>) -> Result<String, RenderError> {
         ))
     );
     let _ = writeln!(out, "seed = {}\n", frame.seed);
+    if frame.base.workload != ProfileName::Generic {
+        let _ = writeln!(
+            out,
+            "[workload]\nprofile = {}\n",
+            quoted(frame.base.workload.as_str())
+        );
+    }
     client(&mut out, frame.base)?;
     platform(&mut out, frame.base, case);
     steps(&mut out, case, frame)?;
@@ -78,7 +85,7 @@ fn client(out: &mut String, base: &Scenario) -> Result<(), RenderError> {
             return Err(RenderError("the ledger adapter drives nothing".into()));
         }
     }
-    if c.seller_tax_id != crate::script::DEFAULT_SELLER_TAX_ID {
+    if c.seller_tax_id != base.workload.profile().default_seller {
         let _ = writeln!(out, "seller_tax_id = {}", quoted(&c.seller_tax_id));
     }
     if c.health_timeout != crate::script::DEFAULT_HEALTH_TIMEOUT {
