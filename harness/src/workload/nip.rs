@@ -1,15 +1,21 @@
 //! The Polish tax identification number (NIP): ten digits, the last a checksum of the
-//! first nine. KSeF refuses a seller or buyer whose NIP fails it, so the KSeF workload
-//! and the script check both use this.
+//! first nine, in the shape the FA(3) schema allows (`^[1-9]((\d[1-9])|([1-9]\d))\d{7}$`).
+//! KSeF refuses a seller or buyer whose NIP fails either, so the KSeF workload and the
+//! script check both use this.
 
 /// Weights of the first nine digits; the weighted sum mod 11 is the tenth digit.
 const WEIGHTS: [u32; 9] = [6, 5, 7, 2, 3, 4, 5, 6, 7];
 
-/// Whether `nip` is ten ASCII digits whose last is the checksum of the others (a sum
-/// whose remainder is 10 has no check digit, so no NIP has those nine digits).
+/// Whether `nip` is ten ASCII digits in the schema's shape whose last is the checksum
+/// of the others (a sum whose remainder is 10 has no check digit, so no NIP has those
+/// nine digits).
 pub fn is_valid_nip(nip: &str) -> bool {
     let digits: Vec<u32> = nip.chars().filter_map(|c| c.to_digit(10)).collect();
     if nip.len() != 10 || digits.len() != 10 {
+        return false;
+    }
+    // The schema: no leading zero, and not both of the next two digits zero.
+    if digits[0] == 0 || (digits[1] == 0 && digits[2] == 0) {
         return false;
     }
     let sum: u32 = digits.iter().zip(WEIGHTS).map(|(d, w)| d * w).sum();
@@ -39,6 +45,9 @@ mod tests {
         assert!(!is_valid_nip("52658776３5"), "a non-ASCII digit");
         assert!(!is_valid_nip(""), "empty");
         assert!(!is_valid_nip("91110000MA01ABCD1X"), "a Chinese tax id");
+        // Checksums that hold, in shapes the FA(3) schema refuses.
+        assert!(!is_valid_nip("0123456789"), "a leading zero");
+        assert!(!is_valid_nip("1001234568"), "two zeros after the first digit");
     }
 
     #[test]
