@@ -179,13 +179,16 @@ class KsefClientEndToEnd(unittest.TestCase):
                 self.assertEqual(ledger[inv["number"]]["status"], "confirmed", ledger[inv["number"]])
                 self.assertEqual(truth[inv["number"]]["integrity"], "intact", truth[inv["number"]])
 
-    def test_naive_trusts_status_200_and_loses_a_dropped_invoice(self):
+    def test_naive_trusts_status_200_resends_blindly_and_parks_refusals(self):
         call(self.platform, "PUT", "/_chaos/plan", {"faults": [
             {"kind": "drop_after_ack", "number_prefix": "N/DROP/"},
             {"kind": "rate_limit", "number_prefix": "N/RL/", "retry_after": "1s"},
+            {"kind": "commit_then_reset", "number_prefix": "N/RST/", "first": 1},
+            {"kind": "stuck_processing", "number_prefix": "N/STK/"},
         ]})
         client = self.start_client(mode="naive")
-        sent = self.batch("N/OK/", 2) + self.batch("N/DROP/", 2) + self.batch("N/RL/", 1)
+        sent = (self.batch("N/OK/", 2) + self.batch("N/DROP/", 2) + self.batch("N/RL/", 1) + self.batch("N/RST/", 1)
+                + self.batch("N/STK/", 1))
         self.post(client, sent)
         ledger = self.settle(client, {inv["number"] for inv in sent}, limit=3.0)
         self.assert_every_rule_fired()
@@ -195,6 +198,11 @@ class KsefClientEndToEnd(unittest.TestCase):
             self.assertNotEqual(truth.get(inv["number"], {}).get("integrity"), "intact")
         self.assertEqual(ledger["N/OK/0"]["status"], "confirmed")
         self.assertEqual(ledger["N/RL/0"]["status"], "pending")
+        self.assertEqual(ledger["N/STK/0"]["status"], "pending")
+        # A blind resend after the reset meets 440, which naive calls a failure: a false flag.
+        self.assertEqual(ledger["N/RST/0"]["status"], "flagged")
+        self.assertIn("440", ledger["N/RST/0"]["reason"])
+        self.assertEqual(truth["N/RST/0"]["integrity"], "intact")
 
 
 if __name__ == "__main__":
