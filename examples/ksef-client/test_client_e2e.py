@@ -128,6 +128,11 @@ class KsefClientEndToEnd(unittest.TestCase):
                 # Lossless: the platform's generic invoice read from FA(3) is the one issued.
                 self.assertEqual(record["sent_hash"], content_hash(inv))
                 self.assertTrue(ledger[inv["number"]]["platform_ref"].startswith(NIP + "-"))
+        # After an unanswered send the client looked first, found the invoice, and did not send it again.
+        for prefix in ("R/RST/0", "R/RST/1"):
+            history = self.app.outbox.get(prefix)["history"]
+            self.assertIn("after an unanswered send", history)
+            self.assertNotIn("sending", history.split("after an unanswered send", 1)[1])
 
     def test_robust_flags_what_it_cannot_prove(self):
         call(self.platform, "PUT", "/_chaos/plan", {"faults": [
