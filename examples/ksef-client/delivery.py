@@ -129,8 +129,8 @@ class Delivery:
         session_ref, _ = split_ref(row["submission_id"])
         if row["uncertain"] and session_ref:
             found = self._look_in_session(row, xml, session_ref)
-            if found is not True:
-                return found  # False: rescheduled or flagged; None: not there, send
+            if found is not None:
+                return found  # True: listed, now polled; False: rescheduled or flagged
         number = row["number"]
 
         def before(ref):
