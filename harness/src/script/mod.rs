@@ -479,8 +479,7 @@ faults_must_fire = true
     #[test]
     fn a_ksef_seller_that_is_not_a_nip_is_refused_at_its_value() {
         for bad in ["3861610228", "91110000MA01ABCD1X", "386-161-02-27", ""] {
-            let src =
-                format!("{KSEF_HEAD}[client]\nseller_tax_id = \"{bad}\"\n{ONE_ISSUE}");
+            let src = format!("{KSEF_HEAD}[client]\nseller_tax_id = \"{bad}\"\n{ONE_ISSUE}");
             let err = Scenario::parse("k.toml", &src).unwrap_err();
             assert_eq!((err.line, err.column), (Some(5), Some(17)), "{err}");
             assert!(err.message.contains(&format!("found \"{bad}\"")), "{err}");

@@ -50,10 +50,20 @@ pub static KSEF: Profile = Profile {
         item("Ser żółty gouda, kg", 2_499, 4_999, LOW),
         item("Czasopismo branżowe, prenumerata", 9_900, 39_900, REDUCED),
         item("Usługa gastronomiczna – catering", 35_000, 480_000, REDUCED),
-        item("Roboty budowlane – remont łazienki", 850_000, 3_900_000, REDUCED),
+        item(
+            "Roboty budowlane – remont łazienki",
+            850_000,
+            3_900_000,
+            REDUCED,
+        ),
         item("Konsultacja lekarska", 15_000, 45_000, Rate::EXEMPT),
         item("Szkolenie zawodowe z BHP", 12_000, 60_000, Rate::EXEMPT),
-        item("Tokarka CNC – dostawa eksportowa", 4_500_000, 19_000_000, ZERO),
+        item(
+            "Tokarka CNC – dostawa eksportowa",
+            4_500_000,
+            19_000_000,
+            ZERO,
+        ),
     ],
     rates: &[STANDARD, REDUCED, LOW, ZERO, Rate::EXEMPT],
     exempt_marker: EXEMPT_MARKER,
@@ -142,9 +152,7 @@ mod tests {
     #[test]
     fn the_mix_holds_every_rate_and_exempt_lines() {
         let g = generator(11);
-        let lines: Vec<_> = (0..200)
-            .flat_map(|i| g.invoice(0, i, AT).lines)
-            .collect();
+        let lines: Vec<_> = (0..200).flat_map(|i| g.invoice(0, i, AT).lines).collect();
         let treatments: HashSet<(i64, bool)> = lines
             .iter()
             .map(|l| (l.tax_rate, l.description.ends_with(EXEMPT_MARKER)))

@@ -47,7 +47,10 @@ mod tests {
         assert!(!is_valid_nip("91110000MA01ABCD1X"), "a Chinese tax id");
         // Checksums that hold, in shapes the FA(3) schema refuses.
         assert!(!is_valid_nip("0123456789"), "a leading zero");
-        assert!(!is_valid_nip("1001234568"), "two zeros after the first digit");
+        assert!(
+            !is_valid_nip("1001234568"),
+            "two zeros after the first digit"
+        );
     }
 
     #[test]
