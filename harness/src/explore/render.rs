@@ -275,4 +275,42 @@ mod tests {
             assert!(text.starts_with("# a comment\n"));
         }
     }
+
+    #[test]
+    fn a_ksef_base_keeps_its_profile_and_seller_in_every_generated_script() {
+        for (seller, written) in [("5265877635", false), ("3861610227", true)] {
+            let base = Scenario::parse(
+                "base.toml",
+                &format!(
+                    "name = \"b\"\n[workload]\nprofile = \"ksef\"\n[client]\n\
+                     seller_tax_id = \"{seller}\"\n[[steps]]\nissue = {{ count = 1 }}\n"
+                ),
+            )
+            .unwrap();
+            let shape = Shape {
+                can_restart: true,
+                numbers_known: true,
+            };
+            let mut runner = TestRunner::new_with_rng(
+                Config::default(),
+                TestRng::from_seed(RngAlgorithm::ChaCha, &[3; 32]),
+            );
+            let case = cases(&Bounds::default(), shape)
+                .new_tree(&mut runner)
+                .unwrap()
+                .current();
+            let frame = Frame {
+                base: &base,
+                name: "generated",
+                seed: 1,
+                header: &[],
+                settle: Duration::from_secs(5),
+            };
+            let text = render(&case, &frame).unwrap();
+            let loaded = Scenario::parse("generated.toml", &text).unwrap();
+            assert_eq!(loaded.workload, ProfileName::Ksef, "{text}");
+            assert_eq!(loaded.client.seller_tax_id, seller, "{text}");
+            assert_eq!(text.contains("seller_tax_id"), written, "{text}");
+        }
+    }
 }
