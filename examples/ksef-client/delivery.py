@@ -163,12 +163,14 @@ class Delivery:
                 return None  # the session never opened on the platform's side
             return self._later(row, f"listing session {session_ref} before resending: {f.describe()}", f)
         digest = sha256_b64(xml)
-        for item in listed:
-            if item.invoice_number == row["number"] or item.invoice_hash == digest:
-                self.outbox.update(row["number"], note=f"found {item.reference_number} in session {session_ref}"
-                                                       f" after an unanswered send", stage=POLL, uncertain=0,
-                                   reads=0, submission_id=f"{session_ref}/{item.reference_number}")
-                return True
+        # Earlier sends of it may be listed too, failed (550 …): only a live one counts.
+        live = [i for i in listed if (i.invoice_number == row["number"] or i.invoice_hash == digest)
+                and (i.status.code < 400 or i.status.code == 440)]
+        if live:
+            ref = live[-1].reference_number
+            self.outbox.update(row["number"], note=f"found {ref} in session {session_ref} after an unanswered send",
+                               stage=POLL, uncertain=0, reads=0, submission_id=f"{session_ref}/{ref}")
+            return True
         self.outbox.update(row["number"], note=f"not in session {session_ref}: send again", uncertain=0)
         return None
 
