@@ -14,6 +14,7 @@ import base64
 import hashlib
 import json
 import logging
+import re
 import threading
 
 import httpx
@@ -62,7 +63,10 @@ class Failure:
             return f"no answer ({self.error.message})"
         codes = f" {','.join(str(c) for c in self.codes)}" if self.codes else ""
         text = _first_description(getattr(self.error, "response_body", None)) or self.error.message
-        return f"HTTP {self.status}{codes}: {text[:160]}"
+        title = re.search(r"<title>(.*?)</title>", text, re.S | re.I)
+        if title:
+            text = f"HTML page {title.group(1).strip()!r}"  # a gateway's 502/503, not KSeF's JSON
+        return f"HTTP {self.status}{codes}: {' '.join(text.split())[:160]}"
 
 
 def _exception_codes(body):
