@@ -70,11 +70,14 @@ class Delivery:
         self._stages = {UPLOAD: self._upload, POLL: self._poll, VERIFY: self._verify, DUPLICATE: self._duplicate}
 
     def step(self, number):
-        """Advance one invoice as far as it goes without waiting."""
+        """Advance one invoice as far as it goes without waiting. Moves between stages
+        are kept in memory and committed with the next write (`_save`): a crash in
+        between repeats a read-only call, or looks in the session before resending."""
+        row = self.outbox.get(number)
+        if row is None or row["status"] != PENDING:
+            return
+        row.carry, row.notes = {}, []
         for _ in range(10):
-            row = self.outbox.get(number)
-            if row is None or row["status"] != PENDING:
-                return
             if self.clock() >= row["deadline_at"]:
                 last = row["reason"] or f"stage {row['stage']}"
                 self._flag(row, f"UNPROVEN: not confirmed within the {self.settings.deadline_secs:g}s delivery"
@@ -87,17 +90,36 @@ class Delivery:
                 return
             if not self._stages[row["stage"]](row, xml):
                 return
+        if row.carry or row.notes:
+            self._save(row)
+
+    # -- writes ------------------------------------------------------------------------
+
+    def _save(self, row, note=None, **fields):
+        """Commit `fields` with every move carried since the last commit."""
+        fields = {**row.carry, **fields}
+        notes = row.notes + ([note] if note else [])
+        row.carry, row.notes = {}, []
+        row.update(fields)
+        return self.outbox.update(row["number"], note="\n".join(notes) or None, **fields)
+
+    def _move(self, row, note, **fields):
+        """A move to another stage, taken at once and committed with the next write."""
+        row.carry.update(fields)
+        row.notes.append(note)
+        row.update(fields)
+        return True
 
     # -- outcomes ----------------------------------------------------------------------
 
     def _confirm(self, row, ksef_number, why):
-        self.outbox.update(row["number"], note=f"confirmed: {why}", expect_status=PENDING, status=CONFIRMED,
+        self._save(row, note=f"confirmed: {why}", expect_status=PENDING, status=CONFIRMED,
                            reason=None, platform_ref=ksef_number, uncertain=0)
         log.debug("%s confirmed as %s: %s", row["number"], ksef_number, why)
         return False
 
     def _flag(self, row, reason):
-        self.outbox.update(row["number"], note=f"flagged: {reason}", expect_status=PENDING, status=FLAGGED,
+        self._save(row, note=f"flagged: {reason}", expect_status=PENDING, status=FLAGGED,
                            reason=reason)
         log.info("%s flagged: %s", row["number"], reason)
         return False
@@ -112,14 +134,14 @@ class Delivery:
         retry_after = failure.retry_after if failure is not None else None
         delay = backoff(attempts, self.settings, retry_after)
         next_at = min(self.clock() + delay, row["deadline_at"])
-        self.outbox.update(row["number"], note=f"retry in {delay:.2f}s: {why}", attempts=attempts,
+        self._save(row, note=f"retry in {delay:.2f}s: {why}", attempts=attempts,
                            next_at=next_at, reason=f"retrying: {why}", **fields)
         return False
 
     def _wait(self, row, delay, why, **fields):
         """Not a failure (processing, lag): look again shortly."""
         next_at = min(self.clock() + delay, row["deadline_at"])
-        self.outbox.update(row["number"], note=f"wait {delay:.2f}s: {why}", next_at=next_at,
+        self._save(row, note=f"wait {delay:.2f}s: {why}", next_at=next_at,
                            reason=f"waiting: {why}", **fields)
         return False
 
@@ -131,10 +153,9 @@ class Delivery:
             found = self._look_in_session(row, xml, session_ref)
             if found is not None:
                 return found  # True: listed, now polled; False: rescheduled or flagged
-        number = row["number"]
-
         def before(ref):
-            self.outbox.update(number, note=f"sending in session {ref}", uncertain=1, submission_id=f"{ref}/")
+            # Committed before the request leaves: an unanswered send knows where to look.
+            self._save(row, note=f"sending in session {ref}", uncertain=1, submission_id=f"{ref}/")
 
         try:
             session_ref, invoice_ref = self.ksef.send(xml, before=before)
@@ -145,12 +166,10 @@ class Delivery:
                 # 429 and 401 are refused before processing: nothing to look for.
                 maybe = f.ambiguous or (f.status >= 500 and f.status != 503)
                 return self._later(row, f"send: {f.describe()}", f, uncertain=1 if maybe else 0)
-            self.outbox.update(number, uncertain=0)
+            row.carry["uncertain"] = 0
             return self._flag(row, f"REJECTED: the send answered {f.describe()}")
-        self.outbox.update(number, note=f"sent as {invoice_ref} in session {session_ref}", stage=POLL,
-                           uncertain=0, reads=0, submission_id=f"{session_ref}/{invoice_ref}",
-                           reason="sent: waiting for the status")
-        return True
+        return self._move(row, f"sent as {invoice_ref} in session {session_ref}", stage=POLL, uncertain=0,
+                          reads=0, submission_id=f"{session_ref}/{invoice_ref}", reason="sent: waiting for the status")
 
     def _look_in_session(self, row, xml, session_ref):
         """After an unanswered send: True when the session lists it (now in `poll`),
@@ -168,10 +187,9 @@ class Delivery:
                 and (i.status.code < 400 or i.status.code == 440)]
         if live:
             ref = live[-1].reference_number
-            self.outbox.update(row["number"], note=f"found {ref} in session {session_ref} after an unanswered send",
-                               stage=POLL, uncertain=0, reads=0, submission_id=f"{session_ref}/{ref}")
-            return True
-        self.outbox.update(row["number"], note=f"not in session {session_ref}: send again", uncertain=0)
+            return self._move(row, f"found {ref} in session {session_ref} after an unanswered send",
+                              stage=POLL, uncertain=0, reads=0, submission_id=f"{session_ref}/{ref}")
+        self._move(row, f"not in session {session_ref}: send again", uncertain=0)
         return None
 
     def _poll(self, row, xml):
@@ -192,9 +210,8 @@ class Delivery:
             if st.invoice_hash and st.invoice_hash != sha256_b64(xml):
                 return self._flag(row, f"CORRUPTED: status 200 as {st.ksef_number} names invoiceHash"
                                        f" {st.invoice_hash}, sent {sha256_b64(xml)}")
-            self.outbox.update(row["number"], note=f"{what} as {st.ksef_number}", stage=VERIFY, reads=0,
-                               platform_ref=st.ksef_number, reason="status 200: downloading to compare")
-            return True
+            return self._move(row, f"{what} as {st.ksef_number}", stage=VERIFY, reads=0,
+                              platform_ref=st.ksef_number, reason="status 200: downloading to compare")
         if code == 200:
             reads = row["reads"] + 1
             return self._wait(row, min(1.0, 0.1 * reads), "status 200 without a KSeF number", reads=reads)
@@ -203,9 +220,8 @@ class Delivery:
             if not original:
                 return self._flag(row, f"CONFLICT: 440 duplicate without originalKsefNumber, so the original"
                                        f" cannot be compared ({'; '.join(st.status.details or [])})")
-            self.outbox.update(row["number"], note=f"440 duplicate of {original}", stage=DUPLICATE, reads=0,
-                               platform_ref=original, reason="440: downloading the original to compare")
-            return True
+            return self._move(row, f"440 duplicate of {original}", stage=DUPLICATE, reads=0,
+                              platform_ref=original, reason="440: downloading the original to compare")
         if code == 550:
             return self._later(row, f"{what}: sending again", stage=UPLOAD, uncertain=0, submission_id=None)
         details = "; ".join(st.status.details or [])
@@ -232,11 +248,9 @@ class Delivery:
             if reads < self.settings.max_reads:
                 return self._wait(row, min(1.0, 0.15 * 2 ** reads), f"download 21164 #{reads}", reads=reads)
             if row["reuploads"] < self.settings.max_reuploads:
-                self.outbox.update(row["number"], note=f"{row['platform_ref']}: status 200 but download 21164"
-                                                       f" after {reads} reads; send again",
-                                   stage=UPLOAD, uncertain=0, reads=0, reuploads=row["reuploads"] + 1,
-                                   submission_id=None)
-                return True
+                return self._move(row, f"{row['platform_ref']}: status 200 but download 21164 after {reads} reads;"
+                                       " send again", stage=UPLOAD, uncertain=0, reads=0,
+                                  reuploads=row["reuploads"] + 1, submission_id=None)
             return self._flag(row, f"NOT_FOUND: status 200 as {row['platform_ref']} but the download answers 21164"
                                    f" after {reads} reads and {row['reuploads']} sends again")
         if f.transient:
