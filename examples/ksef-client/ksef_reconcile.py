@@ -9,6 +9,7 @@ held damaged, or held twice under two KSeF numbers, is flagged.
 """
 
 import logging
+import re
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -44,8 +45,23 @@ class Reconciler:
         self._maintenance = threading.Event()
         self._stop = threading.Event()
         self._thread = None
+        self._not_before = 0.0  # the end of an announced maintenance window
         if outbox.get_meta("maintenance_seen") == "1":
             self._maintenance.set()
+
+    def maintenance_announced(self, warning):
+        """KSeF's `X-System-Warning: [MAINTENANCE]: planned maintenance from A to B`:
+        reconcile after B (announced again on every answer until then: once is enough)."""
+        found = re.search(r"\bto (\S+)", warning)
+        try:
+            end = datetime.fromisoformat(found.group(1).replace("Z", "+00:00")).timestamp() if found else None
+        except ValueError:
+            end = None
+        if end is None or end <= self._not_before:
+            return
+        self._not_before = end
+        log.info("maintenance announced until %s: will reconcile after it", found.group(1))
+        self.maintenance_seen()
 
     def maintenance_seen(self):
         """Delivery saw a 503, or KSeF announced maintenance: reconcile once it answers again."""
@@ -71,6 +87,9 @@ class Reconciler:
             self._maintenance.wait()
             if self._stop.is_set():
                 return
+            if self.clock() < self._not_before:
+                self._stop.wait(min(0.5, self._not_before - self.clock()))
+                continue
             try:
                 summary = self.run()
             except ReconcileError as e:

@@ -184,6 +184,28 @@ class KsefClientEndToEnd(unittest.TestCase):
                 self.assertEqual(ledger[inv["number"]]["status"], "confirmed", ledger[inv["number"]])
                 self.assertEqual(truth[inv["number"]]["integrity"], "intact", truth[inv["number"]])
 
+    def test_robust_reconciles_by_itself_after_an_announced_window(self):
+        client = self.start_client(deadline=15.0)
+        first = self.batch("W/A/", 6)
+        self.post(client, first)
+        self.settle(client, {inv["number"] for inv in first})
+        call(self.platform, "POST", "/_chaos/maintenance",
+             {"after": "1s", "duration": "1s", "migration": {"lose": 0.5, "since": "start", "at_least": 1}})
+        announced = self.batch("W/B/", 2)  # their answers carry the announcement
+        self.post(client, announced)
+        numbers = {inv["number"] for inv in first + announced}
+        end = time.time() + 20
+        while time.time() < end:
+            resent = [r["number"] for r in self.app.outbox.rows() if "answers 21164; send again" in r["history"]]
+            if resent and all(e["status"] == "confirmed" for e in self.settle(client, numbers).values()):
+                break
+            time.sleep(0.2)
+        self.assertTrue(resent, "no reconciliation after the announced window found the lost invoices")
+        truth = self.truth()
+        for number, entry in self.settle(client, numbers).items():
+            self.assertEqual(entry["status"], "confirmed", entry)
+            self.assertEqual(truth[number]["integrity"], "intact", truth[number])
+
     def test_naive_trusts_status_200_resends_blindly_and_parks_refusals(self):
         call(self.platform, "PUT", "/_chaos/plan", {"faults": [
             {"kind": "drop_after_ack", "number_prefix": "N/DROP/"},
