@@ -17,6 +17,7 @@ import urllib.request
 from client import App  # puts examples/python-client on the path
 
 from content_hash import content_hash
+from outbox import Outbox
 from test_fa3 import invoice, line
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "ksef-sdk-e2e"))
@@ -206,6 +207,27 @@ class KsefClientEndToEnd(unittest.TestCase):
         for number, entry in self.settle(client, numbers).items():
             self.assertEqual(entry["status"], "confirmed", entry)
             self.assertEqual(truth[number]["integrity"], "intact", truth[number])
+
+    def test_robust_resumes_from_its_outbox_after_a_restart(self):
+        # Slow sends and statuses, so the restart finds invoices in every stage.
+        call(self.platform, "PUT", "/_chaos/plan", {"faults": [{"kind": "latency", "delay": "150ms", "on": "any"}]})
+        client = self.start_client(deadline=20.0)
+        sent = self.batch("X/", 12)
+        self.post(client, sent)
+        time.sleep(0.3)
+        self.app.server.shutdown()
+        self.app.stop()
+        probe = Outbox(self.state.name)
+        in_flight = probe.counts().get("pending", 0)
+        probe.close()
+        self.assertGreater(in_flight, 0, "the restart came too late to test anything")
+        client = self.start_client(deadline=20.0)
+        ledger = self.settle(client, {inv["number"] for inv in sent})
+        truth = self.truth()
+        for inv in sent:
+            self.assertEqual(ledger[inv["number"]]["status"], "confirmed", ledger[inv["number"]])
+            self.assertEqual(truth[inv["number"]]["integrity"], "intact")
+            self.assertEqual(truth[inv["number"]]["copies"], 1)
 
     def test_naive_trusts_status_200_resends_blindly_and_parks_refusals(self):
         call(self.platform, "PUT", "/_chaos/plan", {"faults": [
