@@ -245,6 +245,8 @@ class KsefClientEndToEnd(unittest.TestCase):
         truth = self.truth()
         for inv in self.batch("N/DROP/", 2):
             self.assertEqual(ledger[inv["number"]]["status"], "confirmed")
+            history = self.app.outbox.get(inv["number"])["history"]
+            self.assertRegex(history, r"download answered HTTP 400 21164.*\(ignored\)")
             self.assertNotEqual(truth.get(inv["number"], {}).get("integrity"), "intact")
         self.assertEqual(ledger["N/OK/0"]["status"], "confirmed")
         self.assertEqual(ledger["N/RL/0"]["status"], "pending")
