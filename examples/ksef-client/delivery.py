@@ -12,8 +12,9 @@ A pending row is in one stage (the outbox's stage names):
   the hash of the bytes sent. 21165 (not yet available) is waited out; 21164 (does
   not exist, after a 200 and an UPO) is read again a few times, then the invoice is
   sent again, a bounded number of times.
-- `duplicate`: download the original a 440 points to and compare it with what was
-  sent: the same bytes confirm under the original's number; anything else is flagged.
+- `duplicate`: download the original a 440 points to (or, without a pointer, the one
+  the metadata query by invoice number names) and compare it with what was sent: the
+  same bytes confirm under the original's number; anything else is flagged.
 
 Transient failures (no answer, 5xx, 429, 401) are retried with jittered backoff, never
 sooner than `Retry-After`, and never past the delivery deadline; what is unproven at
@@ -23,6 +24,7 @@ the deadline is flagged with the last thing seen.
 import logging
 import random
 import time
+from datetime import datetime, timezone
 
 from fa3 import Unsupported, to_fa3
 from ksef_api import NOT_FOUND, NOT_YET, Failure, sha256_b64
@@ -95,13 +97,14 @@ class Delivery:
 
     # -- writes ------------------------------------------------------------------------
 
-    def _save(self, row, note=None, **fields):
+    def _save(self, row, note=None, expect_status=None, **fields):
         """Commit `fields` with every move carried since the last commit."""
         fields = {**row.carry, **fields}
         notes = row.notes + ([note] if note else [])
         row.carry, row.notes = {}, []
         row.update(fields)
-        return self.outbox.update(row["number"], note="\n".join(notes) or None, **fields)
+        return self.outbox.update(row["number"], note="\n".join(notes) or None, expect_status=expect_status,
+                                  **fields)
 
     def _move(self, row, note, **fields):
         """A move to another stage, taken at once and committed with the next write."""
@@ -113,14 +116,13 @@ class Delivery:
     # -- outcomes ----------------------------------------------------------------------
 
     def _confirm(self, row, ksef_number, why):
-        self._save(row, note=f"confirmed: {why}", expect_status=PENDING, status=CONFIRMED,
-                           reason=None, platform_ref=ksef_number, uncertain=0)
+        self._save(row, note=f"confirmed: {why}", expect_status=PENDING, status=CONFIRMED, reason=None,
+                   platform_ref=ksef_number, uncertain=0)
         log.debug("%s confirmed as %s: %s", row["number"], ksef_number, why)
         return False
 
     def _flag(self, row, reason):
-        self._save(row, note=f"flagged: {reason}", expect_status=PENDING, status=FLAGGED,
-                           reason=reason)
+        self._save(row, note=f"flagged: {reason}", expect_status=PENDING, status=FLAGGED, reason=reason)
         log.info("%s flagged: %s", row["number"], reason)
         return False
 
@@ -134,15 +136,14 @@ class Delivery:
         retry_after = failure.retry_after if failure is not None else None
         delay = backoff(attempts, self.settings, retry_after)
         next_at = min(self.clock() + delay, row["deadline_at"])
-        self._save(row, note=f"retry in {delay:.2f}s: {why}", attempts=attempts,
-                           next_at=next_at, reason=f"retrying: {why}", **fields)
+        self._save(row, note=f"retry in {delay:.2f}s: {why}", attempts=attempts, next_at=next_at,
+                   reason=f"retrying: {why}", **fields)
         return False
 
     def _wait(self, row, delay, why, **fields):
         """Not a failure (processing, lag): look again shortly."""
         next_at = min(self.clock() + delay, row["deadline_at"])
-        self._save(row, note=f"wait {delay:.2f}s: {why}", next_at=next_at,
-                           reason=f"waiting: {why}", **fields)
+        self._save(row, note=f"wait {delay:.2f}s: {why}", next_at=next_at, reason=f"waiting: {why}", **fields)
         return False
 
     # -- stages ------------------------------------------------------------------------
@@ -153,6 +154,7 @@ class Delivery:
             found = self._look_in_session(row, xml, session_ref)
             if found is not None:
                 return found  # True: listed, now polled; False: rescheduled or flagged
+
         def before(ref):
             # Committed before the request leaves: an unanswered send knows where to look.
             self._save(row, note=f"sending in session {ref}", uncertain=1, submission_id=f"{ref}/")
@@ -218,14 +220,38 @@ class Delivery:
         if code == 440:
             original = (st.status.extensions or {}).get("originalKsefNumber")
             if not original:
-                return self._flag(row, f"CONFLICT: 440 duplicate without originalKsefNumber, so the original"
-                                       f" cannot be compared ({'; '.join(st.status.details or [])})")
+                return self._find_original(row, "; ".join(st.status.details or []))
             return self._move(row, f"440 duplicate of {original}", stage=DUPLICATE, reads=0,
                               platform_ref=original, reason="440: downloading the original to compare")
         if code == 550:
             return self._later(row, f"{what}: sending again", stage=UPLOAD, uncertain=0, submission_id=None)
         details = "; ".join(st.status.details or [])
         return self._flag(row, f"REJECTED: {what}{': ' + details if details else ''}")
+
+    def _find_original(self, row, details):
+        """A 440 without `originalKsefNumber` (KSeF's older shape): find the original by
+        its invoice number in the metadata, then compare it like any 440."""
+        since = datetime.fromtimestamp(row["created_at"] - 86400, timezone.utc).isoformat(timespec="seconds")
+        try:
+            page = self.ksef.query_metadata(since, None, 0, 10, restrict_to_hwm=False, invoice_number=row["number"])
+        except KsefHttpError as e:
+            f = Failure(e)
+            if f.transient:
+                return self._later(row, f"440 without a pointer; metadata query: {f.describe()}", f)
+            return self._flag(row, f"CONFLICT: 440 without originalKsefNumber ({details}) and the metadata query"
+                                   f" answered {f.describe()}")
+        numbers = sorted({i.ksef_number for i in page.invoices if i.ksef_number})
+        if len(numbers) == 1:
+            return self._move(row, f"440 without a pointer; the metadata names {numbers[0]}", stage=DUPLICATE,
+                              reads=0, platform_ref=numbers[0], reason="440: downloading the original to compare")
+        if numbers:
+            return self._flag(row, f"DUPLICATED: 440, and KSeF holds it {len(numbers)} times ({', '.join(numbers)})")
+        reads = row["reads"] + 1
+        if reads < self.settings.max_reads:
+            return self._wait(row, min(1.0, 0.15 * 2 ** reads), f"440 without a pointer; not in the metadata"
+                              f" yet #{reads}", reads=reads)
+        return self._flag(row, f"CONFLICT: 440 without originalKsefNumber ({details}), and no invoice of that"
+                               f" number in the metadata after {reads} queries")
 
     def _download(self, ksef_number):
         """(the download, None) or (None, Failure)."""

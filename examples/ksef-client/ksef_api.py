@@ -238,7 +238,7 @@ class Ksef:
         filters = m.InvoiceQueryFilters(
             subject_type=m.InvoiceQuerySubjectType.SUBJECT1,
             date_range=m.InvoiceQueryDateRange(date_type=m.InvoiceQueryDateType.PERMANENTSTORAGE, from_=date_from,
-                                             to=date_to, restrict_to_permanent_storage_hwm_date=restrict_to_hwm),
+                                             to=date_to, restrict_to_permanent_storage_hwm_date=restrict_to_hwm or None),
             invoice_number=invoice_number)
         return self._call(lambda access: self.client.invoices.query_invoice_metadata(
             filters, access_token=access, page_offset=page_offset, page_size=page_size, sort_order="Asc"))

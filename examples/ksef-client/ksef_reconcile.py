@@ -12,15 +12,14 @@ import logging
 import re
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
+from delivery import describe_difference
 from fa3 import Unsupported, to_fa3
 from ksef_api import NOT_FOUND, Failure, sha256_b64
 from ksef_client.exceptions import KsefHttpError
 from outbox import CONFIRMED, FLAGGED, PENDING, UPLOAD
-from reconcile import ReconcileError  # the error http_api answers 503 for
-
-from delivery import describe_difference
+from reconcile import ReconcileError  # python-client's: http_api answers 503 for it
 
 log = logging.getLogger("ksef-client")
 PAGE_SIZE = 250

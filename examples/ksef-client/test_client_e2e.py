@@ -208,6 +208,27 @@ class KsefClientEndToEnd(unittest.TestCase):
             self.assertEqual(entry["status"], "confirmed", entry)
             self.assertEqual(truth[number]["integrity"], "intact", truth[number])
 
+    def test_robust_finds_the_original_of_a_440_without_a_pointer_by_metadata(self):
+        call(self.platform, "PUT", "/_chaos/plan", {"faults": [
+            {"kind": "duplicate_without_pointer", "number_prefix": "D/"}]})
+        client = self.start_client()
+        sent = self.batch("D/", 2)
+        self.post(client, sent)
+        first = self.settle(client, {inv["number"] for inv in sent})
+        # State restored from an old backup: the client sends both again and meets 440.
+        now = time.time()
+        for inv in sent:
+            self.app.outbox.update(inv["number"], note="restored from a backup", status="pending", stage="upload",
+                                   submission_id=None, uncertain=0, next_at=now, deadline_at=now + 10)
+        self.app.workers.wake()
+        again = self.settle(client, {inv["number"] for inv in sent})
+        self.assert_every_rule_fired()
+        for inv in sent:
+            self.assertEqual(again[inv["number"]]["status"], "confirmed", again[inv["number"]])
+            self.assertEqual(again[inv["number"]]["platform_ref"], first[inv["number"]]["platform_ref"])
+            self.assertIn("440 without a pointer; the metadata names", self.app.outbox.get(inv["number"])["history"])
+        self.assertEqual(self.truth()["D/0"]["copies"], 1)
+
     def test_robust_resumes_from_its_outbox_after_a_restart(self):
         # Slow sends and statuses, so the restart finds invoices in every stage.
         call(self.platform, "PUT", "/_chaos/plan", {"faults": [{"kind": "latency", "delay": "150ms", "on": "any"}]})
