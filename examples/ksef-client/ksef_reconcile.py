@@ -12,6 +12,7 @@ import logging
 import re
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 from delivery import describe_difference
@@ -23,6 +24,7 @@ from reconcile import ReconcileError  # python-client's: http_api answers 503 fo
 
 log = logging.getLogger("ksef-client")
 PAGE_SIZE = 250
+DOWNLOADERS = 4
 
 
 def _iso(t):
@@ -108,9 +110,11 @@ class Reconciler:
             rows = self.outbox.rows()
             confirmed = [r for r in rows if r["status"] == CONFIRMED]
             held = self._held(min(r["created_at"] for r in confirmed)) if confirmed else {}
-            for row in confirmed:
-                summary["checked"] += 1
-                outcome = self._check(row, held.get(row["number"], []))
+            # One download per confirmed invoice: a few at a time.
+            with ThreadPoolExecutor(DOWNLOADERS) as pool:
+                outcomes = list(pool.map(lambda row: self._check(row, held.get(row["number"], [])), confirmed))
+            summary["checked"] = len(confirmed)
+            for outcome in outcomes:
                 if outcome:
                     summary[outcome] += 1
             now = self.clock()
