@@ -88,7 +88,7 @@ class App:
     def _system_warning(self, text):
         """KSeF's `X-System-Warning`: a maintenance announcement means a reconciliation after it."""
         if "MAINTENANCE" in text.upper() and self.mode == "robust":
-            self.reconciler.maintenance_seen()
+            self.reconciler.maintenance_announced(text)
 
     @property
     def url(self):

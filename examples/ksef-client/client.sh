@@ -5,7 +5,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 venv="${KSEF_CLIENT_VENV:-target/ksef-client-venv}"
 case "$venv" in /*) ;; *) venv="$root/$venv" ;; esac
-if [ ! -x "$venv/bin/python" ]; then
+if [ ! -x "$venv/bin/python" ] || [ ! -e "$venv/.requirements.txt" ]; then
   "$root/examples/ksef-client/setup.sh" >&2
 fi
 exec "$venv/bin/python" "$root/examples/ksef-client/client.py" "$@"

@@ -12,8 +12,9 @@ A pending row is in one stage (the outbox's stage names):
   the hash of the bytes sent. 21165 (not yet available) is waited out; 21164 (does
   not exist, after a 200 and an UPO) is read again a few times, then the invoice is
   sent again, a bounded number of times.
-- `duplicate`: download the original a 440 points to and compare it with what was
-  sent: the same bytes confirm under the original's number; anything else is flagged.
+- `duplicate`: download the original a 440 points to (or, without a pointer, the one
+  the metadata query by invoice number names) and compare it with what was sent: the
+  same bytes confirm under the original's number; anything else is flagged.
 
 Transient failures (no answer, 5xx, 429, 401) are retried with jittered backoff, never
 sooner than `Retry-After`, and never past the delivery deadline; what is unproven at
@@ -23,6 +24,7 @@ the deadline is flagged with the last thing seen.
 import logging
 import random
 import time
+from datetime import datetime, timezone
 
 from fa3 import Unsupported, to_fa3
 from ksef_api import NOT_FOUND, NOT_YET, Failure, sha256_b64
@@ -70,11 +72,14 @@ class Delivery:
         self._stages = {UPLOAD: self._upload, POLL: self._poll, VERIFY: self._verify, DUPLICATE: self._duplicate}
 
     def step(self, number):
-        """Advance one invoice as far as it goes without waiting."""
+        """Advance one invoice as far as it goes without waiting. Moves between stages
+        are kept in memory and committed with the next write (`_save`): a crash in
+        between repeats a read-only call, or looks in the session before resending."""
+        row = self.outbox.get(number)
+        if row is None or row["status"] != PENDING:
+            return
+        row.carry, row.notes = {}, []
         for _ in range(10):
-            row = self.outbox.get(number)
-            if row is None or row["status"] != PENDING:
-                return
             if self.clock() >= row["deadline_at"]:
                 last = row["reason"] or f"stage {row['stage']}"
                 self._flag(row, f"UNPROVEN: not confirmed within the {self.settings.deadline_secs:g}s delivery"
@@ -87,18 +92,37 @@ class Delivery:
                 return
             if not self._stages[row["stage"]](row, xml):
                 return
+        if row.carry or row.notes:
+            self._save(row)
+
+    # -- writes ------------------------------------------------------------------------
+
+    def _save(self, row, note=None, expect_status=None, **fields):
+        """Commit `fields` with every move carried since the last commit."""
+        fields = {**row.carry, **fields}
+        notes = row.notes + ([note] if note else [])
+        row.carry, row.notes = {}, []
+        row.update(fields)
+        return self.outbox.update(row["number"], note="\n".join(notes) or None, expect_status=expect_status,
+                                  **fields)
+
+    def _move(self, row, note, **fields):
+        """A move to another stage, taken at once and committed with the next write."""
+        row.carry.update(fields)
+        row.notes.append(note)
+        row.update(fields)
+        return True
 
     # -- outcomes ----------------------------------------------------------------------
 
     def _confirm(self, row, ksef_number, why):
-        self.outbox.update(row["number"], note=f"confirmed: {why}", expect_status=PENDING, status=CONFIRMED,
-                           reason=None, platform_ref=ksef_number, uncertain=0)
+        self._save(row, note=f"confirmed: {why}", expect_status=PENDING, status=CONFIRMED, reason=None,
+                   platform_ref=ksef_number, uncertain=0)
         log.debug("%s confirmed as %s: %s", row["number"], ksef_number, why)
         return False
 
     def _flag(self, row, reason):
-        self.outbox.update(row["number"], note=f"flagged: {reason}", expect_status=PENDING, status=FLAGGED,
-                           reason=reason)
+        self._save(row, note=f"flagged: {reason}", expect_status=PENDING, status=FLAGGED, reason=reason)
         log.info("%s flagged: %s", row["number"], reason)
         return False
 
@@ -112,15 +136,14 @@ class Delivery:
         retry_after = failure.retry_after if failure is not None else None
         delay = backoff(attempts, self.settings, retry_after)
         next_at = min(self.clock() + delay, row["deadline_at"])
-        self.outbox.update(row["number"], note=f"retry in {delay:.2f}s: {why}", attempts=attempts,
-                           next_at=next_at, reason=f"retrying: {why}", **fields)
+        self._save(row, note=f"retry in {delay:.2f}s: {why}", attempts=attempts, next_at=next_at,
+                   reason=f"retrying: {why}", **fields)
         return False
 
     def _wait(self, row, delay, why, **fields):
         """Not a failure (processing, lag): look again shortly."""
         next_at = min(self.clock() + delay, row["deadline_at"])
-        self.outbox.update(row["number"], note=f"wait {delay:.2f}s: {why}", next_at=next_at,
-                           reason=f"waiting: {why}", **fields)
+        self._save(row, note=f"wait {delay:.2f}s: {why}", next_at=next_at, reason=f"waiting: {why}", **fields)
         return False
 
     # -- stages ------------------------------------------------------------------------
@@ -131,10 +154,10 @@ class Delivery:
             found = self._look_in_session(row, xml, session_ref)
             if found is not None:
                 return found  # True: listed, now polled; False: rescheduled or flagged
-        number = row["number"]
 
         def before(ref):
-            self.outbox.update(number, note=f"sending in session {ref}", uncertain=1, submission_id=f"{ref}/")
+            # Committed before the request leaves: an unanswered send knows where to look.
+            self._save(row, note=f"sending in session {ref}", uncertain=1, submission_id=f"{ref}/")
 
         try:
             session_ref, invoice_ref = self.ksef.send(xml, before=before)
@@ -145,12 +168,10 @@ class Delivery:
                 # 429 and 401 are refused before processing: nothing to look for.
                 maybe = f.ambiguous or (f.status >= 500 and f.status != 503)
                 return self._later(row, f"send: {f.describe()}", f, uncertain=1 if maybe else 0)
-            self.outbox.update(number, uncertain=0)
+            row.carry["uncertain"] = 0
             return self._flag(row, f"REJECTED: the send answered {f.describe()}")
-        self.outbox.update(number, note=f"sent as {invoice_ref} in session {session_ref}", stage=POLL,
-                           uncertain=0, reads=0, submission_id=f"{session_ref}/{invoice_ref}",
-                           reason="sent: waiting for the status")
-        return True
+        return self._move(row, f"sent as {invoice_ref} in session {session_ref}", stage=POLL, uncertain=0,
+                          reads=0, submission_id=f"{session_ref}/{invoice_ref}", reason="sent: waiting for the status")
 
     def _look_in_session(self, row, xml, session_ref):
         """After an unanswered send: True when the session lists it (now in `poll`),
@@ -163,13 +184,14 @@ class Delivery:
                 return None  # the session never opened on the platform's side
             return self._later(row, f"listing session {session_ref} before resending: {f.describe()}", f)
         digest = sha256_b64(xml)
-        for item in listed:
-            if item.invoice_number == row["number"] or item.invoice_hash == digest:
-                self.outbox.update(row["number"], note=f"found {item.reference_number} in session {session_ref}"
-                                                       f" after an unanswered send", stage=POLL, uncertain=0,
-                                   reads=0, submission_id=f"{session_ref}/{item.reference_number}")
-                return True
-        self.outbox.update(row["number"], note=f"not in session {session_ref}: send again", uncertain=0)
+        # Earlier sends of it may be listed too, failed (550 …): only a live one counts.
+        live = [i for i in listed if (i.invoice_number == row["number"] or i.invoice_hash == digest)
+                and (i.status.code < 400 or i.status.code == 440)]
+        if live:
+            ref = live[-1].reference_number
+            return self._move(row, f"found {ref} in session {session_ref} after an unanswered send",
+                              stage=POLL, uncertain=0, reads=0, submission_id=f"{session_ref}/{ref}")
+        self._move(row, f"not in session {session_ref}: send again", uncertain=0)
         return None
 
     def _poll(self, row, xml):
@@ -190,24 +212,46 @@ class Delivery:
             if st.invoice_hash and st.invoice_hash != sha256_b64(xml):
                 return self._flag(row, f"CORRUPTED: status 200 as {st.ksef_number} names invoiceHash"
                                        f" {st.invoice_hash}, sent {sha256_b64(xml)}")
-            self.outbox.update(row["number"], note=f"{what} as {st.ksef_number}", stage=VERIFY, reads=0,
-                               platform_ref=st.ksef_number, reason="status 200: downloading to compare")
-            return True
+            return self._move(row, f"{what} as {st.ksef_number}", stage=VERIFY, reads=0,
+                              platform_ref=st.ksef_number, reason="status 200: downloading to compare")
         if code == 200:
             reads = row["reads"] + 1
             return self._wait(row, min(1.0, 0.1 * reads), "status 200 without a KSeF number", reads=reads)
         if code == 440:
             original = (st.status.extensions or {}).get("originalKsefNumber")
             if not original:
-                return self._flag(row, f"CONFLICT: 440 duplicate without originalKsefNumber, so the original"
-                                       f" cannot be compared ({'; '.join(st.status.details or [])})")
-            self.outbox.update(row["number"], note=f"440 duplicate of {original}", stage=DUPLICATE, reads=0,
-                               platform_ref=original, reason="440: downloading the original to compare")
-            return True
+                return self._find_original(row, "; ".join(st.status.details or []))
+            return self._move(row, f"440 duplicate of {original}", stage=DUPLICATE, reads=0,
+                              platform_ref=original, reason="440: downloading the original to compare")
         if code == 550:
             return self._later(row, f"{what}: sending again", stage=UPLOAD, uncertain=0, submission_id=None)
         details = "; ".join(st.status.details or [])
         return self._flag(row, f"REJECTED: {what}{': ' + details if details else ''}")
+
+    def _find_original(self, row, details):
+        """A 440 without `originalKsefNumber` (KSeF's older shape): find the original by
+        its invoice number in the metadata, then compare it like any 440."""
+        since = datetime.fromtimestamp(row["created_at"] - 86400, timezone.utc).isoformat(timespec="seconds")
+        try:
+            page = self.ksef.query_metadata(since, None, 0, 10, restrict_to_hwm=False, invoice_number=row["number"])
+        except KsefHttpError as e:
+            f = Failure(e)
+            if f.transient:
+                return self._later(row, f"440 without a pointer; metadata query: {f.describe()}", f)
+            return self._flag(row, f"CONFLICT: 440 without originalKsefNumber ({details}) and the metadata query"
+                                   f" answered {f.describe()}")
+        numbers = sorted({i.ksef_number for i in page.invoices if i.ksef_number})
+        if len(numbers) == 1:
+            return self._move(row, f"440 without a pointer; the metadata names {numbers[0]}", stage=DUPLICATE,
+                              reads=0, platform_ref=numbers[0], reason="440: downloading the original to compare")
+        if numbers:
+            return self._flag(row, f"DUPLICATED: 440, and KSeF holds it {len(numbers)} times ({', '.join(numbers)})")
+        reads = row["reads"] + 1
+        if reads < self.settings.max_reads:
+            return self._wait(row, min(1.0, 0.15 * 2 ** reads), f"440 without a pointer; not in the metadata"
+                              f" yet #{reads}", reads=reads)
+        return self._flag(row, f"CONFLICT: 440 without originalKsefNumber ({details}), and no invoice of that"
+                               f" number in the metadata after {reads} queries")
 
     def _download(self, ksef_number):
         """(the download, None) or (None, Failure)."""
@@ -230,11 +274,9 @@ class Delivery:
             if reads < self.settings.max_reads:
                 return self._wait(row, min(1.0, 0.15 * 2 ** reads), f"download 21164 #{reads}", reads=reads)
             if row["reuploads"] < self.settings.max_reuploads:
-                self.outbox.update(row["number"], note=f"{row['platform_ref']}: status 200 but download 21164"
-                                                       f" after {reads} reads; send again",
-                                   stage=UPLOAD, uncertain=0, reads=0, reuploads=row["reuploads"] + 1,
-                                   submission_id=None)
-                return True
+                return self._move(row, f"{row['platform_ref']}: status 200 but download 21164 after {reads} reads;"
+                                       " send again", stage=UPLOAD, uncertain=0, reads=0,
+                                  reuploads=row["reuploads"] + 1, submission_id=None)
             return self._flag(row, f"NOT_FOUND: status 200 as {row['platform_ref']} but the download answers 21164"
                                    f" after {reads} reads and {row['reuploads']} sends again")
         if f.transient:

@@ -14,6 +14,7 @@ import base64
 import hashlib
 import json
 import logging
+import re
 import threading
 
 import httpx
@@ -62,7 +63,10 @@ class Failure:
             return f"no answer ({self.error.message})"
         codes = f" {','.join(str(c) for c in self.codes)}" if self.codes else ""
         text = _first_description(getattr(self.error, "response_body", None)) or self.error.message
-        return f"HTTP {self.status}{codes}: {text[:160]}"
+        title = re.search(r"<title>(.*?)</title>", text, re.S | re.I)
+        if title:
+            text = f"HTML page {title.group(1).strip()!r}"  # a gateway's 502/503, not KSeF's JSON
+        return f"HTTP {self.status}{codes}: {' '.join(text.split())[:160]}"
 
 
 def _exception_codes(body):
@@ -234,7 +238,7 @@ class Ksef:
         filters = m.InvoiceQueryFilters(
             subject_type=m.InvoiceQuerySubjectType.SUBJECT1,
             date_range=m.InvoiceQueryDateRange(date_type=m.InvoiceQueryDateType.PERMANENTSTORAGE, from_=date_from,
-                                             to=date_to, restrict_to_permanent_storage_hwm_date=restrict_to_hwm),
+                                             to=date_to, restrict_to_permanent_storage_hwm_date=restrict_to_hwm or None),
             invoice_number=invoice_number)
         return self._call(lambda access: self.client.invoices.query_invoice_metadata(
             filters, access_token=access, page_offset=page_offset, page_size=page_size, sort_order="Asc"))

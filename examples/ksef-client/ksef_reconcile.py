@@ -9,20 +9,22 @@ held damaged, or held twice under two KSeF numbers, is flagged.
 """
 
 import logging
+import re
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 
+from delivery import describe_difference
 from fa3 import Unsupported, to_fa3
 from ksef_api import NOT_FOUND, Failure, sha256_b64
 from ksef_client.exceptions import KsefHttpError
 from outbox import CONFIRMED, FLAGGED, PENDING, UPLOAD
-from reconcile import ReconcileError  # the error http_api answers 503 for
-
-from delivery import describe_difference
+from reconcile import ReconcileError  # python-client's: http_api answers 503 for it
 
 log = logging.getLogger("ksef-client")
 PAGE_SIZE = 250
+DOWNLOADERS = 4
 
 
 def _iso(t):
@@ -44,8 +46,23 @@ class Reconciler:
         self._maintenance = threading.Event()
         self._stop = threading.Event()
         self._thread = None
+        self._not_before = 0.0  # the end of an announced maintenance window
         if outbox.get_meta("maintenance_seen") == "1":
             self._maintenance.set()
+
+    def maintenance_announced(self, warning):
+        """KSeF's `X-System-Warning: [MAINTENANCE]: planned maintenance from A to B`:
+        reconcile after B (announced again on every answer until then: once is enough)."""
+        found = re.search(r"\bto (\S+)", warning)
+        try:
+            end = datetime.fromisoformat(found.group(1).replace("Z", "+00:00")).timestamp() if found else None
+        except ValueError:
+            end = None
+        if end is None or end <= self._not_before:
+            return
+        self._not_before = end
+        log.info("maintenance announced until %s: will reconcile after it", found.group(1))
+        self.maintenance_seen()
 
     def maintenance_seen(self):
         """Delivery saw a 503, or KSeF announced maintenance: reconcile once it answers again."""
@@ -71,6 +88,9 @@ class Reconciler:
             self._maintenance.wait()
             if self._stop.is_set():
                 return
+            if self.clock() < self._not_before:
+                self._stop.wait(min(0.5, self._not_before - self.clock()))
+                continue
             try:
                 summary = self.run()
             except ReconcileError as e:
@@ -90,9 +110,11 @@ class Reconciler:
             rows = self.outbox.rows()
             confirmed = [r for r in rows if r["status"] == CONFIRMED]
             held = self._held(min(r["created_at"] for r in confirmed)) if confirmed else {}
-            for row in confirmed:
-                summary["checked"] += 1
-                outcome = self._check(row, held.get(row["number"], []))
+            # One download per confirmed invoice: a few at a time.
+            with ThreadPoolExecutor(DOWNLOADERS) as pool:
+                outcomes = list(pool.map(lambda row: self._check(row, held.get(row["number"], [])), confirmed))
+            summary["checked"] = len(confirmed)
+            for outcome in outcomes:
                 if outcome:
                     summary[outcome] += 1
             now = self.clock()

@@ -2,7 +2,9 @@
 
 Its habits, each one seen in the field:
 
-- trusts status 200 with a KSeF number and never downloads the invoice back;
+- trusts status 200 with a KSeF number: it downloads a copy for its archive but
+  neither compares it with what it sent nor lets a failed download (21164) change
+  anything;
 - after a send without an answer (timeout, reset, 5xx) sends the same invoice again
   at once without looking, and treats the 440 that follows as a failure;
 - puts an invoice refused with 429 or 503 on a "next batch run" queue nobody drains;
@@ -73,9 +75,19 @@ class NaiveDelivery:
             return
         code = st.status.code
         if code == 200 and st.ksef_number:
-            self.outbox.update(row["number"], note=f"naive: trusted status 200 as {st.ksef_number}",
+            archived = self._archive_copy(st.ksef_number)
+            self.outbox.update(row["number"], note=f"naive: trusted status 200 as {st.ksef_number}; {archived}",
                                status=CONFIRMED, reason=None, platform_ref=st.ksef_number)
         elif code < 200 or code == 200:
             self._again(row, 0.2, f"status {code}: still processing")
         else:
             self._flag(row, f"FAILED: status {code} {st.status.description}")
+
+    def _archive_copy(self, ksef_number):
+        """Fetches the invoice for the archive, as many integrations do, but neither
+        compares it with what was sent nor lets a failure change anything."""
+        try:
+            self.ksef.download(ksef_number)
+        except KsefHttpError as e:
+            return f"archive copy: download answered {Failure(e).describe()} (ignored)"
+        return "archive copy downloaded (not compared)"

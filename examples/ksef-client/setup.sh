@@ -4,6 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 venv="${KSEF_CLIENT_VENV:-target/ksef-client-venv}"
+mkdir -p "$(dirname "$venv")"
+# Scenarios run in parallel may start several clients at once: one of them builds the venv.
+exec 9>"$venv.lock"
+flock 9
 python3 -c 'import ensurepip, venv' 2>/dev/null || { apt-get update && apt-get install -y python3-venv; }
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 req=examples/ksef-client/requirements.txt
