@@ -4,7 +4,8 @@ One `Ksef` per process, shared by the delivery threads: it authenticates with th
 token (AuthCoordinator) when first needed and again after a 401, and keeps one online
 session (OnlineSessionWorkflow, FA (3) / 1-0E / FA) open for every send, opening a new
 one when the platform says the session is gone or closed, and rotating it (close, so
-KSeF makes its UPO, then open) after `session_max_invoices` sends.
+KSeF makes its UPO, then open) after `session_max_invoices` sends or a minute before
+its `validUntil`.
 
 Every call raises the SDK's `KsefHttpError` family for any failure; `Failure` turns one
 into what delivery needs to decide: retry, look first, or give up.
@@ -16,6 +17,8 @@ import json
 import logging
 import re
 import threading
+import time
+from datetime import datetime
 
 import httpx
 from ksef_client import KsefClient, KsefClientOptions
@@ -97,6 +100,17 @@ def _first_description(body):
     return body.get("detail") or body.get("title")
 
 
+def _expiring(valid_until, margin_secs=60):
+    """Whether a session's `validUntil` is less than a minute away (unreadable: no)."""
+    try:
+        until = datetime.fromisoformat(str(valid_until).replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    if until.tzinfo is None:
+        return False
+    return until.timestamp() - time.time() < margin_secs
+
+
 class Ksef:
     """The seller's KSeF connection: auth, the current online session, and the calls."""
 
@@ -159,7 +173,8 @@ class Ksef:
 
     def _current_session(self):
         with self._session_lock:
-            if self._session is not None and self._session_sends >= self.session_max_invoices:
+            if self._session is not None and (self._session_sends >= self.session_max_invoices
+                                              or _expiring(self._session.valid_until)):
                 self._retire(self._session)
             if self._session is None:
                 sym = self.client.security.get_public_key_certificate(
