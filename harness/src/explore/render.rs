@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::case::{Case, Window};
 use crate::script::{AdapterSpec, Scenario};
-use crate::workload::Generator;
+use crate::workload::{Generator, ProfileName};
 
 /// Why a case could not be written (a harness bug, not the user's).
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +47,13 @@ pub fn render(case: &Case, frame: &Frame<'_>) -> Result<String, RenderError> {
         ))
     );
     let _ = writeln!(out, "seed = {}\n", frame.seed);
+    if frame.base.workload != ProfileName::Generic {
+        let _ = writeln!(
+            out,
+            "[workload]\nprofile = {}\n",
+            quoted(frame.base.workload.as_str())
+        );
+    }
     client(&mut out, frame.base)?;
     platform(&mut out, frame.base, case);
     steps(&mut out, case, frame)?;
@@ -78,7 +85,7 @@ fn client(out: &mut String, base: &Scenario) -> Result<(), RenderError> {
             return Err(RenderError("the ledger adapter drives nothing".into()));
         }
     }
-    if c.seller_tax_id != crate::script::DEFAULT_SELLER_TAX_ID {
+    if c.seller_tax_id != base.workload.profile().default_seller {
         let _ = writeln!(out, "seller_tax_id = {}", quoted(&c.seller_tax_id));
     }
     if c.health_timeout != crate::script::DEFAULT_HEALTH_TIMEOUT {
@@ -266,6 +273,44 @@ mod tests {
             );
             assert_eq!(loaded.seed, Some(seed));
             assert!(text.starts_with("# a comment\n"));
+        }
+    }
+
+    #[test]
+    fn a_ksef_base_keeps_its_profile_and_seller_in_every_generated_script() {
+        for (seller, written) in [("5265877635", false), ("3861610227", true)] {
+            let base = Scenario::parse(
+                "base.toml",
+                &format!(
+                    "name = \"b\"\n[workload]\nprofile = \"ksef\"\n[client]\n\
+                     seller_tax_id = \"{seller}\"\n[[steps]]\nissue = {{ count = 1 }}\n"
+                ),
+            )
+            .unwrap();
+            let shape = Shape {
+                can_restart: true,
+                numbers_known: true,
+            };
+            let mut runner = TestRunner::new_with_rng(
+                Config::default(),
+                TestRng::from_seed(RngAlgorithm::ChaCha, &[3; 32]),
+            );
+            let case = cases(&Bounds::default(), shape)
+                .new_tree(&mut runner)
+                .unwrap()
+                .current();
+            let frame = Frame {
+                base: &base,
+                name: "generated",
+                seed: 1,
+                header: &[],
+                settle: Duration::from_secs(5),
+            };
+            let text = render(&case, &frame).unwrap();
+            let loaded = Scenario::parse("generated.toml", &text).unwrap();
+            assert_eq!(loaded.workload, ProfileName::Ksef, "{text}");
+            assert_eq!(loaded.client.seller_tax_id, seller, "{text}");
+            assert_eq!(text.contains("seller_tax_id"), written, "{text}");
         }
     }
 }

@@ -126,7 +126,7 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
     let mut ready = None;
     if let Some(client) = client.as_mut() {
         client_info = client.info();
-        let workload = Generator::new(seed, &seller);
+        let workload = Generator::new(seed, &seller).with_profile(scenario.workload);
         let keeps_state = scenario.keeps_state();
         match preflight::preflight(&platform, client, &workload, run_id, keeps_state).await {
             Ok(pre) => {
@@ -160,7 +160,11 @@ pub async fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Ru
             })
             .sum();
         let progress = progress::Progress::start(opts.quiet, total, log.clone(), client.contract());
-        let generator = Arc::new(Generator::new(seed, &seller).with_run_id(run_id));
+        let generator = Arc::new(
+            Generator::new(seed, &seller)
+                .with_profile(scenario.workload)
+                .with_run_id(run_id),
+        );
         let retry_for = scenario
             .client
             .health_timeout

@@ -15,8 +15,9 @@ use super::values::LONGEST_DURATION;
 use super::wiring::wiring;
 use super::{
     AdapterSpec, ClientMode, ClientSpec, PlatformSpec, Scenario, ScriptError,
-    DEFAULT_HEALTH_TIMEOUT, DEFAULT_SELLER_TAX_ID,
+    DEFAULT_HEALTH_TIMEOUT,
 };
+use crate::workload::{is_valid_nip, ProfileName, DEFAULT_KSEF_SELLER};
 
 /// The slowest issue rate: the gap between two invoices must fit in a script's longest duration.
 const SLOWEST_RATE: f64 = 1.0 / LONGEST_DURATION.as_secs() as f64;
@@ -39,7 +40,12 @@ pub(super) fn check(path: &str, source: &str, raw: RawScenario) -> Result<Scenar
         .client
         .as_ref()
         .and_then(|c| c.get_ref().adapter.as_ref().map(Spanned::span));
-    let client = client_spec(path, source, raw.client)?;
+    let profile = raw
+        .workload
+        .profile
+        .as_ref()
+        .map_or(ProfileName::Generic, |p| *p.get_ref());
+    let client = client_spec(path, source, raw.client, profile)?;
     let drives = !matches!(client.adapter, AdapterSpec::Ledger { .. });
     let (steps_span, steps) = match raw.steps {
         Some(s) => (s.span(), s.into_inner()),
@@ -136,6 +142,7 @@ pub(super) fn check(path: &str, source: &str, raw: RawScenario) -> Result<Scenar
         platform,
         steps: steps.into_iter().map(Spanned::into_inner).collect(),
         expect: raw.expect,
+        workload: profile,
         max_count: None,
         run_id: None,
         unwired: wired.unwired,
@@ -147,6 +154,7 @@ fn client_spec(
     path: &str,
     source: &str,
     raw: Option<Spanned<RawClient>>,
+    profile: ProfileName,
 ) -> Result<ClientSpec, ScriptError> {
     let err = |span: std::ops::Range<usize>, msg: String| ScriptError::at(path, source, span, msg);
     let (span, c) = match raw {
@@ -268,11 +276,26 @@ fn client_spec(
             AdapterSpec::Ledger { path: p, columns }
         }
     };
+    let seller_tax_id = match c.seller_tax_id {
+        None => profile.profile().default_seller.to_string(),
+        Some(seller) => {
+            if profile == ProfileName::Ksef && !is_valid_nip(seller.get_ref()) {
+                return Err(err(
+                    seller.span(),
+                    format!(
+                        "expected the seller's NIP for `[workload] profile = \"ksef\"` (ten \
+                         digits, the last the checksum of the others, e.g. \"{DEFAULT_KSEF_SELLER}\"), \
+                         found \"{}\"",
+                        seller.get_ref()
+                    ),
+                ));
+            }
+            seller.into_inner()
+        }
+    };
     Ok(ClientSpec {
         adapter,
-        seller_tax_id: c
-            .seller_tax_id
-            .unwrap_or_else(|| DEFAULT_SELLER_TAX_ID.to_string()),
+        seller_tax_id,
         health_timeout: c.health_timeout.map_or(DEFAULT_HEALTH_TIMEOUT, |d| d.get()),
     })
 }

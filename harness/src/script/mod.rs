@@ -26,6 +26,7 @@ pub use values::{HumanDuration, On};
 
 use crate::check::ledger_file::ColumnMap;
 use crate::outcome::Expect;
+use crate::workload::ProfileName;
 
 /// The seller the client issues for when the script names none.
 pub const DEFAULT_SELLER_TAX_ID: &str = "91110000MA01ABCD1X";
@@ -51,6 +52,8 @@ pub struct Scenario {
     pub steps: Vec<Step>,
     /// `[expect]`.
     pub expect: Expect,
+    /// `[workload] profile`: the data the invoices are drawn from.
+    pub workload: ProfileName,
     /// The `--max-count` cap applied to the issue steps, if any.
     pub max_count: Option<NonZeroU64>,
     /// `--run-id`: the run namespace in invoice numbers, fixed for a replay.
@@ -451,5 +454,53 @@ faults_must_fire = true
         )
         .unwrap_err();
         assert!(err.message.contains("issue needs a client"), "{err}");
+    }
+
+    const KSEF_HEAD: &str = "name = \"k\"\n[workload]\nprofile = \"ksef\"\n";
+    const ONE_ISSUE: &str = "[[steps]]\nissue = { count = 1 }\n";
+
+    #[test]
+    fn the_generic_profile_is_the_default_and_keeps_its_seller() {
+        let s = Scenario::parse("g.toml", &format!("name = \"g\"\n{ONE_ISSUE}")).unwrap();
+        assert_eq!(s.workload, ProfileName::Generic);
+        assert_eq!(s.client.seller_tax_id, DEFAULT_SELLER_TAX_ID);
+    }
+
+    #[test]
+    fn a_ksef_script_sells_as_the_default_nip_or_its_own() {
+        let s = Scenario::parse("k.toml", &format!("{KSEF_HEAD}{ONE_ISSUE}")).unwrap();
+        assert_eq!(s.workload, ProfileName::Ksef);
+        assert_eq!(s.client.seller_tax_id, crate::workload::DEFAULT_KSEF_SELLER);
+        let own = format!("{KSEF_HEAD}[client]\nseller_tax_id = \"3861610227\"\n{ONE_ISSUE}");
+        let s = Scenario::parse("k.toml", &own).unwrap();
+        assert_eq!(s.client.seller_tax_id, "3861610227");
+    }
+
+    #[test]
+    fn a_ksef_seller_that_is_not_a_nip_is_refused_at_its_value() {
+        for bad in ["3861610228", "91110000MA01ABCD1X", "386-161-02-27", ""] {
+            let src = format!("{KSEF_HEAD}[client]\nseller_tax_id = \"{bad}\"\n{ONE_ISSUE}");
+            let err = Scenario::parse("k.toml", &src).unwrap_err();
+            assert_eq!((err.line, err.column), (Some(5), Some(17)), "{err}");
+            assert!(err.message.contains(&format!("found \"{bad}\"")), "{err}");
+        }
+        // The generic profile takes any seller id, as before.
+        let src = format!("name = \"g\"\n[client]\nseller_tax_id = \"ACME-1\"\n{ONE_ISSUE}");
+        assert!(Scenario::parse("g.toml", &src).is_ok());
+    }
+
+    #[test]
+    fn an_unknown_profile_or_workload_setting_is_refused_at_its_place() {
+        let src = format!("name = \"k\"\n[workload]\nprofile = \"vat\"\n{ONE_ISSUE}");
+        let err = Scenario::parse("k.toml", &src).unwrap_err();
+        assert_eq!((err.line, err.column), (Some(3), Some(11)), "{err}");
+        assert!(
+            err.message.contains("expected `generic` or `ksef`"),
+            "{err}"
+        );
+        let src = format!("{KSEF_HEAD}currency = \"EUR\"\n{ONE_ISSUE}");
+        let err = Scenario::parse("k.toml", &src).unwrap_err();
+        assert_eq!((err.line, err.column), (Some(4), Some(1)), "{err}");
+        assert!(err.message.contains("unknown field `currency`"), "{err}");
     }
 }

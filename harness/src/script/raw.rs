@@ -8,6 +8,7 @@ use toml::Spanned;
 use super::step::Step;
 use super::values::HumanDuration;
 use crate::outcome::Expect;
+use crate::workload::ProfileName;
 
 /// The whole script file.
 #[derive(Debug, Deserialize)]
@@ -26,6 +27,9 @@ pub(super) struct RawScenario {
     pub steps: Option<Spanned<Vec<Spanned<Step>>>>,
     #[serde(default)]
     pub expect: Expect,
+    /// `[workload]`: what the issued invoices look like.
+    #[serde(default)]
+    pub workload: RawWorkload,
     /// `[explore]`: bounds for `invoice-chaos explore`, which reads them itself;
     /// `run` ignores them, so a base script runs as it stands.
     #[serde(default)]
@@ -64,7 +68,7 @@ pub(super) struct RawClient {
     #[serde(default)]
     pub columns: Option<Spanned<BTreeMap<String, String>>>,
     #[serde(default)]
-    pub seller_tax_id: Option<String>,
+    pub seller_tax_id: Option<Spanned<String>>,
     #[serde(default)]
     pub health_timeout: Option<HumanDuration>,
 }
@@ -85,4 +89,14 @@ pub(super) struct RawPlatform {
     pub processing_delay: Option<Spanned<HumanDuration>>,
     #[serde(default)]
     pub listen: Option<Spanned<String>>,
+}
+
+/// `[workload]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawWorkload {
+    /// `"generic"` (the default) or `"ksef"`; an unknown name is refused by `toml`
+    /// at its place.
+    #[serde(default)]
+    pub profile: Option<Spanned<ProfileName>>,
 }

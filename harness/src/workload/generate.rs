@@ -5,36 +5,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tax_api::{expected_tax, Invoice, InvoiceKind, InvoiceLine, Totals};
 
-/// Tax rates in basis points that the workload draws from.
-pub const TAX_RATES: [i64; 4] = [0, 600, 900, 1300];
-
-/// The buyers invoices go to: a small pool, as a real seller has regular customers.
-const BUYERS: [(&str, &str); 8] = [
-    ("91110108MA02EFGH2Y", "Beijing Example Trading Co."),
-    ("91310115MA1H7JKL3Z", "Shanghai Harbour Logistics Ltd."),
-    ("91440300MA5FQRST4W", "Shenzhen Bright Electronics Co."),
-    ("91330106MA27UVWX5V", "Hangzhou West Lake Tea House"),
-    ("91510100MA6CYZAB6U", "Chengdu Panda Print Works"),
-    ("91420100MA4KCDEF7T", "Wuhan River Bridge Engineering"),
-    ("91120116MA05GHIJ8S", "Tianjin Port Supplies Co."),
-    ("91370200MA3MKLMN9R", "Qingdao Sea Breeze Foods Ltd."),
-];
-
-/// What is sold: description, price range in minor units, usual tax rate index.
-const CATALOGUE: [(&str, i64, i64, usize); 12] = [
-    ("Office chair", 20_000, 90_000, 3),
-    ("Standing desk", 120_000, 400_000, 3),
-    ("A4 paper, 500 sheets", 1_500, 3_500, 3),
-    ("Laptop repair service", 15_000, 80_000, 1),
-    ("Consulting hour", 30_000, 150_000, 1),
-    ("Freight, per pallet", 8_000, 40_000, 2),
-    ("Warehouse storage, per day", 2_000, 9_000, 2),
-    ("Printed brochures, per 100", 4_000, 25_000, 3),
-    ("Bottled water, case", 1_200, 3_000, 2),
-    ("Agricultural produce, kg", 300, 2_500, 0),
-    ("Software licence, per seat", 50_000, 300_000, 1),
-    ("Cleaning service, per visit", 10_000, 35_000, 1),
-];
+use super::profile::{Profile, ProfileName};
 
 /// Most invoices one issue step can number when the numbers carry a run id.
 pub const RUN_ID_COUNT_LIMIT: u64 = 10_000_000;
@@ -49,6 +20,8 @@ pub struct Generator {
     /// The run namespace in the numbers, so a client or platform that keeps earlier
     /// runs' invoices never sees this run reuse their numbers.
     run_id: Option<u16>,
+    /// What is sold, to whom, at which rates.
+    profile: ProfileName,
 }
 
 impl Generator {
@@ -58,7 +31,14 @@ impl Generator {
             seed,
             seller_tax_id: seller_tax_id.to_string(),
             run_id: None,
+            profile: ProfileName::Generic,
         }
+    }
+
+    /// The same generator drawing from `profile`'s data.
+    pub fn with_profile(mut self, profile: ProfileName) -> Self {
+        self.profile = profile;
+        self
     }
 
     /// The same generator with `run_id` (1..=[`MAX_RUN_ID`]) in every number; `None`
@@ -111,27 +91,32 @@ impl Generator {
     pub fn invoice(&self, ordinal: usize, index: u64, issued_at: &str) -> Invoice {
         let mut rng = StdRng::seed_from_u64(mix(self.seed, ordinal as u64, index));
         let number = self.number(ordinal, index);
-        let (buyer_tax_id, buyer_name) = BUYERS[rng.gen_range(0..BUYERS.len())];
+        let p: &Profile = self.profile.profile();
+        let (buyer_tax_id, buyer_name) = p.buyers[rng.gen_range(0..p.buyers.len())];
         let line_count = rng.gen_range(1..=20);
         let lines: Vec<InvoiceLine> = (0..line_count)
             .map(|_| {
-                let (description, low, high, rate_index) =
-                    CATALOGUE[rng.gen_range(0..CATALOGUE.len())];
+                let item = p.catalogue[rng.gen_range(0..p.catalogue.len())];
                 // Mostly the item's usual rate, sometimes another one, as mixed baskets do.
-                let tax_rate = if rng.gen_bool(0.85) {
-                    TAX_RATES[rate_index]
+                let rate = if rng.gen_bool(0.85) {
+                    item.rate
                 } else {
-                    TAX_RATES[rng.gen_range(0..TAX_RATES.len())]
+                    p.rates[rng.gen_range(0..p.rates.len())]
                 };
                 let quantity = rng.gen_range(1..=12);
-                let unit_price = rng.gen_range(low..=high);
+                let unit_price = rng.gen_range(item.low..=item.high);
                 let amount = quantity * unit_price;
-                let tax = expected_tax(amount, tax_rate).unwrap_or(0);
+                let tax = expected_tax(amount, rate.basis_points).unwrap_or(0);
+                let description = if rate.exempt {
+                    format!("{}{}", item.description, p.exempt_marker)
+                } else {
+                    item.description.to_string()
+                };
                 InvoiceLine {
-                    description: description.to_string(),
+                    description,
                     quantity,
                     unit_price,
-                    tax_rate,
+                    tax_rate: rate.basis_points,
                     amount,
                     tax,
                 }
@@ -147,7 +132,7 @@ impl Generator {
             buyer_name: buyer_name.to_string(),
             kind: InvoiceKind::Blue,
             issued_at: issued_at.to_string(),
-            currency: "CNY".to_string(),
+            currency: p.currency.to_string(),
             lines,
             totals: Totals {
                 amount_excl_tax,
@@ -261,7 +246,7 @@ mod tests {
             .flat_map(|i| i.lines.iter().map(|l| l.tax_rate))
             .collect();
         let buyers: HashSet<&str> = invoices.iter().map(|i| i.buyer_tax_id.as_str()).collect();
-        assert_eq!(rates, TAX_RATES.into_iter().collect());
+        assert_eq!(rates, crate::workload::TAX_RATES.into_iter().collect());
         assert!(buyers.len() > 4, "{buyers:?}");
     }
 }

@@ -20,6 +20,8 @@ mod install;
 #[cfg(unix)]
 mod interrupt;
 mod jobs;
+#[cfg(unix)]
+mod ksef_scenarios;
 mod ledger_file;
 mod ledger_scope;
 mod leftover_rules;

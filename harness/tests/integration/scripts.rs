@@ -78,6 +78,16 @@ const CORPUS: &[(&str, &str, &str)] = &[
         "7:1",
         "restart_client needs a client the harness started",
     ),
+    (
+        "unknown_workload_profile.toml",
+        "4:11",
+        "unknown variant `ksef2`, expected `generic` or `ksef`",
+    ),
+    (
+        "ksef_seller_not_a_nip.toml",
+        "8:17",
+        "expected the seller's NIP for `[workload] profile = \"ksef\"`",
+    ),
 ];
 
 #[test]
@@ -167,4 +177,16 @@ fn list_shows_each_scripts_name_and_description() {
         text.contains("smoke") && text.contains("no faults"),
         "{text}"
     );
+}
+
+#[test]
+fn a_ksef_workload_script_validates() {
+    let (_dir, script) = crate::support::script_file(
+        "ksef.toml",
+        "name = \"ksef\"\n\n[workload]\nprofile = \"ksef\"\n\n[client]\nadapter = \"reference\"\n\
+         seller_tax_id = \"3861610227\"\n\n[[steps]]\nissue = { count = 5 }\n",
+    );
+    let out = invoice_chaos(&["validate", script.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ok "));
 }
