@@ -6,8 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::invoice::Invoice;
 
+mod ksef;
 mod stats;
 
+pub use ksef::KsefIdentity;
 pub use stats::{ChaosStats, JournalUsage, MigrationReport, PlatformStats, RuleStats};
 
 /// What happened to a record, judged against what the client sent.
@@ -58,6 +60,10 @@ pub struct TruthRecord {
     /// The stored content, when any is.
     #[serde(default)]
     pub stored: Option<Invoice>,
+    /// What KSeF called it, for an invoice sent through the KSeF dialect; absent
+    /// (and not serialised) for `/v1` uploads, so their truth is unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ksef: Option<KsefIdentity>,
 }
 
 /// `GET /_chaos/truth`: every record, in write order.

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use tax_api::Invoice;
+use tax_api::{Invoice, KsefIdentity, TruthRecord};
 
 use super::fa3::Fa3Facts;
 
@@ -181,6 +181,9 @@ pub struct Inner {
     /// (seller, `RodzajFaktury`, `P_2`) → the index of the issued invoice: KSeF's
     /// duplicate key, for the 440's pointers.
     pub by_key: HashMap<(String, String, String), usize>,
+    /// The store's platform reference of an issued invoice → its index: how a
+    /// truth record finds its KSeF names.
+    pub by_platform_ref: HashMap<String, usize>,
 }
 
 impl Inner {
@@ -206,6 +209,32 @@ impl KsefState {
     /// Forgets everything (`POST /_chaos/reset`).
     pub fn clear(&self) {
         *self.lock() = Inner::default();
+    }
+
+    /// Adds the KSeF number and session to each truth record of an invoice sent
+    /// through KSeF; `/v1` records are left as they are.
+    pub fn annotate(&self, records: &mut [TruthRecord]) {
+        let inner = self.lock();
+        if inner.by_platform_ref.is_empty() {
+            return;
+        }
+        for record in records {
+            let Some(&i) = inner.by_platform_ref.get(&record.platform_ref) else {
+                continue;
+            };
+            let inv = &inner.invoices[i];
+            if let Some(is) = inv
+                .issued
+                .as_ref()
+                .filter(|is| is.seller == record.seller_tax_id)
+            {
+                record.ksef = Some(KsefIdentity {
+                    ksef_number: is.ksef_number.clone(),
+                    session_reference: inv.session.clone(),
+                    invoice_reference: inv.reference.clone(),
+                });
+            }
+        }
     }
 }
 

@@ -310,6 +310,7 @@ fn record(ctx: &Ctx<'_>, exchange: &mut Exchange<'_>, sent: Sent) -> Response {
             ),
             index,
         );
+        ksef.by_platform_ref.insert(is.platform_ref.clone(), index);
         note.push_str(&format!(" ksef_number={}", is.ksef_number));
     }
     let ordinal = match ksef.sessions.get_mut(&sent.session) {
