@@ -121,6 +121,12 @@ pub struct SentInvoice {
     pub outcome: Outcome,
     /// Set once it was issued (status 200).
     pub issued: Option<Issued>,
+    /// `Fa/P_2` once the XML was read: what the journal files its requests under.
+    pub number: Option<String>,
+    /// Status polls answered so far: the first shows 100 and the second 150, so a
+    /// client sees the whole 100 → 150 → final sequence even when processing is
+    /// instant.
+    pub polls: u32,
 }
 
 /// What an issued invoice adds.
@@ -235,6 +241,20 @@ impl KsefState {
                 });
             }
         }
+    }
+}
+
+/// The status an invoice shows to its `poll`-th status poll (from 0; `None` for a
+/// listing, which does not count as a poll) at `now`: 100 to the first poll, 150
+/// to the second, then 150 until it is final at `ready_at`. A listing goes by time
+/// alone ([`progress`]).
+pub fn shown(inv: &SentInvoice, poll: Option<u32>, now: Duration) -> Option<u16> {
+    let by_time = progress(inv.accepted, inv.ready_at, now);
+    match poll {
+        None => by_time,
+        Some(0) => Some(100),
+        Some(1) => Some(150),
+        Some(_) => by_time.map(|_| 150),
     }
 }
 

@@ -139,12 +139,14 @@ pub fn read(xml: &[u8]) -> Result<(Invoice, Fa3Facts), Fa3Error> {
     // store's key (NIP, P_2) is KSeF's duplicate key (NIP, RodzajFaktury, P_2).
     let kind = match invoice_type {
         "VAT" => InvoiceKind::Blue,
-        other @ ("ZAL" | "ROZ" | "UPR" | "KOR" | "KOR_ZAL" | "KOR_ROZ") => return Err(err(
-            "Fa/RodzajFaktury",
-            format!(
+        other @ ("ZAL" | "ROZ" | "UPR" | "KOR" | "KOR_ZAL" | "KOR_ROZ") => {
+            return Err(err(
+                "Fa/RodzajFaktury",
+                format!(
                 "{other:?} is an FA(3) invoice type this platform does not accept: only \"VAT\""
             ),
-        )),
+            ))
+        }
         other => {
             return Err(err(
                 "Fa/RodzajFaktury",

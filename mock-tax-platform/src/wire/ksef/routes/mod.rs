@@ -188,15 +188,16 @@ pub async fn dispatch(
             let entered = chaos::enter(ctx.state, exchange, Route::Get).map_err(KsefError::from)?;
             let key = format!("{r}/{i}");
             let nip = ctx.access()?.nip;
+            invoice::name_in_journal(ctx, exchange, &nip, &i);
             let attempt = ctx.state.journal.next_attempt(Route::Get, &nip, &key);
             let facts = chaos::facts(&entered, Route::Get, Some(&nip), None, &key, attempt);
             if let Some(answer) = read_fault(ctx, exchange, conn, &entered, &facts).await {
                 return answer;
             }
-            invoice::status(ctx, &r, &i)
+            invoice::status(ctx, exchange, &r, &i)
         }
-        Op::UpoByReference(r, i) => upo::by_reference(ctx, &r, &i),
-        Op::UpoByKsefNumber(r, k) => upo::by_ksef_number(ctx, &r, &k),
+        Op::UpoByReference(r, i) => upo::by_reference(ctx, exchange, &r, &i),
+        Op::UpoByKsefNumber(r, k) => upo::by_ksef_number(ctx, exchange, &r, &k),
         Op::SessionUpo(r, u) => upo::session_page(ctx, &r, &u),
         Op::Metadata => Box::pin(query::metadata(ctx, exchange, conn)).await,
         Op::Download(k) => Box::pin(download::download(ctx, exchange, conn, &k)).await,

@@ -187,7 +187,8 @@ impl Client {
         r.json()["referenceNumber"].as_str().unwrap().to_owned()
     }
 
-    pub async fn invoice_status(&self, invoice_ref: &str) -> Value {
+    /// One status poll.
+    pub async fn poll_status(&self, invoice_ref: &str) -> Value {
         let r = self
             .get(&format!(
                 "/sessions/{}/invoices/{invoice_ref}",
@@ -196,6 +197,19 @@ impl Client {
             .await;
         assert_eq!(r.status, 200, "{}", r.text);
         r.json()
+    }
+
+    /// Polls until the status is final (the first two polls show 100 and 150), or
+    /// returns the last one after a few.
+    pub async fn invoice_status(&self, invoice_ref: &str) -> Value {
+        let mut st = self.poll_status(invoice_ref).await;
+        for _ in 0..5 {
+            if !matches!(st["status"]["code"].as_u64(), Some(100 | 150)) {
+                break;
+            }
+            st = self.poll_status(invoice_ref).await;
+        }
+        st
     }
 
     pub async fn metadata(&self, query: &str, body: Value) -> Reply {
