@@ -20,6 +20,7 @@ mod install;
 #[cfg(unix)]
 mod interrupt;
 mod jobs;
+mod ksef_chain;
 mod ledger_file;
 mod ledger_scope;
 mod leftover_rules;
