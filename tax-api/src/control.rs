@@ -108,8 +108,12 @@ pub enum Route {
     Query,
     /// `POST /v1/verify`.
     Verify,
-    /// `GET /v1/status`.
+    /// `GET /v1/status`, and the KSeF calls no fault targets (challenge, polls).
     Status,
+    /// KSeF authentication: `POST /v2/auth/ksef-token` and `/v2/auth/xades-signature`.
+    Auth,
+    /// KSeF online session open and close (`POST /v2/sessions/online[/{ref}/close]`).
+    Session,
     /// Anything under `/_chaos`.
     Control,
     /// A path the platform does not serve.

@@ -92,22 +92,26 @@ impl Client {
         reply(req.send().await.unwrap()).await
     }
 
-    /// Challenge → ksef-token → status → redeem; returns the auth status code.
-    pub async fn authenticate(&mut self, token: &str) -> u64 {
+    /// Challenge → ksef-token: the token authentication's start, as answered.
+    pub async fn token_auth(&self, token: &str) -> Reply {
         let challenge = self.post("/auth/challenge", None).await.json();
         let plain = format!("{token}|{}", challenge["timestampMs"]);
         let m = test_material().unwrap();
-        let started = self
-            .post(
-                "/auth/ksef-token",
-                Some(json!({
-                    "challenge": challenge["challenge"],
-                    "contextIdentifier": {"type": "Nip", "value": NIP},
-                    "encryptedToken": oaep_encrypt_b64(&m, plain.as_bytes()),
-                    "publicKeyId": m.public_key_id,
-                })),
-            )
-            .await;
+        self.post(
+            "/auth/ksef-token",
+            Some(json!({
+                "challenge": challenge["challenge"],
+                "contextIdentifier": {"type": "Nip", "value": NIP},
+                "encryptedToken": oaep_encrypt_b64(&m, plain.as_bytes()),
+                "publicKeyId": m.public_key_id,
+            })),
+        )
+        .await
+    }
+
+    /// Challenge → ksef-token → status → redeem; returns the auth status code.
+    pub async fn authenticate(&mut self, token: &str) -> u64 {
+        let started = self.token_auth(token).await;
         assert_eq!(started.status, 202, "{}", started.text);
         let started = started.json();
         self.access = started["authenticationToken"]["token"]
