@@ -69,16 +69,26 @@ pub async fn decide(
     }
 }
 
-/// The answer after a call that `proceed` says must fail once done.
-pub fn after(proceed: Proceed, done: Result<Response, KsefError>) -> Result<Response, KsefError> {
+/// The answer after the call `key`, which `proceed` may say must fail once done:
+/// the journal notes that it was done before the error.
+pub fn after(
+    exchange: &mut Exchange<'_>,
+    key: &str,
+    proceed: Proceed,
+    done: Result<Response, KsefError>,
+) -> Result<Response, KsefError> {
     match (proceed, done) {
-        (Proceed::ThenFail(status), Ok(_)) if (502..=504).contains(&status) => {
-            Err(KsefError::Gateway {
-                status,
-                retry_after: None,
+        (Proceed::ThenFail(status), Ok(_)) => {
+            exchange.entry().note = Some(format!("{key} done, then answered {status}"));
+            Err(if (502..=504).contains(&status) {
+                KsefError::Gateway {
+                    status,
+                    retry_after: None,
+                }
+            } else {
+                KsefError::Internal
             })
         }
-        (Proceed::ThenFail(_), Ok(_)) => Err(KsefError::Internal),
         (_, done) => done,
     }
 }

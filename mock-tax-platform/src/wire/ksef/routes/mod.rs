@@ -188,7 +188,8 @@ pub async fn dispatch(
                 Ok(proceed) => proceed,
                 Err(instead) => return instead,
             };
-            calls::after(proceed, Box::pin(session::open(ctx)).await)
+            let done = Box::pin(session::open(ctx)).await;
+            calls::after(exchange, "session/open", proceed, done)
         }
         Op::Send(r) => Box::pin(send::send(ctx, exchange, conn, &r)).await,
         Op::Close(r) => {
@@ -196,7 +197,8 @@ pub async fn dispatch(
                 Ok(proceed) => proceed,
                 Err(instead) => return instead,
             };
-            calls::after(proceed, session::close(ctx, &r))
+            let done = session::close(ctx, &r);
+            calls::after(exchange, "session/close", proceed, done)
         }
         Op::SessionStatus(r) => session::status(ctx, &r),
         Op::List(r, failed) => session::list(ctx, &r, failed),
@@ -228,12 +230,7 @@ async fn session_fault(
     key: &str,
 ) -> Result<calls::Proceed, calls::Instead> {
     let seller = ctx.access().ok().map(|g| g.nip);
-    let proceed =
-        calls::decide(ctx, exchange, conn, Route::Session, key, seller.as_deref()).await?;
-    if let calls::Proceed::ThenFail(status) = proceed {
-        exchange.entry().note = Some(format!("{key} done, then answered {status}"));
-    }
-    Ok(proceed)
+    calls::decide(ctx, exchange, conn, Route::Session, key, seller.as_deref()).await
 }
 
 /// How an injected error answer looks on the KSeF wire.
