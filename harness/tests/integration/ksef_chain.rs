@@ -1,13 +1,15 @@
 //! A KSeF invoice's causal chain: the journal entries the platform's KSeF dialect
 //! writes about a dropped invoice (send, status polls 100 → 150 → 200 with the KSeF
 //! number, UPO, download answering 21164) all land in the violation's chain, in
-//! order, and every report shows their notes.
+//! order, and every report shows their notes — from entries written as the dialect
+//! writes them, and from the platform's own journal after a real KSeF exchange.
 
 use std::path::Path;
 
 use harness::check::check;
 use harness::report::{render_html, render_markdown, terminal_summary};
-use tax_api::{JournalEntry, LedgerStatus, Route, StoreEffect};
+use serde_json::Value;
+use tax_api::{JournalEntry, LedgerStatus, Route, StoreEffect, TruthSnapshot};
 
 use crate::support::{self, issue, list, SELLER};
 
@@ -110,4 +112,119 @@ fn a_naive_clients_lost_ksef_invoice_shows_send_statuses_and_21164_in_every_repo
     assert!(at(&terminal, "status 100") < at(&terminal, "status 150"));
     assert!(at(&terminal, "status 150") < at(&terminal, "status 200"));
     assert!(at(&terminal, "status 200") < at(&terminal, "download 21164"));
+}
+
+/// The platform's own journal and truth after a KSeF client sent one invoice that
+/// `drop_after_ack` dropped: send, three status polls, the UPO, the download.
+async fn drive_a_dropped_ksef_invoice(number: &str) -> (Vec<JournalEntry>, TruthSnapshot) {
+    use mock_tax_platform::ksef_client_side::{
+        open_request, sample_fa3, send_request, token_request, SAMPLE_NIP,
+    };
+    let config = mock_tax_platform::Config {
+        seed: 1,
+        tokens: [(SAMPLE_NIP.to_owned(), "ksef-token-1".to_owned())].into(),
+        plan: mock_tax_platform::plan::Plan::from_json_str(
+            r#"{"faults": [{"kind": "drop_after_ack"}]}"#,
+        )
+        .unwrap(),
+        ..mock_tax_platform::Config::default()
+    };
+    let platform = mock_tax_platform::start(config).await.unwrap();
+    let http = reqwest::Client::new();
+    let v2 = format!("http://{}/v2", platform.addr());
+    let call = |method: reqwest::Method, path: String, bearer: &str, body: Option<Value>| {
+        let mut req = http
+            .request(method, format!("{v2}{path}"))
+            .bearer_auth(bearer);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        async move {
+            let r = req.send().await.unwrap();
+            let status = r.status().as_u16();
+            (status, r.text().await.unwrap())
+        }
+    };
+    let json = |(_, text): (u16, String)| serde_json::from_str::<Value>(&text).unwrap();
+    let (post, get) = (reqwest::Method::POST, reqwest::Method::GET);
+
+    let challenge = json(call(post.clone(), "/auth/challenge".into(), "", None).await);
+    let body = token_request(&challenge, SAMPLE_NIP, "ksef-token-1").unwrap();
+    let started = json(call(post.clone(), "/auth/ksef-token".into(), "", Some(body)).await);
+    let auth_token = started["authenticationToken"]["token"].as_str().unwrap();
+    let auth_ref = started["referenceNumber"].as_str().unwrap();
+    call(get.clone(), format!("/auth/{auth_ref}"), auth_token, None).await;
+    let tokens = json(call(post.clone(), "/auth/token/redeem".into(), auth_token, None).await);
+    let access = tokens["accessToken"]["token"].as_str().unwrap();
+    let (key, iv) = ([7; 32], [9; 16]);
+    let open = Some(open_request(&key, &iv).unwrap());
+    let session = json(call(post.clone(), "/sessions/online".into(), access, open).await);
+    let session = session["referenceNumber"].as_str().unwrap();
+    let send = Some(send_request(&key, &iv, sample_fa3(number).as_bytes()));
+    let path = format!("/sessions/online/{session}/invoices");
+    let sent = json(call(post, path, access, send).await);
+    let status = format!(
+        "/sessions/{session}/invoices/{}",
+        sent["referenceNumber"].as_str().unwrap()
+    );
+    let mut last = Value::Null;
+    for _ in 0..3 {
+        last = json(call(get.clone(), status.clone(), access, None).await);
+    }
+    let ksef_number = last["ksefNumber"].as_str().unwrap();
+    call(get.clone(), format!("{status}/upo"), access, None).await;
+    let (code, _) = call(get, format!("/invoices/ksef/{ksef_number}"), access, None).await;
+    assert_eq!(code, 400);
+
+    let control = format!("http://{}", platform.control_addr());
+    let read = |path: &str| {
+        let url = format!("{control}{path}");
+        async move { reqwest::get(url).await.unwrap().text().await.unwrap() }
+    };
+    let journal = read("/_chaos/journal")
+        .await
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let truth = serde_json::from_str(&read("/_chaos/truth").await).unwrap();
+    platform.shutdown().await;
+    (journal, truth)
+}
+
+#[test]
+fn the_platforms_own_journal_of_a_dropped_ksef_invoice_gives_the_chain_its_ksef_story() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (journal, truth) = rt.block_on(drive_a_dropped_ksef_invoice(N));
+    let mut run = support::run();
+    issue(&mut run, N, true);
+    run.issued[0].invoice.seller_tax_id = mock_tax_platform::ksef_client_side::SAMPLE_NIP.into();
+    list(&mut run, N, LedgerStatus::Confirmed, None);
+    run.journal = journal;
+    run.truth = Some(truth);
+
+    let result = check(&run);
+
+    assert_eq!(result.violations.len(), 1, "{:?}", result.violations);
+    let notes: Vec<&str> = result.violations[0]
+        .chain
+        .iter()
+        .filter_map(|e| e.note.as_deref())
+        .collect();
+    let shapes = [
+        "send ksef_session=",
+        "status 100",
+        "status 150",
+        "status 200 ksefNumber=",
+        "upo ksefNumber=",
+        "download 21164 not found ksefNumber=",
+    ];
+    assert_eq!(notes.len(), shapes.len(), "{notes:?}");
+    for (note, shape) in notes.iter().zip(shapes) {
+        assert!(note.starts_with(shape), "{note:?} is not {shape:?}…");
+    }
+    let terminal = terminal_summary(&run, &result, Path::new("report"));
+    assert!(
+        terminal.contains("(download 21164 not found ksefNumber="),
+        "{terminal}"
+    );
 }
