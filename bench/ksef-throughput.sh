@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# KSeF 2.0 sends per second (one session, then encrypted send + status per invoice)
+# KSeF 2.0 sends per second (one session, then encrypted send + status polls to 200)
 # against /v1 uploads per second, in the same run, release build.
 #
 #   bench/ksef-throughput.sh

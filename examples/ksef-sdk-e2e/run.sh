@@ -9,12 +9,24 @@ python3 -c 'import ensurepip, venv' 2>/dev/null || { apt-get update && apt-get i
 "$venv/bin/pip" install --quiet ksef-client==0.20.0
 cargo build -q -p mock-tax-platform --bin mock-tax-platform
 "$venv/bin/python" examples/ksef-sdk-e2e/e2e.py "${CARGO_TARGET_DIR:-target}/debug/mock-tax-platform"
-# ksef2 (stricter response models) needs Python 3.12 or newer: run it where one works.
-if python3.12 --version >/dev/null 2>&1; then
+# ksef2 (stricter response models) needs Python 3.12 or newer: on PATH, or one of
+# pyenv's versions (its shims fail for a version that is not selected).
+newer_python() {
+  local py
+  for py in python3.12 python3.13 python3.14 python3 \
+    "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.1[2-9]*/bin/python3; do
+    if "$py" -c 'import sys, venv; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then
+      echo "$py"
+      return 0
+    fi
+  done
+  return 1
+}
+if py312="$(newer_python)"; then
   venv2="${KSEF2_E2E_VENV:-target/ksef2-sdk-venv}"
-  [ -x "$venv2/bin/python" ] || python3.12 -m venv "$venv2"
+  [ -x "$venv2/bin/python" ] || "$py312" -m venv "$venv2"
   "$venv2/bin/pip" install --quiet ksef2==1.1.0
   "$venv2/bin/python" examples/ksef-sdk-e2e/e2e_ksef2.py "${CARGO_TARGET_DIR:-target}/debug/mock-tax-platform"
 else
-  echo "python3.12 not available: skipping the ksef2 1.1.0 run"
+  echo "no Python 3.12 or newer found: skipping the ksef2 1.1.0 run"
 fi

@@ -99,6 +99,7 @@ fn build(n: u64) -> RunRecord {
                 persisted_at: "2026-01-02T03:04:05.000Z".into(),
                 checkpointed: true,
                 stored: Some(stored),
+                ksef: None,
             });
         }
         entries.push(LedgerEntry {

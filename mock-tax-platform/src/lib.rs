@@ -66,6 +66,7 @@ pub use server::workers;
 pub use server::{
     check_control_token, run, run_with_control, start, start_on, Platform, StartError,
 };
+pub use wire::ksef::client_side as ksef_client_side;
 pub use wire::ksef::routes::ROUTES as KSEF_ROUTES;
 pub use wire::ksef::{
     KeyError, KeyMaterial, KsefSettings, DEFAULT_QUERY_LIMIT as KSEF_DEFAULT_QUERY_LIMIT,

@@ -6,8 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::invoice::Invoice;
 
+mod ksef;
 mod stats;
 
+pub use ksef::KsefIdentity;
 pub use stats::{ChaosStats, JournalUsage, MigrationReport, PlatformStats, RuleStats};
 
 /// What happened to a record, judged against what the client sent.
@@ -58,6 +60,10 @@ pub struct TruthRecord {
     /// The stored content, when any is.
     #[serde(default)]
     pub stored: Option<Invoice>,
+    /// What KSeF called it, for an invoice sent through the KSeF dialect; absent
+    /// (and not serialised) for `/v1` uploads, so their truth is unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ksef: Option<KsefIdentity>,
 }
 
 /// `GET /_chaos/truth`: every record, in write order.
@@ -102,8 +108,12 @@ pub enum Route {
     Query,
     /// `POST /v1/verify`.
     Verify,
-    /// `GET /v1/status`.
+    /// `GET /v1/status`, and the KSeF calls no fault targets (challenge, polls).
     Status,
+    /// KSeF authentication: `POST /v2/auth/ksef-token` and `/v2/auth/xades-signature`.
+    Auth,
+    /// KSeF online session open and close (`POST /v2/sessions/online[/{ref}/close]`).
+    Session,
     /// Anything under `/_chaos`.
     Control,
     /// A path the platform does not serve.

@@ -31,7 +31,7 @@ pub use api::{
 };
 pub use client::{Ledger, LedgerEntry, LedgerStatus, ReconcileSummary};
 pub use control::{
-    Integrity, JournalEntry, Route, StoreEffect, TruthEnd, TruthRecord, TruthSnapshot,
+    Integrity, JournalEntry, KsefIdentity, Route, StoreEffect, TruthEnd, TruthRecord, TruthSnapshot,
 };
 pub use error::{ApiError, ErrorCode};
 pub use hash::{canonical_encoding, content_hash};

@@ -191,6 +191,7 @@ mod tests {
                     persisted_at: String::new(),
                     checkpointed: false,
                     stored: None,
+                    ksef: None,
                 })
                 .collect(),
         };

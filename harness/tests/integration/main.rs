@@ -20,6 +20,7 @@ mod install;
 #[cfg(unix)]
 mod interrupt;
 mod jobs;
+mod ksef_chain;
 #[cfg(unix)]
 mod ksef_scenarios;
 mod ledger_file;

@@ -159,6 +159,7 @@ pub fn store(run: &mut RunRecord, number: &str, integrity: Integrity, cause: Opt
         persisted_at: "2026-01-02T03:04:06.000Z".into(),
         checkpointed: false,
         stored: (!lost).then_some(stored),
+        ksef: None,
     });
 }
 

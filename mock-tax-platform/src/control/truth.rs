@@ -209,10 +209,11 @@ impl TruthStream {
         let limit = self
             .left
             .map_or(PAGE, |left| PAGE.min(usize::try_from(left).unwrap_or(PAGE)));
-        let page =
+        let mut page =
             self.state
                 .store
                 .truth_page(self.after, self.high_water_mark, &self.filter, limit);
+        self.state.ksef.annotate(&mut page.records);
         for record in &page.records {
             match self.format {
                 Format::Json if self.sent > 0 => out.push(b','),

@@ -166,6 +166,7 @@ impl Record {
             persisted_at: stamp(self.persisted_at),
             checkpointed: self.checkpointed,
             stored,
+            ksef: None,
         }
     }
 }

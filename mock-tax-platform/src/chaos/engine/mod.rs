@@ -18,7 +18,7 @@ use tax_api::control::RuleStats;
 use tax_api::Route;
 
 use crate::chaos::counter::SpreadCount;
-use crate::chaos::faults::{Effect, API_ROUTES};
+use crate::chaos::faults::{Effect, FAULT_ROUTES};
 use crate::chaos::plan::{FaultRule, PlanError};
 use crate::chaos::seeded::{self, derive, unit_f64, DecisionRng};
 
@@ -176,7 +176,7 @@ impl Engine {
                 let target = rule.route();
                 let fault = rule.fault.as_fault();
                 let supported = fault.routes();
-                let routes = API_ROUTES
+                let routes = FAULT_ROUTES
                     .iter()
                     .copied()
                     .filter(|r| target.covers(*r) && supported.supports(*r))
@@ -323,6 +323,8 @@ fn route_bit(route: Route) -> u8 {
         Route::Get => 2,
         Route::Query => 4,
         Route::Verify => 8,
+        Route::Auth => 16,
+        Route::Session => 32,
         _ => 0,
     }
 }

@@ -149,6 +149,25 @@ fn a_rule_targets_only_its_route() {
 }
 
 #[test]
+fn auth_and_session_are_targeted_only_by_name_never_by_any() {
+    let at = |route: Route| {
+        let mut facts = upload("N", 0);
+        facts.route = route;
+        facts
+    };
+    let any = engine(1, r#"[{"kind": "rate_limit", "on": "any"}]"#);
+    assert!(any.decide(&at(Route::Auth)).is_clean());
+    assert!(any.decide(&at(Route::Session)).is_clean());
+    let auth = engine(1, r#"[{"kind": "rate_limit", "on": "auth"}]"#);
+    assert!(!auth.decide(&at(Route::Auth)).is_clean());
+    assert!(auth.decide(&at(Route::Session)).is_clean());
+    assert!(auth.decide(&at(Route::Upload)).is_clean());
+    let session = engine(1, r#"[{"kind": "error_after_commit", "on": "session"}]"#);
+    assert!(!session.decide(&at(Route::Session)).is_clean());
+    assert!(session.decide(&at(Route::Auth)).is_clean());
+}
+
+#[test]
 fn probability_matches_the_seeded_draw_exactly_over_2000_requests() {
     let e = engine(
         42,

@@ -1,4 +1,5 @@
-//! `error_after_commit`: the record is stored in full, then the client gets a 5xx.
+//! `error_after_commit`: the record is stored in full (or a KSeF session opened or
+//! closed), then the client gets a 5xx.
 
 use serde::{Deserialize, Serialize};
 
@@ -32,7 +33,7 @@ impl Fault for ErrorAfterCommit {
     }
 
     fn routes(&self) -> Routes {
-        Routes::UPLOADS
+        Routes::UPLOADS_AND_SESSIONS
     }
 
     fn validate(&self) -> Result<(), String> {

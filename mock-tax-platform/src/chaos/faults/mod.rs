@@ -65,8 +65,20 @@ pub trait Fault {
     fn effect(&self, rng: &mut DecisionRng) -> Effect;
 }
 
-/// The routes of the `/v1` API that faults can target.
+/// The routes of the `/v1` API that faults can target (`on = "any"`).
 pub const API_ROUTES: &[Route] = &[Route::Upload, Route::Get, Route::Query, Route::Verify];
+
+/// Every route a fault can target: the `/v1` routes, and KSeF's authentication and
+/// session calls, which only a rule naming them (`on = "auth"`, `on = "session"`)
+/// targets.
+pub const FAULT_ROUTES: &[Route] = &[
+    Route::Upload,
+    Route::Get,
+    Route::Query,
+    Route::Verify,
+    Route::Auth,
+    Route::Session,
+];
 
 /// Which API routes a fault kind can act on, and the one a rule targets when it
 /// names none (`on`). A rule naming a route its kind cannot act on is refused when
@@ -90,15 +102,21 @@ impl Routes {
         default: RouteTarget::Query,
         supported: &[Route::Get, Route::Query, Route::Verify],
     };
-    /// Any API route, all of them unless the rule says otherwise.
+    /// Any route, the four `/v1` ones unless the rule says otherwise.
     pub const ANY: Routes = Routes {
         default: RouteTarget::Any,
-        supported: API_ROUTES,
+        supported: FAULT_ROUTES,
     };
-    /// Any API route, uploads unless the rule says otherwise.
+    /// Any route, uploads unless the rule says otherwise.
     pub const ANY_UPLOADS_BY_DEFAULT: Routes = Routes {
         default: RouteTarget::Upload,
-        supported: API_ROUTES,
+        supported: FAULT_ROUTES,
+    };
+    /// Uploads, and KSeF session calls (which commit too: the session opens or
+    /// closes); uploads unless the rule says otherwise.
+    pub const UPLOADS_AND_SESSIONS: Routes = Routes {
+        default: RouteTarget::Upload,
+        supported: &[Route::Upload, Route::Session],
     };
 
     /// Whether the kind can act on `route`.

@@ -178,27 +178,27 @@ fn write_faults_refuse_read_routes() {
 #[test]
 fn each_kind_targets_its_default_route_and_supports_only_its_routes() {
     use crate::chaos::plan::RouteTarget::{Any, Query, Upload};
-    use tax_api::Route::{Get, Query as QueryRoute, Upload as UploadRoute, Verify};
-    let api = [UploadRoute, Get, QueryRoute, Verify];
+    use tax_api::Route::{Auth, Get, Query as QueryRoute, Session, Upload as UploadRoute, Verify};
+    let all = [UploadRoute, Get, QueryRoute, Verify, Auth, Session];
     let uploads = [UploadRoute];
     let reads = [Get, QueryRoute, Verify];
     let kinds: [(&str, _, &[tax_api::Route]); 17] = [
         ("drop_after_ack", Upload, &uploads),
-        ("reject", Upload, &api),
-        ("reset_before_store", Upload, &api),
+        ("reject", Upload, &all),
+        ("reset_before_store", Upload, &all),
         ("commit_then_reset", Upload, &uploads),
         ("commit_then_timeout", Upload, &uploads),
-        ("timeout_before_store", Upload, &api),
-        ("error_after_commit", Upload, &uploads),
+        ("timeout_before_store", Upload, &all),
+        ("error_after_commit", Upload, &[UploadRoute, Session]),
         ("partial_write", Upload, &uploads),
         ("corrupt", Upload, &uploads),
         ("duplicate", Upload, &uploads),
         ("duplicate_without_pointer", Upload, &uploads),
         ("visibility_lag", Upload, &uploads),
         ("stuck_processing", Upload, &uploads),
-        ("latency", Any, &api),
-        ("rate_limit", Any, &api),
-        ("token_expiry", Any, &api),
+        ("latency", Any, &all),
+        ("rate_limit", Any, &all),
+        ("token_expiry", Any, &all),
         ("slow_query", Query, &reads),
     ];
     for (kind, default, supported) in kinds {
@@ -206,7 +206,7 @@ fn each_kind_targets_its_default_route_and_supports_only_its_routes() {
             .unwrap_or_else(|e| panic!("{kind}: {e}"));
         let routes = fault.as_fault().routes();
         assert_eq!(routes.default, default, "{kind}");
-        for route in api {
+        for route in all {
             assert_eq!(
                 routes.supports(route),
                 supported.contains(&route),

@@ -46,7 +46,12 @@ pub enum RouteTarget {
     Query,
     /// `POST /v1/verify`.
     Verify,
-    /// All four.
+    /// KSeF authentication (`POST /v2/auth/ksef-token`, `/v2/auth/xades-signature`).
+    Auth,
+    /// KSeF online session open and close.
+    Session,
+    /// The four `/v1` routes (upload, get, query, verify); never auth or session,
+    /// which a rule targets only by name.
     Any,
 }
 
@@ -58,6 +63,8 @@ impl RouteTarget {
             RouteTarget::Get => route == Route::Get,
             RouteTarget::Query => route == Route::Query,
             RouteTarget::Verify => route == Route::Verify,
+            RouteTarget::Auth => route == Route::Auth,
+            RouteTarget::Session => route == Route::Session,
             RouteTarget::Any => API_ROUTES.contains(&route),
         }
     }
@@ -69,6 +76,8 @@ impl RouteTarget {
             RouteTarget::Get => Some(Route::Get),
             RouteTarget::Query => Some(Route::Query),
             RouteTarget::Verify => Some(Route::Verify),
+            RouteTarget::Auth => Some(Route::Auth),
+            RouteTarget::Session => Some(Route::Session),
             RouteTarget::Any => None,
         }
     }
@@ -191,6 +200,8 @@ fn route_name(route: Route) -> &'static str {
         Route::Query => "query",
         Route::Verify => "verify",
         Route::Status => "status",
+        Route::Auth => "auth",
+        Route::Session => "session",
         Route::Control => "control",
         Route::Unknown => "unknown",
     }

@@ -221,14 +221,12 @@ mod der {
 }
 
 /// What every client does to an invoice (ksef-client `build_send_invoice_request`).
-#[cfg(test)]
 pub fn aes_encrypt(key: &[u8; 32], iv: &[u8; 16], plain: &[u8]) -> Vec<u8> {
     use aes::cipher::BlockEncryptMut;
     cbc::Encryptor::<aes::Aes256>::new(key.into(), iv.into()).encrypt_padded_vec_mut::<Pkcs7>(plain)
 }
 
 /// What a client does to its token and session key, with the platform's public key.
-#[cfg(test)]
 pub fn oaep_encrypt_b64(material: &KeyMaterial, plain: &[u8]) -> String {
     let ct = material
         .key

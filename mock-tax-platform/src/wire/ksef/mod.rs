@@ -13,6 +13,7 @@
 //! - `state`: challenges, tokens, sessions and sent invoices.
 //! - `context`: the request context every handler gets.
 //! - `routes`: the route table and one file per group of routes.
+//! - `client_side`: what a client does (for tests that drive `/v2` from outside).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,6 +28,7 @@ use crate::state::AppState;
 use crate::wire::exchange::Exchange;
 use crate::wire::respond::Response;
 
+pub mod client_side;
 mod context;
 pub mod crypto;
 pub mod dates;

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use tax_api::Invoice;
+use tax_api::{Invoice, KsefIdentity, TruthRecord};
 
 use super::fa3::Fa3Facts;
 
@@ -121,6 +121,12 @@ pub struct SentInvoice {
     pub outcome: Outcome,
     /// Set once it was issued (status 200).
     pub issued: Option<Issued>,
+    /// `Fa/P_2` once the XML was read: what the journal files its requests under.
+    pub number: Option<String>,
+    /// Status polls answered so far: the first shows 100 and the second 150, so a
+    /// client sees the whole 100 → 150 → final sequence even when processing is
+    /// instant.
+    pub polls: u32,
 }
 
 /// What an issued invoice adds.
@@ -181,6 +187,9 @@ pub struct Inner {
     /// (seller, `RodzajFaktury`, `P_2`) → the index of the issued invoice: KSeF's
     /// duplicate key, for the 440's pointers.
     pub by_key: HashMap<(String, String, String), usize>,
+    /// The store's platform reference of an issued invoice → its index: how a
+    /// truth record finds its KSeF names.
+    pub by_platform_ref: HashMap<String, usize>,
 }
 
 impl Inner {
@@ -206,6 +215,46 @@ impl KsefState {
     /// Forgets everything (`POST /_chaos/reset`).
     pub fn clear(&self) {
         *self.lock() = Inner::default();
+    }
+
+    /// Adds the KSeF number and session to each truth record of an invoice sent
+    /// through KSeF; `/v1` records are left as they are.
+    pub fn annotate(&self, records: &mut [TruthRecord]) {
+        let inner = self.lock();
+        if inner.by_platform_ref.is_empty() {
+            return;
+        }
+        for record in records {
+            let Some(&i) = inner.by_platform_ref.get(&record.platform_ref) else {
+                continue;
+            };
+            let inv = &inner.invoices[i];
+            if let Some(is) = inv
+                .issued
+                .as_ref()
+                .filter(|is| is.seller == record.seller_tax_id)
+            {
+                record.ksef = Some(KsefIdentity {
+                    ksef_number: is.ksef_number.clone(),
+                    session_reference: inv.session.clone(),
+                    invoice_reference: inv.reference.clone(),
+                });
+            }
+        }
+    }
+}
+
+/// The status an invoice shows to its `poll`-th status poll (from 0; `None` for a
+/// listing, which does not count as a poll) at `now`: 100 to the first poll, 150
+/// to the second, then 150 until it is final at `ready_at`. A listing goes by time
+/// alone ([`progress`]).
+pub fn shown(inv: &SentInvoice, poll: Option<u32>, now: Duration) -> Option<u16> {
+    let by_time = progress(inv.accepted, inv.ready_at, now);
+    match poll {
+        None => by_time,
+        Some(0) => Some(100),
+        Some(1) => Some(150),
+        Some(_) => by_time.map(|_| 150),
     }
 }
 

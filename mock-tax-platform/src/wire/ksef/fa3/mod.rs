@@ -32,7 +32,6 @@ mod tests;
 
 /// A valid FA(3) invoice from NIP 5265877635 as a client sends it: two lines, one
 /// with `P_11Vat`.
-#[cfg(test)]
 pub fn tests_sample(number: &str) -> String {
     format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>

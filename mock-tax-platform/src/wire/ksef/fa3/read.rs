@@ -134,9 +134,19 @@ pub fn read(xml: &[u8]) -> Result<(Invoice, Fa3Facts), Fa3Error> {
     }
     required(fa, "Fa", &["Adnotacje"])?;
     let invoice_type = required_text(fa, "Fa", &["RodzajFaktury"])?;
+    // Only VAT: a correction (KOR…) needs `DaneFaKorygowanej`, an advance (ZAL,
+    // ROZ) its orders, which the generic invoice cannot carry. With one type, the
+    // store's key (NIP, P_2) is KSeF's duplicate key (NIP, RodzajFaktury, P_2).
     let kind = match invoice_type {
-        "VAT" | "ZAL" | "ROZ" | "UPR" => InvoiceKind::Blue,
-        "KOR" | "KOR_ZAL" | "KOR_ROZ" => InvoiceKind::Red,
+        "VAT" => InvoiceKind::Blue,
+        other @ ("ZAL" | "ROZ" | "UPR" | "KOR" | "KOR_ZAL" | "KOR_ROZ") => {
+            return Err(err(
+                "Fa/RodzajFaktury",
+                format!(
+                "{other:?} is an FA(3) invoice type this platform does not accept: only \"VAT\""
+            ),
+            ))
+        }
         other => {
             return Err(err(
                 "Fa/RodzajFaktury",

@@ -86,6 +86,14 @@ fn errors_name_the_element() {
             "Podmiot1/DaneIdentyfikacyjne/NIP",
         ),
         ("<Faktura".to_owned(), "Faktura"),
+        (
+            sample("X").replace(">VAT</RodzajFaktury>", ">KOR</RodzajFaktury>"),
+            "Fa/RodzajFaktury",
+        ),
+        (
+            sample("X").replace(">VAT</RodzajFaktury>", ">XYZ</RodzajFaktury>"),
+            "Fa/RodzajFaktury",
+        ),
     ];
     for (xml, element) in cases {
         let e = read(xml.as_bytes()).unwrap_err();

@@ -8,6 +8,7 @@ use chrono::TimeDelta;
 use http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
+use tax_api::Route;
 
 use super::super::context::{self as h, Ctx};
 use super::super::crypto::{self, KeyMaterial};
@@ -16,6 +17,9 @@ use super::super::errors::KsefError;
 use super::super::ids::{reference_number, RefKind};
 use super::super::nip;
 use super::super::state::{progress, AuthOp, Challenge, Grant};
+use super::calls::{decide, Proceed};
+use crate::server::conn::ConnHandle;
+use crate::wire::exchange::Exchange;
 use crate::wire::respond::Response;
 
 /// A challenge lives this long.
@@ -113,9 +117,26 @@ struct TokenRequest {
 }
 
 /// `POST /v2/auth/ksef-token`.
-pub async fn ksef_token(ctx: &mut Ctx<'_>) -> Result<Response, KsefError> {
+pub async fn ksef_token(
+    ctx: &mut Ctx<'_>,
+    exchange: &mut Exchange<'_>,
+    conn: Option<&ConnHandle>,
+) -> Result<Response, KsefError> {
     let req: TokenRequest = ctx.json().await?;
     let nip = context_nip(&req.context_identifier)?;
+    let proceed = match decide(
+        ctx,
+        exchange,
+        conn,
+        Route::Auth,
+        "auth/ksef-token",
+        Some(&nip),
+    )
+    .await
+    {
+        Ok(proceed) => proceed,
+        Err(instead) => return instead,
+    };
     let m = material(ctx)?;
     let verdict = match req.public_key_id.as_deref() {
         Some(id) if id != m.public_key_id => {
@@ -123,7 +144,7 @@ pub async fn ksef_token(ctx: &mut Ctx<'_>) -> Result<Response, KsefError> {
         }
         _ => check_token(ctx, &m, &req, &nip),
     };
-    Ok(start_auth(ctx, nip, "Token", verdict))
+    Ok(start_auth(ctx, exchange, nip, "Token", verdict, proceed))
 }
 
 fn context_nip(id: &ContextIdentifier) -> Result<String, KsefError> {
@@ -187,7 +208,11 @@ fn check_token(
 
 /// `POST /v2/auth/xades-signature`: reads `Challenge` and `ContextIdentifier/Nip`
 /// from the signed `AuthTokenRequest`; the signature itself is not verified.
-pub async fn xades(ctx: &mut Ctx<'_>) -> Result<Response, KsefError> {
+pub async fn xades(
+    ctx: &mut Ctx<'_>,
+    exchange: &mut Exchange<'_>,
+    conn: Option<&ConnHandle>,
+) -> Result<Response, KsefError> {
     let body = ctx.bytes().await?;
     let text =
         std::str::from_utf8(&body).map_err(|_| KsefError::validation("the body is not UTF-8"))?;
@@ -219,18 +244,40 @@ pub async fn xades(ctx: &mut Ctx<'_>) -> Result<Response, KsefError> {
             "ContextIdentifier/Nip {nip:?} is not a NIP"
         )));
     }
+    let key = "auth/xades-signature";
+    let proceed = match decide(ctx, exchange, conn, Route::Auth, key, Some(&nip)).await {
+        Ok(proceed) => proceed,
+        Err(instead) => return instead,
+    };
     let verdict = take_challenge(ctx, &challenge).and_then(|_| registered(ctx, &nip, None));
-    Ok(start_auth(ctx, nip, "XadesSignature", verdict))
+    Ok(start_auth(
+        ctx,
+        exchange,
+        nip,
+        "XadesSignature",
+        verdict,
+        proceed,
+    ))
 }
 
-/// Records the authentication operation and answers 202.
+/// Records the authentication operation and answers 202; its status ends at 550
+/// when a fault aborts it.
 fn start_auth(
     ctx: &Ctx<'_>,
+    exchange: &mut Exchange<'_>,
     nip: String,
     method: &'static str,
     verdict: Result<(), String>,
+    proceed: Proceed,
 ) -> Response {
     let outcome = match verdict {
+        Ok(()) if proceed == Proceed::AbortAuth => {
+            exchange.entry().note = Some("auth status 550".to_owned());
+            (
+                550,
+                "Operacja została anulowana przez system. Spróbuj ponownie.".to_owned(),
+            )
+        }
         Ok(()) => (200, "Uwierzytelnianie zakończone sukcesem".to_owned()),
         Err(why) => (
             450,

@@ -75,6 +75,7 @@ pub async fn download(
             .filter(|is| is.seller == grant.nip || is.invoice.buyer_tax_id == grant.nip)
     };
     let Some(is) = issued else {
+        exchange.entry().note = Some(format!("download 21164 not found ksefNumber={number}"));
         return Err(not_found(number));
     };
     let entered = chaos::enter(ctx.state, exchange, Route::Get).map_err(KsefError::from)?;
@@ -91,18 +92,27 @@ pub async fn download(
         return answer;
     }
     let now = ctx.state.clock.elapsed();
-    let bytes = match held(ctx.state, &is, now) {
+    let (bytes, what) = match held(ctx.state, &is, now) {
         Held::Visible(stored) if tax_api::content_hash(&stored) == is.sent_hash => {
-            is.original.to_vec()
+            (is.original.to_vec(), "as sent")
         }
-        Held::Visible(stored) => fa3::write(&stored, &is.facts),
-        Held::Pending => return Err(KsefError::bad(
-            21165,
-            "Faktura o podanym numerze KSeF nie jest jeszcze dostępna. Spróbuj ponownie później.",
-            number.to_owned(),
-        )),
-        Held::Gone => return Err(not_found(number)),
+        Held::Visible(stored) => (fa3::write(&stored, &is.facts), "damaged, hash differs"),
+        Held::Pending => {
+            exchange.entry().note = Some(format!(
+                "download 21165 not yet visible ksefNumber={number}"
+            ));
+            return Err(KsefError::bad(
+                21165,
+                "Faktura o podanym numerze KSeF nie jest jeszcze dostępna. Spróbuj ponownie później.",
+                number.to_owned(),
+            ));
+        }
+        Held::Gone => {
+            exchange.entry().note = Some(format!("download 21164 not found ksefNumber={number}"));
+            return Err(not_found(number));
+        }
     };
+    exchange.entry().note = Some(format!("download ksefNumber={number} {what}"));
     let hash = sha256_b64(&bytes);
     let mut response = h::bytes(StatusCode::OK, "application/xml", bytes);
     if let Ok(value) = HeaderValue::from_str(&hash) {

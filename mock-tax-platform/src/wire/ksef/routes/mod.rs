@@ -14,6 +14,7 @@ use crate::wire::faulted as chaos;
 use crate::wire::respond::Response;
 
 pub mod auth;
+pub mod calls;
 pub mod download;
 pub mod invoice;
 pub mod query;
@@ -132,10 +133,13 @@ impl Op {
     }
 
     /// The route the journal files it under and fault rules target: the send is an
-    /// upload, reads are `get`, the metadata query is `query`, the rest `status`.
+    /// upload, reads are `get`, the metadata query is `query`, the authentication
+    /// `auth`, session open and close `session`, the rest `status`.
     pub fn route(&self) -> Route {
         match self {
             Op::Send(_) => Route::Upload,
+            Op::KsefToken | Op::Xades => Route::Auth,
+            Op::OpenSession | Op::Close(_) => Route::Session,
             Op::Metadata => Route::Query,
             Op::InvoiceStatus(..)
             | Op::UpoByReference(..)
@@ -174,33 +178,59 @@ pub async fn dispatch(
     match op {
         Op::Certificates => auth::certificates(ctx),
         Op::Challenge => auth::challenge(ctx),
-        Op::KsefToken => Box::pin(auth::ksef_token(ctx)).await,
-        Op::Xades => Box::pin(auth::xades(ctx)).await,
+        Op::KsefToken => Box::pin(auth::ksef_token(ctx, exchange, conn)).await,
+        Op::Xades => Box::pin(auth::xades(ctx, exchange, conn)).await,
         Op::AuthStatus(r) => auth::status(ctx, &r),
         Op::Redeem => auth::redeem(ctx),
         Op::Refresh => auth::refresh(ctx),
-        Op::OpenSession => Box::pin(session::open(ctx)).await,
+        Op::OpenSession => {
+            let proceed = match session_fault(ctx, exchange, conn, "session/open").await {
+                Ok(proceed) => proceed,
+                Err(instead) => return instead,
+            };
+            let done = Box::pin(session::open(ctx)).await;
+            calls::after(exchange, "session/open", proceed, done)
+        }
         Op::Send(r) => Box::pin(send::send(ctx, exchange, conn, &r)).await,
-        Op::Close(r) => session::close(ctx, &r),
+        Op::Close(r) => {
+            let proceed = match session_fault(ctx, exchange, conn, "session/close").await {
+                Ok(proceed) => proceed,
+                Err(instead) => return instead,
+            };
+            let done = session::close(ctx, &r);
+            calls::after(exchange, "session/close", proceed, done)
+        }
         Op::SessionStatus(r) => session::status(ctx, &r),
         Op::List(r, failed) => session::list(ctx, &r, failed),
         Op::InvoiceStatus(r, i) => {
             let entered = chaos::enter(ctx.state, exchange, Route::Get).map_err(KsefError::from)?;
             let key = format!("{r}/{i}");
             let nip = ctx.access()?.nip;
+            invoice::name_in_journal(ctx, exchange, &nip, &i);
             let attempt = ctx.state.journal.next_attempt(Route::Get, &nip, &key);
             let facts = chaos::facts(&entered, Route::Get, Some(&nip), None, &key, attempt);
             if let Some(answer) = read_fault(ctx, exchange, conn, &entered, &facts).await {
                 return answer;
             }
-            invoice::status(ctx, &r, &i)
+            invoice::status(ctx, exchange, &r, &i)
         }
-        Op::UpoByReference(r, i) => upo::by_reference(ctx, &r, &i),
-        Op::UpoByKsefNumber(r, k) => upo::by_ksef_number(ctx, &r, &k),
+        Op::UpoByReference(r, i) => upo::by_reference(ctx, exchange, &r, &i),
+        Op::UpoByKsefNumber(r, k) => upo::by_ksef_number(ctx, exchange, &r, &k),
         Op::SessionUpo(r, u) => upo::session_page(ctx, &r, &u),
         Op::Metadata => Box::pin(query::metadata(ctx, exchange, conn)).await,
         Op::Download(k) => Box::pin(download::download(ctx, exchange, conn, &k)).await,
     }
+}
+
+/// The fault decision for a session call by the access token's seller.
+async fn session_fault(
+    ctx: &Ctx<'_>,
+    exchange: &mut Exchange<'_>,
+    conn: Option<&ConnHandle>,
+    key: &str,
+) -> Result<calls::Proceed, calls::Instead> {
+    let seller = ctx.access().ok().map(|g| g.nip);
+    calls::decide(ctx, exchange, conn, Route::Session, key, seller.as_deref()).await
 }
 
 /// How an injected error answer looks on the KSeF wire.

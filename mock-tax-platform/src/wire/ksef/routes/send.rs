@@ -46,6 +46,8 @@ struct Sent {
     ready_at: Duration,
     outcome: Outcome,
     issued: Option<Issued>,
+    /// `Fa/P_2`, once read.
+    number: Option<String>,
 }
 
 /// Serves the send.
@@ -100,6 +102,7 @@ pub async fn send(
         ready_at: ctx.now.saturating_add(delay),
         outcome: Outcome::new(200, "Sukces"),
         issued: None,
+        number: None,
     };
     // What KSeF checks after accepting: each failure is a status, not an HTTP error.
     let plain = match aes_decrypt(&key, &iv, &ct) {
@@ -123,6 +126,8 @@ pub async fn send(
             return Ok(record(ctx, exchange, sent));
         }
     };
+    sent.number = Some(invoice.number.clone());
+    exchange.entry().number = Some(invoice.number.clone());
     if invoice.seller_tax_id != grant.nip {
         sent.outcome = Outcome::new(410, "Nieprawidłowy zakres uprawnień").with_detail(format!(
             "Podmiot1 NIP {} is not the session's context {}",
@@ -292,7 +297,10 @@ fn record(ctx: &Ctx<'_>, exchange: &mut Exchange<'_>, sent: Sent) -> Response {
     let n = ksef.next_seq();
     let reference = reference_number(RefKind::Invoice, ctx.wall, seed, n);
     let index = ksef.invoices.len();
-    let mut note = format!("ksef_session={} ksef_invoice_ref={reference}", sent.session);
+    let mut note = format!(
+        "send ksef_session={} ksef_invoice_ref={reference}",
+        sent.session
+    );
     let mut issued = sent.issued;
     if let Some(is) = issued.as_mut() {
         is.ksef_number = ksef_number(&is.seller, is.acquired, seed, n);
@@ -310,6 +318,7 @@ fn record(ctx: &Ctx<'_>, exchange: &mut Exchange<'_>, sent: Sent) -> Response {
             ),
             index,
         );
+        ksef.by_platform_ref.insert(is.platform_ref.clone(), index);
         note.push_str(&format!(" ksef_number={}", is.ksef_number));
     }
     let ordinal = match ksef.sessions.get_mut(&sent.session) {
@@ -331,6 +340,8 @@ fn record(ctx: &Ctx<'_>, exchange: &mut Exchange<'_>, sent: Sent) -> Response {
         ready_at: sent.ready_at,
         outcome: sent.outcome,
         issued,
+        number: sent.number,
+        polls: 0,
     });
     exchange.entry().note = Some(note);
     h::json(StatusCode::ACCEPTED, &json!({"referenceNumber": reference}))

@@ -223,7 +223,7 @@ pub fn list(ctx: &Ctx<'_>, reference: &str, failed_only: bool) -> Result<Respons
     let mut next = None;
     for (pos, &i) in session.invoices.iter().enumerate().skip(start) {
         let inv = &ksef.invoices[i];
-        let body = status_body(inv, ctx, &origin);
+        let body = status_body(inv, ctx, &origin, None);
         if failed_only && body["status"]["code"].as_u64().unwrap_or(0) < 400 {
             continue;
         }

@@ -1,6 +1,7 @@
 //! UPO downloads (research §1.5): per invoice by reference or KSeF number, and the
 //! session's page. 400 21178 until the UPO exists. The XML is unsigned (no client
-//! checks MF's signature).
+//! checks MF's signature). A per-invoice UPO is journaled under the invoice's
+//! number, with whether it was there.
 
 use std::fmt::Write as _;
 
@@ -12,6 +13,7 @@ use super::super::errors::KsefError;
 use super::super::state::{progress, Inner, SentInvoice};
 use super::invoice::find;
 use super::session::{owned, session_status};
+use crate::wire::exchange::Exchange;
 use crate::wire::respond::Response;
 
 fn not_ready(what: &str) -> KsefError {
@@ -66,21 +68,47 @@ fn upo(session: &str, nip: &str, documents: &[String]) -> Response {
     h::bytes(StatusCode::OK, "application/xml", x.into_bytes())
 }
 
+/// Files a per-invoice UPO request under the invoice's number, with what it got.
+fn journal(exchange: &mut Exchange<'_>, nip: &str, inv: Option<&SentInvoice>, doc: bool) {
+    let entry = exchange.entry();
+    entry.seller_tax_id = Some(nip.to_owned());
+    if let Some(number) = inv.and_then(|inv| inv.number.clone()) {
+        entry.number = Some(number);
+    }
+    let ksef_number = inv
+        .and_then(|inv| inv.issued.as_ref())
+        .map(|is| format!(" ksefNumber={}", is.ksef_number))
+        .unwrap_or_default();
+    entry.note = Some(if doc {
+        format!("upo{ksef_number}")
+    } else {
+        format!("upo 21178 not ready{ksef_number}")
+    });
+}
+
 /// `GET /v2/sessions/{ref}/invoices/{invoiceRef}/upo`.
 pub fn by_reference(
     ctx: &Ctx<'_>,
+    exchange: &mut Exchange<'_>,
     reference: &str,
     invoice_ref: &str,
 ) -> Result<Response, KsefError> {
     let grant = ctx.access()?;
     let ksef = ctx.state.ksef.lock();
     let inv = find(&ksef, reference, invoice_ref, &grant.nip)?;
-    let doc = document(inv, ctx).ok_or_else(|| not_ready(invoice_ref))?;
+    let doc = document(inv, ctx);
+    journal(exchange, &grant.nip, Some(inv), doc.is_some());
+    let doc = doc.ok_or_else(|| not_ready(invoice_ref))?;
     Ok(upo(reference, &grant.nip, &[doc]))
 }
 
 /// `GET /v2/sessions/{ref}/invoices/ksef/{ksefNumber}/upo`.
-pub fn by_ksef_number(ctx: &Ctx<'_>, reference: &str, number: &str) -> Result<Response, KsefError> {
+pub fn by_ksef_number(
+    ctx: &Ctx<'_>,
+    exchange: &mut Exchange<'_>,
+    reference: &str,
+    number: &str,
+) -> Result<Response, KsefError> {
     let grant = ctx.access()?;
     let ksef = ctx.state.ksef.lock();
     owned(&ksef, reference, &grant.nip)?;
@@ -88,9 +116,10 @@ pub fn by_ksef_number(ctx: &Ctx<'_>, reference: &str, number: &str) -> Result<Re
         .by_ksef_number
         .get(number)
         .map(|&i| &ksef.invoices[i])
-        .filter(|inv| inv.session == reference)
-        .ok_or_else(|| not_ready(number))?;
-    let doc = document(inv, ctx).ok_or_else(|| not_ready(number))?;
+        .filter(|inv| inv.session == reference);
+    let doc = inv.and_then(|inv| document(inv, ctx));
+    journal(exchange, &grant.nip, inv, doc.is_some());
+    let doc = doc.ok_or_else(|| not_ready(number))?;
     Ok(upo(reference, &grant.nip, &[doc]))
 }
 

@@ -244,6 +244,28 @@ async fn bad_xml_is_status_430_naming_the_element_and_a_wrong_key_is_435() {
 }
 
 #[tokio::test]
+async fn a_correction_is_430_naming_rodzaj_faktury_so_the_duplicate_key_is_complete() {
+    let platform = start(1, json!({})).await;
+    let c = Client::ready(&platform).await;
+    let issued = c.invoice_status(&c.send_ok(&fa3("FV/K/1")).await).await;
+    assert_eq!(issued["status"]["code"], 200, "{issued}");
+    // The same P_2 as a correction: KSeF's key tells them apart, ours refuses it.
+    let kor = fa3("FV/K/1").replace(
+        "<RodzajFaktury>VAT</RodzajFaktury>",
+        "<RodzajFaktury>KOR</RodzajFaktury>",
+    );
+    let st = c.invoice_status(&c.send_ok(&kor).await).await;
+    assert_eq!(st["status"]["code"], 430, "{st}");
+    let detail = st["status"]["details"][0].as_str().unwrap();
+    assert!(
+        detail.contains("Fa/RodzajFaktury") && detail.contains("\"KOR\""),
+        "{detail}"
+    );
+    let truth: Value = serde_json::from_str(&control(&platform, "/_chaos/truth").await).unwrap();
+    assert_eq!(truth["records"].as_array().unwrap().len(), 1, "{truth}");
+}
+
+#[tokio::test]
 async fn a_resent_invoice_is_440_pointing_at_the_original_and_the_session_lists_it_as_failed() {
     let platform = start(1, json!({})).await;
     let c = Client::ready(&platform).await;

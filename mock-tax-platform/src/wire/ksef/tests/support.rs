@@ -92,22 +92,26 @@ impl Client {
         reply(req.send().await.unwrap()).await
     }
 
-    /// Challenge → ksef-token → status → redeem; returns the auth status code.
-    pub async fn authenticate(&mut self, token: &str) -> u64 {
+    /// Challenge → ksef-token: the token authentication's start, as answered.
+    pub async fn token_auth(&self, token: &str) -> Reply {
         let challenge = self.post("/auth/challenge", None).await.json();
         let plain = format!("{token}|{}", challenge["timestampMs"]);
         let m = test_material().unwrap();
-        let started = self
-            .post(
-                "/auth/ksef-token",
-                Some(json!({
-                    "challenge": challenge["challenge"],
-                    "contextIdentifier": {"type": "Nip", "value": NIP},
-                    "encryptedToken": oaep_encrypt_b64(&m, plain.as_bytes()),
-                    "publicKeyId": m.public_key_id,
-                })),
-            )
-            .await;
+        self.post(
+            "/auth/ksef-token",
+            Some(json!({
+                "challenge": challenge["challenge"],
+                "contextIdentifier": {"type": "Nip", "value": NIP},
+                "encryptedToken": oaep_encrypt_b64(&m, plain.as_bytes()),
+                "publicKeyId": m.public_key_id,
+            })),
+        )
+        .await
+    }
+
+    /// Challenge → ksef-token → status → redeem; returns the auth status code.
+    pub async fn authenticate(&mut self, token: &str) -> u64 {
+        let started = self.token_auth(token).await;
         assert_eq!(started.status, 202, "{}", started.text);
         let started = started.json();
         self.access = started["authenticationToken"]["token"]
@@ -187,7 +191,8 @@ impl Client {
         r.json()["referenceNumber"].as_str().unwrap().to_owned()
     }
 
-    pub async fn invoice_status(&self, invoice_ref: &str) -> Value {
+    /// One status poll.
+    pub async fn poll_status(&self, invoice_ref: &str) -> Value {
         let r = self
             .get(&format!(
                 "/sessions/{}/invoices/{invoice_ref}",
@@ -196,6 +201,19 @@ impl Client {
             .await;
         assert_eq!(r.status, 200, "{}", r.text);
         r.json()
+    }
+
+    /// Polls until the status is final (the first two polls show 100 and 150), or
+    /// returns the last one after a few.
+    pub async fn invoice_status(&self, invoice_ref: &str) -> Value {
+        let mut st = self.poll_status(invoice_ref).await;
+        for _ in 0..5 {
+            if !matches!(st["status"]["code"].as_u64(), Some(100 | 150)) {
+                break;
+            }
+            st = self.poll_status(invoice_ref).await;
+        }
+        st
     }
 
     pub async fn metadata(&self, query: &str, body: Value) -> Reply {
