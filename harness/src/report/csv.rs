@@ -50,6 +50,19 @@ fn opt<T: ToString>(value: Option<T>) -> String {
     value.map_or_else(String::new, |v| v.to_string())
 }
 
+/// A cell a spreadsheet shows as text: client reasons and stored values come from
+/// systems under test, and a cell starting with `=`, `+`, `-`, `@`, a tab or a carriage
+/// return would run as a formula when the file is opened (OWASP "CSV injection"). Such
+/// a cell gets a leading `'`, which spreadsheets hide; a plain number stays as it is.
+fn text(value: String) -> String {
+    let risky = value.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && value.parse::<f64>().is_err() {
+        format!("'{value}")
+    } else {
+        value
+    }
+}
+
 /// Renders `violations.csv`: a header, then one row per violation in report order.
 pub fn render_violations_csv(result: &CheckResult) -> Result<String, ReportError> {
     const FILE: &str = "violations.csv";
@@ -64,20 +77,20 @@ pub fn render_violations_csv(result: &CheckResult) -> Result<String, ReportError
             fields_str(v).unwrap_or_default()
         };
         w.write_record([
-            v.number.clone(),
-            opt(v.seller_tax_id.as_deref()),
+            text(v.number.clone()),
+            text(opt(v.seller_tax_id.as_deref())),
             v.class.as_str().to_string(),
-            opt(cause.map(|c| c.rule.as_str())),
+            text(opt(cause.map(|c| c.rule.as_str()))),
             opt(cause.map(|c| c.kind.as_str())),
             client_str(v.client.status).to_string(),
-            opt(v.client.reason.as_deref()),
+            text(opt(v.client.reason.as_deref())),
             platform_str(v.platform.state).to_string(),
             v.missing_fields.join(" "),
-            differing,
+            text(differing),
             opt(v.copies),
             opt(v.client.issued_at_ms),
-            opt(v.platform.platform_ref.as_deref()),
-            v.detail.clone(),
+            text(opt(v.platform.platform_ref.as_deref())),
+            text(v.detail.clone()),
         ])
         .map_err(fail)?;
     }
@@ -93,16 +106,38 @@ pub fn render_flagged_csv(result: &CheckResult) -> Result<String, ReportError> {
     w.write_record(FLAGGED_COLUMNS).map_err(fail)?;
     for f in &result.false_flags {
         w.write_record([
-            f.number.clone(),
-            opt(f.seller_tax_id.as_deref()),
-            opt(f.client.reason.as_deref()),
+            text(f.number.clone()),
+            text(opt(f.seller_tax_id.as_deref())),
+            text(opt(f.client.reason.as_deref())),
             "intact".to_string(),
-            opt(f.platform_ref.as_deref()),
+            text(opt(f.platform_ref.as_deref())),
             opt(f.client.issued_at_ms),
-            faults_seen(&f.chain).join("; "),
+            text(faults_seen(&f.chain).join("; ")),
             f.chain.len().to_string(),
         ])
         .map_err(fail)?;
     }
     finish(w, FILE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::text;
+
+    #[test]
+    fn formulas_are_neutralised_and_numbers_and_plain_text_kept() {
+        for (cell, shown) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("+1+cmd", "'+1+cmd"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("-12.5", "-12.5"),
+            ("+7", "+7"),
+            ("timeout after 3 tries", "timeout after 3 tries"),
+            ("", ""),
+        ] {
+            assert_eq!(text(cell.to_string()), shown, "{cell:?}");
+        }
+    }
 }
