@@ -23,37 +23,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # After this directory: its delivery.py and naive.py are the KSeF ones.
 sys.path.append(os.path.join(HERE, "..", "python-client"))
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import logging  # noqa: E402
-import signal  # noqa: E402
 import time  # noqa: E402
 
 from delivery import Delivery, Settings  # noqa: E402
-from http_api import Server, ledger_csv  # noqa: E402
+from entry import ConfigError, env_value, main  # noqa: E402
+from http_api import Server  # noqa: E402
 from ksef_api import Ksef  # noqa: E402
 from ksef_reconcile import Reconciler  # noqa: E402
 from naive import NaiveDelivery  # noqa: E402
 from outbox import Outbox  # noqa: E402
 from workers import Workers  # noqa: E402
-
-log = logging.getLogger("ksef-client")
-
-
-class ConfigError(Exception):
-    """A required environment variable is missing or malformed."""
-
-
-def _env(name, default=None, cast=str, env=None):
-    value = (os.environ if env is None else env).get(name)
-    if value is None or value == "":
-        if default is None:
-            raise ConfigError(f"expected the environment variable {name} to be set, found it unset")
-        return default
-    try:
-        return cast(value)
-    except ValueError:
-        raise ConfigError(f"expected {name} to be a {cast.__name__}, found {value!r}") from None
 
 
 class App:
@@ -61,7 +40,7 @@ class App:
 
     def __init__(self, env=None):
         def get(name, default=None, cast=str):
-            return _env(name, default, cast, env)
+            return env_value(name, default, cast, env)
 
         self.mode = get("CLIENT_MODE", "robust")
         if self.mode not in ("robust", "naive"):
@@ -111,48 +90,6 @@ class App:
         self.outbox.close()
 
 
-def serve():
-    app = App().start()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    log.info("listening on %s, %s mode (state %s: %s)", app.url, app.mode, app.outbox.path,
-             app.outbox.counts() or "empty")
-    app.server.serve_forever()
-
-
-def export_ledger(path, fmt):
-    outbox = Outbox(_env("CLIENT_STATE_DIR"))
-    entries = outbox.ledger()
-    if fmt == "csv":
-        text = ledger_csv(entries)
-    else:
-        text = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entries)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
-    print(f"wrote {len(entries)} entries to {path}", file=sys.stderr)
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description="Invoice Chaos example KSeF billing client (ksef-client 0.20.0)")
-    parser.add_argument("--export-ledger", metavar="FILE", help="write the ledger of CLIENT_STATE_DIR and exit")
-    parser.add_argument("--format", choices=("jsonl", "csv"), default="jsonl", help="ledger export format")
-    args = parser.parse_args(argv)
-    level = os.environ.get("CLIENT_LOG", "INFO").upper()
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s ksef-client %(levelname)s %(message)s")
-    # The SDK and httpx log every request at INFO; keep them to warnings unless asked.
-    for noisy in ("httpx", "ksef_client"):
-        logging.getLogger(noisy).setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
-    try:
-        if args.export_ledger:
-            export_ledger(args.export_ledger, args.format)
-        else:
-            serve()
-    except ConfigError as e:
-        print(f"ksef-client: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 0
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main("ksef-client", "Invoice Chaos example KSeF billing client (ksef-client 0.20.0)", App,
+                  quiet_loggers=("httpx", "ksef_client")))

@@ -16,39 +16,17 @@ CLIENT_WORKERS (4), CLIENT_QUEUE_SIZE (64), CLIENT_BIND (127.0.0.1), CLIENT_LOG 
 CLIENT_MODE (robust; `naive` trusts every acknowledgement, for contrast).
 """
 
-import argparse
-import json
-import logging
-import os
-import signal
 import sys
 import time
 
 from delivery import Delivery, Settings
-from http_api import Server, ledger_csv
+from entry import ConfigError, env_value, main
+from http_api import Server
 from naive import NaiveDelivery
 from outbox import Outbox
 from platform_api import Platform
 from reconcile import Reconciler
 from workers import Workers
-
-log = logging.getLogger("python-client")
-
-
-class ConfigError(Exception):
-    """A required environment variable is missing or malformed."""
-
-
-def _env(name, default=None, cast=str, env=None):
-    value = (os.environ if env is None else env).get(name)
-    if value is None or value == "":
-        if default is None:
-            raise ConfigError(f"expected the environment variable {name} to be set, found it unset")
-        return default
-    try:
-        return cast(value)
-    except ValueError:
-        raise ConfigError(f"expected {name} to be a {cast.__name__}, found {value!r}") from None
 
 
 class App:
@@ -56,7 +34,7 @@ class App:
 
     def __init__(self, env=None):
         def get(name, default=None, cast=str):
-            return _env(name, default, cast, env)
+            return env_value(name, default, cast, env)
 
         self.settings = Settings(deadline_secs=get("CLIENT_DELIVERY_DEADLINE_SECS", 20.0, float))
         self.outbox = Outbox(get("CLIENT_STATE_DIR"))
@@ -97,45 +75,5 @@ class App:
         self.outbox.close()
 
 
-def serve():
-    app = App().start()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    log.info("listening on %s, %s mode (state %s: %s)", app.url, app.mode, app.outbox.path,
-             app.outbox.counts() or "empty")
-    app.server.serve_forever()
-
-
-def export_ledger(path, fmt):
-    outbox = Outbox(_env("CLIENT_STATE_DIR"))
-    entries = outbox.ledger()
-    if fmt == "csv":
-        text = ledger_csv(entries)
-    else:
-        text = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entries)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
-    print(f"wrote {len(entries)} entries to {path}", file=sys.stderr)
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description="Invoice Chaos example billing client (Python, stdlib only)")
-    parser.add_argument("--export-ledger", metavar="FILE", help="write the ledger of CLIENT_STATE_DIR and exit")
-    parser.add_argument("--format", choices=("jsonl", "csv"), default="jsonl", help="ledger export format")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=os.environ.get("CLIENT_LOG", "INFO").upper(), stream=sys.stderr,
-                        format="%(asctime)s python-client %(levelname)s %(message)s")
-    try:
-        if args.export_ledger:
-            export_ledger(args.export_ledger, args.format)
-        else:
-            serve()
-    except ConfigError as e:
-        print(f"python-client: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 0
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main("python-client", "Invoice Chaos example billing client (Python, stdlib only)", App))

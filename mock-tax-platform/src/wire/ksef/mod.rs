@@ -112,7 +112,8 @@ pub async fn handle(
     let (mut response, error_code) = match result {
         Ok(response) => (response, None),
         Err(err) => {
-            if err == errors::KsefError::Internal {
+            // A 500 a fault rule asked for is the run going to plan, not a platform error.
+            if err == errors::KsefError::Internal && exchange.entry().fault.is_none() {
                 tracing::error!(%path, "KSeF request answered 500");
             }
             (
