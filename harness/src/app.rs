@@ -144,16 +144,18 @@ pub async fn check_ledger(args: CheckArgs) -> Exit {
         tracing::warn!("{e}");
         Vec::new()
     });
-    // One read of the stats: the platform's rules (for information) and its journal's
-    // budget (whether the chains can be complete).
-    let (fault_stats, journal_budget) = match control.stats().await {
+    // One read of the stats: the platform's rules (for information), its journal's
+    // budget (whether the chains can be complete) and the migrations it ran (what the
+    // report's maintenance section says each took and whether the ledger caught it).
+    let (fault_stats, journal_budget, migrations) = match control.stats().await {
         Ok(stats) => (
             runner::rule_stats(&stats),
             runner::collect::journal_budget(&stats),
+            stats.chaos.migrations,
         ),
         Err(e) => {
             tracing::warn!("{e}");
-            (Vec::new(), None)
+            (Vec::new(), None, Vec::new())
         }
     };
     let mut record = match ledger_run(LedgerCheck {
@@ -176,6 +178,7 @@ pub async fn check_ledger(args: CheckArgs) -> Exit {
         }
     };
     record.journal_budget = journal_budget;
+    record.migrations = migrations;
     for note in &record.notes {
         eprintln!("note: {note}");
     }

@@ -289,3 +289,50 @@ fn scope_and_column_flags_that_cannot_be_used_are_bad_arguments() {
         assert!(stderr.contains(expected), "{flags:?}: {stderr}");
     }
 }
+
+#[test]
+fn a_migration_the_platform_ran_is_reported_with_what_the_ledger_missed() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let platform = platform_with_records(&rt, 4);
+    let url = platform.base_url();
+    // A window that loses every record, stopped at once so its migration runs now.
+    rt.block_on(async {
+        let http = reqwest::Client::new();
+        for body in [
+            serde_json::json!({"name": "upgrade", "duration": "1h",
+                               "migration": {"lose": 1.0, "since": "start"}}),
+            serde_json::json!({"stop": true}),
+        ] {
+            let answer = http
+                .post(format!("{url}/_chaos/maintenance"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert!(answer.status().is_success(), "{}", answer.status());
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = dir.path().join("ledger.csv");
+    std::fs::write(
+        &ledger,
+        "number,status\nP-1,confirmed\nP-2,confirmed\nP-3,flagged\nP-4,confirmed\n",
+    )
+    .unwrap();
+
+    let (code, report, _) = check(&url, &ledger, &["--seller", SELLER]);
+
+    rt.block_on(platform.shutdown());
+    assert_eq!(code, Some(1), "{report:#}");
+    let migrations = report["maintenance"]["migrations"].as_array().unwrap();
+    assert_eq!(migrations.len(), 1, "{report:#}");
+    let m = &migrations[0];
+    assert_eq!(m["lost"], 5, "{m:#}");
+    // P-3 was flagged: caught; the three confirmed ones were missed. OLD-1 is not the
+    // ledger's, so it is neither.
+    assert_eq!(
+        (&m["caught"], &m["missed"]),
+        (&1.into(), &3.into()),
+        "{m:#}"
+    );
+}
