@@ -5,6 +5,9 @@
 use std::fmt::Write;
 
 use super::html::esc;
+use super::maintenance_table::{
+    migration_cells, window_cells, Column, MIGRATION_COLUMNS, MIGRATION_LEGEND, WINDOW_COLUMNS,
+};
 use super::text::chain_line;
 use crate::check::{CheckResult, FALSE_FLAG_RATIO};
 
@@ -20,45 +23,40 @@ pub(crate) fn maintenance(result: &CheckResult) -> String {
     }
     out.push_str("<h2>Maintenance</h2>");
     if !m.windows.is_empty() {
-        out.push_str("<table><tr><th>window</th><th>start</th><th>end</th><th>reads</th></tr>");
+        table_head(&mut out, &WINDOW_COLUMNS);
         for w in &m.windows {
-            let _ = write!(
-                out,
-                "<tr><td>{}</td><td class=n>+{} ms</td><td class=n>+{} ms</td><td>{}</td></tr>",
-                esc(w.name.as_deref().unwrap_or("—")),
-                w.start_ms,
-                w.end_ms,
-                if w.reads_allowed {
-                    "allowed"
-                } else {
-                    "refused"
-                }
-            );
+            table_row(&mut out, "", &WINDOW_COLUMNS, &window_cells(w));
         }
         out.push_str("</table>");
     }
     if !m.migrations.is_empty() {
-        out.push_str("<table><tr><th>migration</th><th>kind</th><th>since</th><th>eligible</th><th>lost</th><th>stripped</th><th>reverted</th><th>client caught</th><th>client missed</th></tr>");
+        table_head(&mut out, &MIGRATION_COLUMNS);
         for g in &m.migrations {
             let bad = if g.missed > 0 { " class=bad" } else { "" };
-            let _ = write!(
-                out,
-                "<tr{bad}><td>{}</td><td>{}</td><td>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td></tr>",
-                esc(&g.name),
-                esc(&g.kind),
-                esc(&g.since),
-                g.eligible,
-                g.lost,
-                g.stripped,
-                g.reverted,
-                g.caught,
-                g.missed
-            );
+            table_row(&mut out, bad, &MIGRATION_COLUMNS, &migration_cells(g));
         }
-        out.push_str("</table><p class=legend>Caught: the invoice ended flagged, or uploaded again and intact. Missed: it ended as a violation.</p>");
+        let _ = write!(out, "</table><p class=legend>{MIGRATION_LEGEND}</p>");
     }
     out.push('\n');
     out
+}
+
+fn table_head(out: &mut String, columns: &[Column]) {
+    out.push_str("<table><tr>");
+    for c in columns {
+        let _ = write!(out, "<th>{}</th>", c.title);
+    }
+    out.push_str("</tr>");
+}
+
+/// One row; numeric cells get `class=n`, the row `attrs` (e.g. ` class=bad`).
+fn table_row(out: &mut String, attrs: &str, columns: &[Column], cells: &[String]) {
+    let _ = write!(out, "<tr{attrs}>");
+    for (c, cell) in columns.iter().zip(cells) {
+        let class = if c.numeric { " class=n" } else { "" };
+        let _ = write!(out, "<td{class}>{}</td>", esc(cell));
+    }
+    out.push_str("</tr>");
 }
 
 /// The invoices behind a broken false-flag bound, each with its chain; empty when

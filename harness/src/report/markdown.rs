@@ -3,6 +3,9 @@
 
 use std::fmt::Write;
 
+use super::maintenance_table::{
+    migration_cells, window_cells, Column, MIGRATION_COLUMNS, MIGRATION_LEGEND, WINDOW_COLUMNS,
+};
 use super::text::{
     cause_str, causes_str, client_exit_str, client_label, client_str, duration_ms, effect_str,
     fault_str, integrity_str, invoices, platform_str, replay_caveat, replay_command, response_str,
@@ -302,52 +305,38 @@ fn maintenance(out: &mut String, result: &CheckResult) {
     }
     let _ = writeln!(out, "## Maintenance\n");
     if !m.windows.is_empty() {
-        let _ = writeln!(out, "| window | start | end | reads |\n|---|---:|---:|---|");
+        table_head(out, &WINDOW_COLUMNS);
         for w in &m.windows {
-            let _ = writeln!(
-                out,
-                "| {} | +{} ms | +{} ms | {} |",
-                opt(&w.name),
-                w.start_ms,
-                w.end_ms,
-                if w.reads_allowed {
-                    "allowed"
-                } else {
-                    "refused"
-                }
-            );
+            table_row(out, &window_cells(w).map(|c| md(&c)));
         }
         out.push('\n');
     }
     if !m.migrations.is_empty() {
-        let _ = writeln!(
-            out,
-            "| migration | kind | since | eligible | lost | stripped | reverted | client caught | client missed |\n|---|---|---|---:|---:|---:|---:|---:|---:|"
-        );
+        table_head(out, &MIGRATION_COLUMNS);
         for g in &m.migrations {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                md(&g.name),
-                md(&g.kind),
-                md(&g.since),
-                g.eligible,
-                g.lost,
-                g.stripped,
-                g.reverted,
-                g.caught,
-                if g.missed > 0 {
-                    format!("**{}**", g.missed)
-                } else {
-                    "0".to_string()
-                }
-            );
+            let mut cells = migration_cells(g).map(|c| md(&c));
+            if g.missed > 0 {
+                cells[8] = format!("**{}**", g.missed);
+            }
+            table_row(out, &cells);
         }
-        let _ = writeln!(
-            out,
-            "\nCaught: the invoice ended flagged, or uploaded again and intact. Missed: it ended as a violation.\n"
-        );
+        let _ = writeln!(out, "\n{MIGRATION_LEGEND}\n");
     }
+}
+
+/// A heading row and its alignment row (numbers right).
+fn table_head(out: &mut String, columns: &[Column]) {
+    let titles: Vec<&str> = columns.iter().map(|c| c.title).collect();
+    let aligns: Vec<&str> = columns
+        .iter()
+        .map(|c| if c.numeric { "---:" } else { "---" })
+        .collect();
+    let _ = writeln!(out, "| {} |\n|{}|", titles.join(" | "), aligns.join("|"));
+}
+
+/// One row of cells already escaped (and emphasised) for Markdown.
+fn table_row(out: &mut String, cells: &[String]) {
+    let _ = writeln!(out, "| {} |", cells.join(" | "));
 }
 
 /// The invoices behind a broken false-flag bound, with their chains: such a run may

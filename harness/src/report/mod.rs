@@ -12,6 +12,7 @@ mod journal;
 mod json;
 mod junit;
 mod junit_all;
+mod maintenance_table;
 mod markdown;
 mod palette;
 pub mod read;

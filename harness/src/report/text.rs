@@ -264,11 +264,7 @@ pub(crate) fn window_str(w: &crate::check::WindowSpan) -> String {
             .map_or_else(String::new, |n| format!("{n} ")),
         w.start_ms,
         w.end_ms,
-        if w.reads_allowed {
-            "allowed"
-        } else {
-            "refused"
-        }
+        super::maintenance_table::reads_word(w)
     )
 }
 
