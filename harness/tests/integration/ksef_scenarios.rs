@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::library::{self, broken};
 use crate::support::BIN;
 
 /// Most a mode's whole library may take before the run counts as hung: each script
@@ -25,36 +26,12 @@ fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// `script name → what the naive run fails with` (`passes` for smoke), from the
-/// README table's first and last columns.
 fn naive_expectations() -> BTreeMap<String, String> {
-    let text = std::fs::read_to_string(repo_root().join("scenarios/ksef/README.md")).unwrap();
-    text.lines()
-        .filter(|l| l.starts_with("| `"))
-        .map(|l| {
-            l.trim_matches('|')
-                .split('|')
-                .map(str::trim)
-                .collect::<Vec<_>>()
-        })
-        .filter(|cells| cells.len() == 5)
-        .map(|cells| {
-            let unquote = |c: &str| c.trim_matches('`').to_string();
-            (unquote(cells[0]), unquote(cells[4]))
-        })
-        .collect()
+    library::naive_expectations(&repo_root().join("scenarios/ksef/README.md"))
 }
 
-/// The scripts of `scenarios/ksef/` by file name.
 fn script_names() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(repo_root().join("scenarios/ksef"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
+    library::script_names(&repo_root().join("scenarios/ksef"))
 }
 
 /// Runs the whole library in `mode` from the repository root (the scripts name the
@@ -105,15 +82,6 @@ fn run_library(mode: &str) -> (tempfile::TempDir, BTreeMap<String, (Value, PathB
         runs.insert(script, (report, dir));
     }
     (reports, runs)
-}
-
-/// Whether the report's invariant `name` (a class or `false_flag_ratio`) is broken.
-fn broken(report: &Value, name: &str) -> bool {
-    report["invariants"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|i| i["name"] == name && i["holds"] == false)
 }
 
 /// Sets the client's venv up once, before two scripts at a time would race to make it.

@@ -26,6 +26,7 @@ mod ksef_scenarios;
 mod ledger_file;
 mod ledger_scope;
 mod leftover_rules;
+mod library;
 mod logs;
 mod remote;
 mod report;

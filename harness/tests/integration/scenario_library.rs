@@ -5,66 +5,36 @@
 //! reaches the same verdicts as the full one.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use serde_json::Value;
 
+use crate::library::{self, broken};
 use crate::run::run_json;
 
 const LIBRARY: &str = "../scenarios/";
 /// Invoices per issue step: the quick run the README recommends for every pull request.
 const MAX_COUNT: &str = "50";
 
-/// `script name → what the naive run fails with` (`passes` for smoke), from the
-/// README table's first and last columns.
 fn naive_expectations() -> BTreeMap<String, String> {
-    let text = std::fs::read_to_string(concat!(
+    library::naive_expectations(Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../scenarios/README.md"
-    ))
-    .unwrap();
-    // Only the library's table has five columns (script … naive fails with).
-    text.lines()
-        .filter(|l| l.starts_with("| `"))
-        .map(|l| {
-            l.trim_matches('|')
-                .split('|')
-                .map(str::trim)
-                .collect::<Vec<_>>()
-        })
-        .filter(|cells| cells.len() == 5)
-        .map(|cells| {
-            let unquote = |c: &str| c.trim_matches('`').to_string();
-            (unquote(cells[0]), unquote(cells[4]))
-        })
-        .collect()
+    )))
 }
 
 /// The library's scripts by name.
 fn library_names() -> Vec<String> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios");
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
+    library::script_names(Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../scenarios"
+    )))
 }
 
 fn by_scenario(runs: Vec<Value>) -> BTreeMap<String, Value> {
     runs.into_iter()
         .map(|r| (r["scenario"].as_str().unwrap().to_string(), r))
         .collect()
-}
-
-/// Whether the report's invariant `name` (a class or `false_flag_ratio`) is broken.
-fn broken(report: &Value, name: &str) -> bool {
-    report["invariants"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|i| i["name"] == name && i["holds"] == false)
 }
 
 #[test]
