@@ -14,6 +14,7 @@
 
 pub mod auth;
 pub mod body;
+pub mod commit;
 pub mod exchange;
 pub mod faulted;
 pub mod generic;

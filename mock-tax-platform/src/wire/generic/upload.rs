@@ -15,14 +15,12 @@ use std::time::Duration;
 use http::StatusCode;
 use hyper::body::Incoming;
 use hyper::Request;
-use tax_api::{
-    ApiError, ErrorCode, Integrity, Invoice, Route, StoreEffect, SubmissionAccepted,
-    SubmissionState,
-};
+use tax_api::{ApiError, ErrorCode, Invoice, Route, SubmissionAccepted, SubmissionState};
 
 use crate::clock::stamp;
 use crate::state::AppState;
 use crate::wire::auth;
+use crate::wire::commit::commit_upload;
 use crate::wire::exchange::Exchange;
 use crate::wire::faulted as chaos;
 use crate::wire::respond::{self, Response};
@@ -30,7 +28,7 @@ use crate::wire::upload_plan::{plan as upload_plan, UploadPlan};
 
 use super::{authenticated_json, JsonRequest};
 use crate::store::submissions::{Outcome, Submission};
-use crate::store::{Keep, UploadOutcome, Write};
+use crate::store::{Keep, UploadOutcome};
 
 /// What the platform does with one validated upload attempt: what the store keeps,
 /// and the fault rule that chose it when one did (the engine's own answer is
@@ -107,40 +105,16 @@ pub async fn upload(
     let delay = state.config.processing_delay;
     let (now, received_at) = state.clock.now();
     let done_at = now.saturating_add(delay.unwrap_or(Duration::ZERO));
-    let effect = match &decision.keep {
-        Keep::Intact => StoreEffect::Stored,
-        Keep::Damaged {
-            integrity: Integrity::Partial,
-            ..
-        } => StoreEffect::StoredPartial,
-        Keep::Damaged { .. } => StoreEffect::StoredCorrupted,
-        Keep::Nothing => StoreEffect::Dropped,
-    };
-    let write = Write {
-        keep: decision.keep,
-        received_at,
-        persisted_at: state.clock.wall_at(done_at),
-        visible_from: done_at.saturating_add(after.lag),
-        copies: after.copies,
-    };
-    let outcome = state.store.upload(&invoice, write);
-    let kept = matches!(outcome, UploadOutcome::Stored { kept: true, .. });
-    exchange.entry().effect = match &outcome {
-        UploadOutcome::Stored { .. } => effect,
-        UploadOutcome::Existing {
-            same_content: true, ..
-        } => StoreEffect::Idempotent,
-        UploadOutcome::Existing { .. } => StoreEffect::None,
-    };
-    if kept && after.copies > 1 {
-        state
-            .store
-            .update(&invoice.seller_tax_id, &invoice.number, |r| {
-                r.integrity = Integrity::Duplicated;
-                r.set_cause(cause.as_str());
-            });
-        exchange.entry().effect = StoreEffect::StoredDuplicate;
-    }
+    let outcome = commit_upload(
+        state,
+        exchange,
+        &invoice,
+        decision.keep,
+        &after,
+        &cause,
+        (received_at, done_at),
+    )
+    .outcome;
 
     // 5b. Effects that act after the commit.
     if let Some(status) = after.error_status {

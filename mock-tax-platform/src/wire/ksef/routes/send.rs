@@ -11,7 +11,7 @@ use std::time::Duration;
 use http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
-use tax_api::{Integrity, Invoice, Route, StoreEffect};
+use tax_api::{Invoice, Route};
 
 use super::super::context::{self as h, Ctx};
 use super::super::crypto::{aes_decrypt, b64_decode, sha256_b64};
@@ -22,7 +22,8 @@ use super::super::state::{Issued, Outcome, SentInvoice};
 use super::session::owned;
 use crate::chaos::faults::Effect;
 use crate::server::conn::ConnHandle;
-use crate::store::{Keep, UploadOutcome, Write};
+use crate::store::UploadOutcome;
+use crate::wire::commit::{commit_upload, Committed};
 use crate::wire::exchange::Exchange;
 use crate::wire::faulted as chaos;
 use crate::wire::respond::Response;
@@ -168,48 +169,24 @@ pub async fn send(
     // Store, as `/v1` does.
     let (now, received_at) = state.clock.now();
     let done_at = now.saturating_add(delay);
-    let effect = match &keep {
-        Keep::Intact => StoreEffect::Stored,
-        Keep::Damaged {
-            integrity: Integrity::Partial,
-            ..
-        } => StoreEffect::StoredPartial,
-        Keep::Damaged { .. } => StoreEffect::StoredCorrupted,
-        Keep::Nothing => StoreEffect::Dropped,
-    };
-    let persisted_at = state.clock.wall_at(done_at);
-    let visible_from = done_at.saturating_add(after.lag);
-    let outcome = state.store.upload(
+    let Committed {
+        outcome,
+        persisted_at,
+        visible_from,
+    } = commit_upload(
+        state,
+        exchange,
         &invoice,
-        Write {
-            keep,
-            received_at,
-            persisted_at,
-            visible_from,
-            copies: after.copies,
-        },
+        keep,
+        &after,
+        &cause,
+        (received_at, done_at),
     );
-    exchange.entry().effect = match &outcome {
-        UploadOutcome::Stored { .. } => effect,
-        UploadOutcome::Existing {
-            same_content: true, ..
-        } => StoreEffect::Idempotent,
-        UploadOutcome::Existing { .. } => StoreEffect::None,
-    };
     sent.ready_at = if after.stuck { Duration::MAX } else { done_at };
     match outcome {
         UploadOutcome::Stored {
             platform_ref, kept, ..
         } => {
-            if kept && after.copies > 1 {
-                state
-                    .store
-                    .update(&invoice.seller_tax_id, &invoice.number, |r| {
-                        r.integrity = Integrity::Duplicated;
-                        r.set_cause(cause.as_str());
-                    });
-                exchange.entry().effect = StoreEffect::StoredDuplicate;
-            }
             sent.issued = Some(Issued {
                 ksef_number: String::new(),
                 twin: (after.copies > 1).then(String::new),
