@@ -228,6 +228,15 @@ impl Chaos {
         )
     }
 
+    /// The first window not yet over at run time `now`, if any: what a KSeF answer
+    /// announces. Cheaper than [`Chaos::status`] on a path every `/v2` request takes.
+    pub fn next_window(&self, now: Duration) -> Option<ScheduledWindow> {
+        let inner = self.read();
+        let at = now.saturating_sub(inner.started);
+        let next = inner.schedule.announced(at).next().cloned();
+        next
+    }
+
     /// Takes the checkpoints and migrations due by run time `now`, in order.
     pub fn take_due(&self, now: Duration) -> Vec<Due> {
         let now_nanos = u64::try_from(now.as_nanos()).unwrap_or(u64::MAX);

@@ -132,8 +132,7 @@ pub async fn handle(
 /// `X-System-Warning` announcing the next maintenance window, as KSeF announces
 /// planned work ahead (clients route it to a warning handler).
 fn maintenance_warning(state: &AppState) -> Option<HeaderValue> {
-    let (_, _, windows) = state.chaos.status(state.clock.elapsed());
-    let next = windows.first()?;
+    let next = state.chaos.next_window(state.clock.elapsed())?;
     let at =
         |t: Duration| dates::rfc3339(state.clock.wall_at(state.chaos.started().saturating_add(t)));
     HeaderValue::from_str(&format!(
