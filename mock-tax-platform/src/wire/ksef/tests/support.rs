@@ -1,10 +1,8 @@
 //! A small KSeF client for tests: token auth, session, encrypted send, polling.
 
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine as _;
 use serde_json::{json, Value};
 
-use super::super::crypto::{aes_encrypt, oaep_encrypt_b64, sha256_b64, test_material};
+use super::super::client_side;
 use crate::{Config, Platform};
 
 pub const NIP: &str = "5265877635";
@@ -95,18 +93,8 @@ impl Client {
     /// Challenge → ksef-token: the token authentication's start, as answered.
     pub async fn token_auth(&self, token: &str) -> Reply {
         let challenge = self.post("/auth/challenge", None).await.json();
-        let plain = format!("{token}|{}", challenge["timestampMs"]);
-        let m = test_material().unwrap();
-        self.post(
-            "/auth/ksef-token",
-            Some(json!({
-                "challenge": challenge["challenge"],
-                "contextIdentifier": {"type": "Nip", "value": NIP},
-                "encryptedToken": oaep_encrypt_b64(&m, plain.as_bytes()),
-                "publicKeyId": m.public_key_id,
-            })),
-        )
-        .await
+        let body = client_side::token_request(&challenge, NIP, token).unwrap();
+        self.post("/auth/ksef-token", Some(body)).await
     }
 
     /// Challenge → ksef-token → status → redeem; returns the auth status code.
@@ -136,20 +124,8 @@ impl Client {
 
     /// Opens an online session; returns the whole reply.
     pub async fn open(&mut self) -> Reply {
-        let m = test_material().unwrap();
-        let r = self
-            .post(
-                "/sessions/online",
-                Some(json!({
-                    "formCode": {"systemCode": "FA (3)", "schemaVersion": "1-0E", "value": "FA"},
-                    "encryption": {
-                        "encryptedSymmetricKey": oaep_encrypt_b64(&m, &self.key),
-                        "initializationVector": B64.encode(self.iv),
-                        "publicKeyId": m.public_key_id,
-                    },
-                })),
-            )
-            .await;
+        let body = client_side::open_request(&self.key, &self.iv).unwrap();
+        let r = self.post("/sessions/online", Some(body)).await;
         if r.status == 201 {
             self.session = r.json()["referenceNumber"].as_str().unwrap().to_owned();
         }
@@ -166,14 +142,7 @@ impl Client {
 
     /// The send body for `xml`, encrypted with the session key.
     pub fn send_body(&self, xml: &[u8]) -> Value {
-        let ct = aes_encrypt(&self.key, &self.iv, xml);
-        json!({
-            "invoiceHash": sha256_b64(xml),
-            "invoiceSize": xml.len(),
-            "encryptedInvoiceHash": sha256_b64(&ct),
-            "encryptedInvoiceSize": ct.len(),
-            "encryptedInvoiceContent": B64.encode(&ct),
-        })
+        client_side::send_request(&self.key, &self.iv, xml)
     }
 
     pub async fn send(&self, xml: &str) -> Reply {
