@@ -57,6 +57,17 @@ def start_platform(binary):
     raise RuntimeError("the platform exited before listening")
 
 
+def run_against_platform(binary, run, name):
+    """Starts the platform binary, runs `run(base_url)` against it, always stops it."""
+    proc, base = start_platform(binary)
+    try:
+        run(base)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    print(f"{name} e2e: all flows passed")
+
+
 def control(base, method, path, body=None):
     data = None if body is None else json.dumps(body).encode()
     req = urllib.request.Request(base + path, data=data, method=method, headers={"Content-Type": "application/json"})

@@ -14,7 +14,7 @@ from ksef_client import KsefClient, KsefClientOptions, models as m
 from ksef_client.exceptions import KsefApiError, KsefHttpError, KsefRateLimitError
 from ksef_client.services import AuthCoordinator, OnlineSessionWorkflow
 
-from common import NIP, POLLS, TOKEN, b64sha, check, control, fa3, start_platform
+from common import NIP, POLLS, TOKEN, b64sha, check, control, fa3, run_against_platform
 
 FA3 = m.FormCode(system_code="FA (3)", schema_version="1-0E", value="FA")
 
@@ -29,13 +29,7 @@ def wait_invoice(session, ref, done=lambda code: code >= 200):
 
 
 def main(binary):
-    proc, base = start_platform(binary)
-    try:
-        run(base)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-    print("ksef-client 0.20.0 e2e: all flows passed")
+    run_against_platform(binary, run, "ksef-client 0.20.0")
 
 
 def run(base):

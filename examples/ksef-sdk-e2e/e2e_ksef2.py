@@ -18,7 +18,7 @@ import httpx
 from ksef2 import Client, Environment, FormSchema, KSeFApiError, KSeFAuthError, KSeFRateLimitError
 from ksef2.models import InvoicesFilter
 
-from common import NIP, TOKEN, check, control, fa3, start_platform
+from common import NIP, TOKEN, check, control, fa3, run_against_platform
 
 
 class ToMock(httpx.BaseTransport):
@@ -122,13 +122,7 @@ def run(base):
     print("ksef2 500 on close, closed anyway: ok")
 
 def main(binary):
-    proc, base = start_platform(binary)
-    try:
-        run(base)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-    print("ksef2 1.1.0 e2e: all flows passed")
+    run_against_platform(binary, run, "ksef2 1.1.0")
 
 
 if __name__ == "__main__":
